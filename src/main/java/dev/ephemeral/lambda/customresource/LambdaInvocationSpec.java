@@ -1,0 +1,163 @@
+package dev.ephemeral.lambda.customresource;
+
+import static dev.ephemeral.lambda.validation.SpecRules.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * What to invoke and where the result goes. Every field is a plain string or JSON value: the
+ * operator validates it itself (see {@code SpecValidator}) so a bad value is a condition, not a
+ * deserialization failure.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = QUALIFIER_CONSISTENCY_RULE,
+    message = "qualifier must match the qualifier already given in functionName",
+    fieldPath = ".qualifier")
+public class LambdaInvocationSpec {
+
+  @Required
+  @Size(min = 1, max = FUNCTION_NAME_MAX_LENGTH)
+  @Pattern(FUNCTION_NAME_PATTERN)
+  @ValidationRule(
+      value = "self.matches('" + FUNCTION_NAME_PART_PATTERN + "')",
+      message = "the function name part of functionName must be at most 64 characters")
+  @JsonPropertyDescription(
+      "Function to invoke: a name (my-function), name:qualifier, partial ARN"
+          + " (123456789012:function:my-function) or full ARN, as the Lambda Invoke API accepts.")
+  private String functionName;
+
+  @Size(min = 1, max = QUALIFIER_MAX_LENGTH)
+  @Pattern(QUALIFIER_PATTERN)
+  @JsonPropertyDescription(
+      "Version or alias to invoke. Absent means $LATEST. Must not contradict a qualifier already in"
+          + " functionName.")
+  private String qualifier;
+
+  @Size(max = REGION_MAX_LENGTH)
+  @Pattern(REGION_PATTERN)
+  @JsonPropertyDescription(
+      "AWS region of the function, such as eu-west-1. Absent means the operator's default region.")
+  private String region;
+
+  @Required
+  @PreserveUnknownFields
+  @SchemaFrom(type = AnyJsonValue.class)
+  @JsonPropertyDescription(
+      "Event sent to the function: any JSON value, written as YAML. At most 6291456 bytes once"
+          + " serialized. A YAML string is sent as a JSON string: payload: '{\"a\":1}' sends"
+          + " \"{\\\"a\\\":1}\"; write the object as YAML instead.")
+  private JsonNode payload;
+
+  @Size(min = 1, max = CLIENT_CONTEXT_MAX_LENGTH)
+  @Pattern(BASE64_PATTERN)
+  @JsonPropertyDescription(
+      "Client context passed to the function: standard base64 of a JSON object, at most 3583"
+          + " characters.")
+  private String clientContext;
+
+  @SchemaFrom(type = LogType.class)
+  @JsonPropertyDescription(
+      "None (default) or Tail. With Tail the last 4 KB of the execution log are written to the"
+          + " Secret key log_result (base64).")
+  private String logType;
+
+  @Size(max = DURATION_MAX_LENGTH)
+  @Pattern(DURATION_PATTERN)
+  @ValidationRule(value = TIMEOUT_RULE, message = "timeout must be between 1s and 15m")
+  @JsonPropertyDescription(
+      "How long the operator waits for the response, from 1s to 15m (such as 30s). Default 15m,"
+          + " the longest a function can run.")
+  private String timeout;
+
+  @Size(max = DURATION_MAX_LENGTH)
+  @Pattern(DURATION_PATTERN)
+  @ValidationRule(value = AT_LEAST_ONE_SECOND_RULE, message = "refreshInterval must be at least 1s")
+  @JsonPropertyDescription(
+      "Invoke again this long after the last invocation (such as 10m), at least 1s. Absent means"
+          + " no periodic refresh.")
+  private String refreshInterval;
+
+  @JsonPropertyDescription("The Secret that receives the result.")
+  private SecretSpec secret;
+
+  public String getFunctionName() {
+    return functionName;
+  }
+
+  public void setFunctionName(String functionName) {
+    this.functionName = functionName;
+  }
+
+  public String getQualifier() {
+    return qualifier;
+  }
+
+  public void setQualifier(String qualifier) {
+    this.qualifier = qualifier;
+  }
+
+  public String getRegion() {
+    return region;
+  }
+
+  public void setRegion(String region) {
+    this.region = region;
+  }
+
+  public JsonNode getPayload() {
+    return payload;
+  }
+
+  public void setPayload(JsonNode payload) {
+    this.payload = payload;
+  }
+
+  public String getClientContext() {
+    return clientContext;
+  }
+
+  public void setClientContext(String clientContext) {
+    this.clientContext = clientContext;
+  }
+
+  public String getLogType() {
+    return logType;
+  }
+
+  public void setLogType(String logType) {
+    this.logType = logType;
+  }
+
+  public String getTimeout() {
+    return timeout;
+  }
+
+  public void setTimeout(String timeout) {
+    this.timeout = timeout;
+  }
+
+  public String getRefreshInterval() {
+    return refreshInterval;
+  }
+
+  public void setRefreshInterval(String refreshInterval) {
+    this.refreshInterval = refreshInterval;
+  }
+
+  public SecretSpec getSecret() {
+    return secret;
+  }
+
+  public void setSecret(SecretSpec secret) {
+    this.secret = secret;
+  }
+}

@@ -1,0 +1,154 @@
+package dev.ephemeral.lambda.customresource;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What the operator observed. Never holds any part of the result or the log. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class LambdaInvocationStatus {
+
+  public static final String READY = "Ready";
+
+  @JsonPropertyDescription("The metadata.generation that the last finished reconcile acted on.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("HTTP status code of the invocation whose result is in the Secret.")
+  private Integer statusCode;
+
+  @JsonPropertyDescription("Function version that ran for the invocation whose result is in the Secret.")
+  private String executedVersion;
+
+  @JsonPropertyDescription("Name of the Secret that holds (or held, once expired) the result.")
+  private String secretName;
+
+  @JsonPropertyDescription("When the invocation whose result is in the Secret finished (RFC 3339).")
+  private String lastInvocationTime;
+
+  @JsonPropertyDescription("When the next periodic invocation is due, with spec.refreshInterval.")
+  private String nextRefreshTime;
+
+  @JsonPropertyDescription("When the Secret expires and is deleted, with spec.secret.ttl.")
+  private String expiryTime;
+
+  @JsonPropertyDescription(
+      "The value of the annotation lambda.ephemeral.dev/invoke-requested-at last acted on.")
+  private String lastHandledInvokeRequest;
+
+  @JsonPropertyDescription("The Ready condition: True once the Secret holds the current spec's result.")
+  private List<InvocationCondition> conditions = new ArrayList<>();
+
+  @JsonIgnore
+  public Optional<InvocationCondition> readyCondition() {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> READY.equals(c.getType())).findFirst();
+  }
+
+  @JsonIgnore
+  public boolean isReady() {
+    return readyCondition().map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  @JsonIgnore
+  public boolean hasReason(String reason) {
+    return readyCondition().map(c -> reason.equals(c.getReason())).orElse(false);
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public Integer getStatusCode() {
+    return statusCode;
+  }
+
+  public void setStatusCode(Integer statusCode) {
+    this.statusCode = statusCode;
+  }
+
+  public String getExecutedVersion() {
+    return executedVersion;
+  }
+
+  public void setExecutedVersion(String executedVersion) {
+    this.executedVersion = executedVersion;
+  }
+
+  public String getSecretName() {
+    return secretName;
+  }
+
+  public void setSecretName(String secretName) {
+    this.secretName = secretName;
+  }
+
+  public String getLastInvocationTime() {
+    return lastInvocationTime;
+  }
+
+  public void setLastInvocationTime(String lastInvocationTime) {
+    this.lastInvocationTime = lastInvocationTime;
+  }
+
+  public String getNextRefreshTime() {
+    return nextRefreshTime;
+  }
+
+  public void setNextRefreshTime(String nextRefreshTime) {
+    this.nextRefreshTime = nextRefreshTime;
+  }
+
+  public String getExpiryTime() {
+    return expiryTime;
+  }
+
+  public void setExpiryTime(String expiryTime) {
+    this.expiryTime = expiryTime;
+  }
+
+  public String getLastHandledInvokeRequest() {
+    return lastHandledInvokeRequest;
+  }
+
+  public void setLastHandledInvokeRequest(String lastHandledInvokeRequest) {
+    this.lastHandledInvokeRequest = lastHandledInvokeRequest;
+  }
+
+  public List<InvocationCondition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<InvocationCondition> conditions) {
+    this.conditions = conditions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LambdaInvocationStatus other)) {
+      return false;
+    }
+    return Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(statusCode, other.statusCode)
+        && Objects.equals(executedVersion, other.executedVersion)
+        && Objects.equals(secretName, other.secretName)
+        && Objects.equals(lastInvocationTime, other.lastInvocationTime)
+        && Objects.equals(nextRefreshTime, other.nextRefreshTime)
+        && Objects.equals(expiryTime, other.expiryTime)
+        && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
+        && Objects.equals(conditions, other.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, statusCode, secretName, lastInvocationTime, conditions);
+  }
+}

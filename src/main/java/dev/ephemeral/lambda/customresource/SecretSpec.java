@@ -1,0 +1,93 @@
+package dev.ephemeral.lambda.customresource;
+
+import static dev.ephemeral.lambda.validation.SpecRules.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Map;
+
+/** Where and for how long the result is kept. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SecretSpec {
+
+  @Size(min = 1, max = SECRET_NAME_MAX_LENGTH)
+  @Pattern(SECRET_NAME_PATTERN)
+  @JsonPropertyDescription("Name of the Secret. Default: the LambdaInvocation's name.")
+  private String name;
+
+  @Size(max = DURATION_MAX_LENGTH)
+  @Pattern(DURATION_PATTERN)
+  @ValidationRule(value = AT_LEAST_ONE_SECOND_RULE, message = "secret.ttl must be at least 1s")
+  @JsonPropertyDescription(
+      "Delete the Secret this long after the invocation that wrote it (such as 1h), unless a newer"
+          + " invocation replaced it first. At least 1s. Absent means the Secret lives as long as"
+          + " the LambdaInvocation.")
+  private String ttl;
+
+  @Size(max = MAX_PROJECTED_KEYS)
+  @ValidationRule(
+      value = RESERVED_KEYS_RULE,
+      message = "secret.keys must not name the keys result or log_result")
+  @JsonPropertyDescription(
+      "Extra Secret keys taken from a JSON result: Secret data key -> JSON Pointer (RFC 6901),"
+          + " such as api_key: /api_key. A string is written as its text, any other value as JSON."
+          + " A pointer that does not resolve leaves Ready=False, reason ResultKeyMissing.")
+  private Map<String, @Size(max = JSON_POINTER_MAX_LENGTH) @Pattern(JSON_POINTER_PATTERN) String> keys;
+
+  @Size(max = MAX_SECRET_METADATA_ENTRIES)
+  @ValidationRule(
+      value = RESERVED_LABELS_RULE,
+      message = "secret.labels must not set the operator's own labels")
+  @JsonPropertyDescription("Labels copied onto the Secret.")
+  private Map<String, String> labels;
+
+  @Size(max = MAX_SECRET_METADATA_ENTRIES)
+  @ValidationRule(
+      value = RESERVED_ANNOTATIONS_RULE,
+      message = "secret.annotations must not use the operator's prefix lambda.ephemeral.dev/")
+  @JsonPropertyDescription("Annotations copied onto the Secret.")
+  private Map<String, String> annotations;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getTtl() {
+    return ttl;
+  }
+
+  public void setTtl(String ttl) {
+    this.ttl = ttl;
+  }
+
+  public Map<String, String> getKeys() {
+    return keys;
+  }
+
+  public void setKeys(Map<String, String> keys) {
+    this.keys = keys;
+  }
+
+  public Map<String, String> getLabels() {
+    return labels;
+  }
+
+  public void setLabels(Map<String, String> labels) {
+    this.labels = labels;
+  }
+
+  public Map<String, String> getAnnotations() {
+    return annotations;
+  }
+
+  public void setAnnotations(Map<String, String> annotations) {
+    this.annotations = annotations;
+  }
+}

@@ -1,0 +1,81 @@
+package dev.ephemeral.lambda.validation;
+
+/**
+ * The field rules of DESIGN.md as constants, shared by the CRD schema annotations (admission) and
+ * {@link SpecValidator} (the operator), so the two checks cannot drift apart.
+ */
+public final class SpecRules {
+
+  private SpecRules() {}
+
+  /** Lambda Invoke's FunctionName: name, name:qualifier, partial ARN or full ARN. */
+  public static final String FUNCTION_NAME_PATTERN =
+      "^(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:function:|[0-9]{12}:function:)?"
+          + "[a-zA-Z0-9._-]+(:(\\$LATEST|[a-zA-Z0-9_-]+))?$";
+
+  public static final int FUNCTION_NAME_MAX_LENGTH = 170;
+  public static final int PLAIN_NAME_MAX_LENGTH = 64;
+
+  /** The name part (between the optional ARN prefix and the optional qualifier) has at most 64 characters. */
+  public static final String FUNCTION_NAME_PART_PATTERN =
+      "^(arn:[^:]*:lambda:[^:]*:[0-9]{12}:function:|[0-9]{12}:function:)?[^:]{1,64}(:[^:]+)?$";
+
+  /** functionName carries a qualifier of its own (name:qualifier or ARN:qualifier). */
+  public static final String QUALIFIED_FUNCTION_NAME_PATTERN =
+      "^(arn:[^:]+:lambda:[^:]+:[0-9]{12}:function:|[0-9]{12}:function:)?[^:]+:[^:]+$";
+
+  public static final String QUALIFIER_PATTERN = "^[a-zA-Z0-9$_-]+$";
+  public static final int QUALIFIER_MAX_LENGTH = 128;
+
+  public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
+  public static final int REGION_MAX_LENGTH = 32;
+
+  /** Standard base64 with padding. */
+  public static final String BASE64_PATTERN =
+      "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+
+  public static final int CLIENT_CONTEXT_MAX_LENGTH = 3583;
+
+  /** Synchronous Invoke's request payload limit. */
+  public static final int PAYLOAD_MAX_BYTES = 6_291_456;
+
+  /** Go/Kubernetes durations with integer components: 90s, 10m, 1h30m, 500ms. */
+  public static final String DURATION_PATTERN = "^([0-9]+(h|m|s|ms|us|µs|ns))+$";
+
+  public static final int DURATION_MAX_LENGTH = 32;
+
+  public static final String TIMEOUT_RULE =
+      "duration(self) >= duration('1s') && duration(self) <= duration('15m')";
+  public static final String AT_LEAST_ONE_SECOND_RULE = "duration(self) >= duration('1s')";
+
+  /** A DNS-1123 subdomain, as Secret names must be. */
+  public static final String SECRET_NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  public static final int SECRET_NAME_MAX_LENGTH = 253;
+
+  /** A valid Secret data key. */
+  public static final String SECRET_KEY_PATTERN = "^[-._a-zA-Z0-9]+$";
+
+  public static final int SECRET_KEY_MAX_LENGTH = 253;
+
+  /** RFC 6901 JSON Pointer. */
+  public static final String JSON_POINTER_PATTERN = "^(/([^~/]|~[01])*)*$";
+
+  public static final int JSON_POINTER_MAX_LENGTH = 1024;
+  public static final int MAX_PROJECTED_KEYS = 64;
+  public static final int MAX_SECRET_METADATA_ENTRIES = 64;
+
+  public static final String RESERVED_KEYS_RULE = "self.all(k, k != 'result' && k != 'log_result')";
+
+  public static final String QUALIFIER_CONSISTENCY_RULE =
+      "!has(self.qualifier) || !self.functionName.matches('"
+          + QUALIFIED_FUNCTION_NAME_PATTERN
+          + "') || self.functionName.endsWith(':' + self.qualifier)";
+
+  public static final String RESERVED_LABELS_RULE =
+      "!('app.kubernetes.io/managed-by' in self) && !('lambda.ephemeral.dev/invocation' in self)";
+
+  public static final String RESERVED_ANNOTATIONS_RULE =
+      "self.all(k, !k.startsWith('lambda.ephemeral.dev/'))";
+}
