@@ -1,0 +1,119 @@
+-- Argo CD health check for lambda.ephemeral.dev/LambdaInvocation.
+--
+-- Healthy     Ready=True, and the condition was written for the current metadata.generation.
+-- Progressing no status or no Ready condition yet; the status (or the Ready condition) is for an older
+--             generation; Ready=Unknown; or Ready=False while an invocation or a retry is under way.
+-- Degraded    Ready=False for a reason that needs someone to act (or a reason this script does not know).
+-- Suspended   Ready=False, reason Expired: the Secret's ttl ran out and the resource waits for a trigger.
+--
+-- Argo CD runs this without the string and math libraries: plain Lua 5.1, base library only.
+
+local hs = {}
+
+local progressingReasons = {
+  FunctionError = true,
+  Throttled = true,
+  InvocationTimeout = true,
+  InvocationFailed = true
+}
+
+local degradedReasons = {
+  InvalidSpec = true,
+  FunctionNotFound = true,
+  AccessDenied = true,
+  KMSAccessDenied = true,
+  SecretConflict = true,
+  ResultKeyMissing = true,
+  ResultTooLarge = true
+}
+
+local suspendedReasons = {
+  Expired = true
+}
+
+local function present(value)
+  return value ~= nil and value ~= ""
+end
+
+-- The condition's message; its reason when the message is empty.
+local function messageOf(condition, fallback)
+  if present(condition.message) then
+    return tostring(condition.message)
+  end
+  if present(condition.reason) then
+    return tostring(condition.reason)
+  end
+  return fallback
+end
+
+local function result(status, message)
+  hs.status = status
+  hs.message = message
+  return hs
+end
+
+local generation = nil
+if type(obj.metadata) == "table" then
+  generation = obj.metadata.generation
+end
+
+local status = obj.status
+if type(status) ~= "table" then
+  return result("Progressing", "Waiting for the first invocation")
+end
+
+local ready = nil
+if type(status.conditions) == "table" then
+  for _, condition in ipairs(status.conditions) do
+    if type(condition) == "table" and condition.type == "Ready" then
+      ready = condition
+      break
+    end
+  end
+end
+
+-- A status written for an older generation says nothing about the current spec: it comes first.
+local function lags(observed)
+  return generation ~= nil and observed ~= nil and observed ~= generation
+end
+
+local waitingForGeneration = "Waiting for the invocation of generation " .. tostring(generation)
+
+if lags(status.observedGeneration) or (ready ~= nil and lags(ready.observedGeneration)) then
+  return result("Progressing", waitingForGeneration)
+end
+
+if ready == nil then
+  return result("Progressing", "Waiting for the first invocation")
+end
+
+local observed = ready.observedGeneration
+if observed == nil then
+  observed = status.observedGeneration
+end
+if generation ~= nil and observed == nil then
+  -- Nothing says which generation the condition belongs to.
+  return result("Progressing", waitingForGeneration)
+end
+
+if ready.status == "True" then
+  return result("Healthy", messageOf(ready, "Ready"))
+end
+
+if ready.status == "False" then
+  local reason = ready.reason
+  if reason ~= nil and progressingReasons[reason] then
+    return result("Progressing", messageOf(ready, "Invocation under way"))
+  end
+  if reason ~= nil and suspendedReasons[reason] then
+    return result("Suspended", messageOf(ready, "Expired"))
+  end
+  if reason ~= nil and degradedReasons[reason] then
+    return result("Degraded", messageOf(ready, "Not ready"))
+  end
+  -- A reason this script does not know yet.
+  return result("Degraded", messageOf(ready, "Not ready"))
+end
+
+-- Ready=Unknown (or no status on the condition): an invocation is under way.
+return result("Progressing", messageOf(ready, "Invocation under way"))

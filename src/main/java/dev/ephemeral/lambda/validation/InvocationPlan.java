@@ -1,0 +1,32 @@
+package dev.ephemeral.lambda.validation;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A LambdaInvocation spec that passed validation, with defaults applied and values parsed: what the
+ * reconciler acts on.
+ *
+ * @param payload the serialized payload, exactly as sent to Lambda
+ * @param secretKeys projected Secret keys, in key order
+ */
+public record InvocationPlan(
+    String functionName,
+    String qualifier,
+    String region,
+    byte[] payload,
+    String clientContext,
+    boolean tailLog,
+    Duration timeout,
+    Optional<Duration> refreshInterval,
+    String secretName,
+    Optional<Duration> ttl,
+    Map<String, JsonPointer> secretKeys,
+    Map<String, String> secretLabels,
+    Map<String, String> secretAnnotations) {
+
+  /** How long to wait for a response when spec.timeout is absent: the longest a function can run. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(15);
+}
