@@ -1,0 +1,222 @@
+package dev.ephemeral.lambda.invoke;
+
+import static dev.ephemeral.lambda.customresource.ReadyReason.*;
+import static dev.ephemeral.lambda.invoke.RetryClass.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InvocationResult.Failed;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
+
+/**
+ * The one place that maps every Invoke outcome that is not a result to a Ready reason and a retry
+ * class (DESIGN.md, "Errors and retries").
+ */
+public final class InvokeErrorTable {
+
+  private record Entry(ReadyReason reason, RetryClass retry, String advice) {}
+
+  /** By Lambda error code (x-amzn-ErrorType). */
+  private static final Map<String, Entry> BY_ERROR_CODE =
+      Map.ofEntries(
+          Map.entry("ResourceNotFoundException", new Entry(FunctionNotFound, SLOW,
+              "check spec.functionName, spec.qualifier and spec.region")),
+          Map.entry("AccessDeniedException", new Entry(AccessDenied, SLOW,
+              "allow lambda:InvokeFunction on the function for the operator's AWS identity")),
+          Map.entry("UnrecognizedClientException", new Entry(AccessDenied, SLOW,
+              "the operator's AWS credentials are not valid")),
+          Map.entry("InvalidSignatureException", new Entry(AccessDenied, SLOW,
+              "the operator's AWS credentials are not valid")),
+          Map.entry("ExpiredTokenException", new Entry(AccessDenied, SLOW,
+              "the operator's AWS credentials have expired")),
+          Map.entry("KMSAccessDeniedException", new Entry(KMSAccessDenied, SLOW,
+              "the function cannot decrypt its environment: re-point the function's execution role"
+                  + " to one allowed to use its KMS key, or recreate the function")),
+          Map.entry("KMSDisabledException", new Entry(KMSAccessDenied, SLOW,
+              "the function's KMS key is disabled: enable it, or recreate the function")),
+          Map.entry("KMSInvalidStateException", new Entry(KMSAccessDenied, SLOW,
+              "the function's KMS key is not usable: fix the key, or recreate the function")),
+          Map.entry("KMSNotFoundException", new Entry(KMSAccessDenied, SLOW,
+              "the function's KMS key was not found: recreate the function")),
+          Map.entry("TooManyRequestsException", new Entry(Throttled, BACKOFF,
+              "Lambda is throttling")),
+          Map.entry("ResourceConflictException", new Entry(InvocationFailed, BACKOFF,
+              "the function is being created or updated")),
+          Map.entry("ResourceNotReadyException", new Entry(InvocationFailed, BACKOFF,
+              "the function is not ready yet")),
+          Map.entry("ServiceException", new Entry(InvocationFailed, BACKOFF,
+              "Lambda service error")),
+          Map.entry("InvalidRequestContentException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
+              "Lambda rejected the request: fix spec.payload or spec.clientContext")),
+          Map.entry("InvalidParameterValueException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
+              "Lambda rejected a parameter: fix the spec")),
+          Map.entry("RequestTooLargeException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
+              "the request is too large for a synchronous invocation: shrink spec.payload")),
+          Map.entry("UnsupportedMediaTypeException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
+              "Lambda rejected the request's content type")));
+
+  private static final Pattern SAFE_ERROR_TYPE = Pattern.compile("^[A-Za-z0-9_.$:-]{1,128}$");
+  private static final int MAX_AWS_MESSAGE = 300;
+  /** Above this the payload is not searched for echoes, and AWS's message is simply withheld. */
+  private static final int MAX_VETTED_PAYLOAD = 64 * 1024;
+
+  private final ObjectMapper mapper;
+
+  public InvokeErrorTable(ObjectMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  /**
+   * A function error. Only the kind and the errorType are kept; the errorMessage and stack trace
+   * belong to the result and are never shown.
+   */
+  public Failed functionError(String kind, byte[] errorPayload) {
+    String errorType = errorType(errorPayload);
+    String safeKind = "Handled".equals(kind) ? "Handled" : "Unhandled";
+    String message =
+        "the function returned an error (" + safeKind
+            + (errorType == null ? "" : ", errorType " + errorType) + ")";
+    return new Failed(FunctionError, BACKOFF, message);
+  }
+
+  /** An exception from the SDK. {@code payload} is what was sent, used to vet AWS's message. */
+  public Failed exception(Throwable e, byte[] payload) {
+    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+      return new Failed(InvocationTimeout, BACKOFF,
+          "no response within spec.timeout; the function may still have run");
+    }
+    if (e instanceof AwsServiceException service) {
+      return serviceError(service, payload);
+    }
+    if (e instanceof SdkClientException client) {
+      if (hasCause(client, IOException.class)) {
+        return new Failed(InvocationFailed, BACKOFF,
+            "cannot reach the Lambda endpoint (" + rootCauseName(client) + ")");
+      }
+      String text = String.valueOf(client.getMessage());
+      if (text.contains("credentials")) {
+        return new Failed(AccessDenied, SLOW,
+            "the operator found no AWS credentials (environment, web identity, Pod Identity,"
+                + " profile or instance role)");
+      }
+      if (text.contains("region")) {
+        return new Failed(InvocationFailed, SLOW,
+            "no AWS region: set spec.region, or AWS_REGION for the operator");
+      }
+      return new Failed(InvocationFailed, BACKOFF,
+          "the AWS SDK failed (" + client.getClass().getSimpleName() + ")");
+    }
+    return new Failed(InvocationFailed, BACKOFF,
+        "invocation failed (" + e.getClass().getSimpleName() + ")");
+  }
+
+  private Failed serviceError(AwsServiceException e, byte[] payload) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    int status = e.statusCode();
+    Entry entry = code == null ? null : BY_ERROR_CODE.get(code);
+    if (entry == null) {
+      entry = byStatus(status);
+    }
+    String awsMessage = vetted(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage(), payload);
+    String message =
+        entry.advice() + " (HTTP " + status + (code == null ? "" : " " + code) + ")"
+            + (awsMessage == null ? "" : ": " + awsMessage);
+    Optional<Duration> retryAfter = Optional.empty();
+    if (e instanceof TooManyRequestsException throttled) {
+      retryAfter = retryAfter(throttled);
+    }
+    return new Failed(entry.reason(), entry.retry(), message, retryAfter);
+  }
+
+  private static Entry byStatus(int status) {
+    if (status == 429) {
+      return BY_ERROR_CODE.get("TooManyRequestsException");
+    }
+    if (status == 403) {
+      return BY_ERROR_CODE.get("AccessDeniedException");
+    }
+    if (status == 404) {
+      return BY_ERROR_CODE.get("ResourceNotFoundException");
+    }
+    if (status >= 500 || status == 409) {
+      return new Entry(InvocationFailed, BACKOFF, "Lambda failed");
+    }
+    return new Entry(InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request: fix the spec");
+  }
+
+  private static Optional<Duration> retryAfter(TooManyRequestsException e) {
+    String seconds = e.retryAfterSeconds();
+    if (seconds == null && e.awsErrorDetails() != null && e.awsErrorDetails().sdkHttpResponse() != null) {
+      seconds = e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
+    }
+    if (seconds == null) {
+      return Optional.empty();
+    }
+    try {
+      long value = Long.parseLong(seconds.trim());
+      return value >= 0 ? Optional.of(Duration.ofSeconds(value)) : Optional.empty();
+    } catch (NumberFormatException ignored) {
+      return Optional.empty();
+    }
+  }
+
+  private String errorType(byte[] errorPayload) {
+    try {
+      var node = mapper.readTree(errorPayload);
+      if (node != null && node.path("errorType").isTextual()) {
+        String type = node.path("errorType").asText();
+        return SAFE_ERROR_TYPE.matcher(type).matches() ? type : null;
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Not JSON: there is no errorType to report.
+    }
+    return null;
+  }
+
+  /**
+   * AWS's error text, kept only when it is short and quotes none of what was sent (Lambda's
+   * request-content errors can echo the payload).
+   */
+  static String vetted(String awsMessage, byte[] payload) {
+    if (awsMessage == null || awsMessage.isBlank() || payload.length > MAX_VETTED_PAYLOAD) {
+      return null;
+    }
+    String text = awsMessage.length() > MAX_AWS_MESSAGE
+        ? awsMessage.substring(0, MAX_AWS_MESSAGE) + "..."
+        : awsMessage;
+    String sent = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+    int window = 8;
+    for (int i = 0; i + window <= text.length(); i++) {
+      if (sent.contains(text.substring(i, i + window))) {
+        return null;
+      }
+    }
+    return text;
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootCauseName(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,13 @@
+package dev.ephemeral.lambda.invoke;
+
+/** How a failed invocation is retried (DESIGN.md, "Errors and retries"). */
+public enum RetryClass {
+  /** Bounded exponential backoff; each retry is a counted invocation. */
+  BACKOFF,
+  /** Every few minutes, and at once on any trigger: the fix lies outside the resource. */
+  SLOW,
+  /** Not retried; the next trigger invokes again (the function ran, a rerun repeats its effects). */
+  ON_TRIGGER,
+  /** Not retried until the spec changes (or the user asks explicitly): the request itself is bad. */
+  ON_SPEC_CHANGE
+}

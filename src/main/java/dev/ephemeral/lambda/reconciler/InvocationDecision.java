@@ -1,0 +1,91 @@
+package dev.ephemeral.lambda.reconciler;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Decides, from the resource, its last status, its Secret and the clock alone, whether a reconcile
+ * invokes, retires the Secret, or waits. Pure: no I/O, so every rule of DESIGN.md's "When the
+ * function is invoked" is unit tested here.
+ */
+public final class InvocationDecision {
+
+  private InvocationDecision() {}
+
+  /**
+   * @param status the latest status (the operator's own last write, or the cached one), may be null
+   * @param memory what this process remembers of the resource; null if it has not seen it since start
+   */
+  public static Decision decide(
+      LambdaInvocation resource,
+      InvocationPlan plan,
+      LambdaInvocationStatus status,
+      SecretObservation secret,
+      ResourceMemory memory,
+      Instant now) {
+    var s = status == null ? new LambdaInvocationStatus() : status;
+    long generation = Optional.ofNullable(resource.getMetadata().getGeneration()).orElse(0L);
+
+    if (!Objects.equals(s.getObservedGeneration(), generation)) {
+      return new Decision.Invoke(Trigger.SPEC_CHANGED);
+    }
+    String request = resource.invokeRequest();
+    if (request != null && !request.equals(s.getLastHandledInvokeRequest())) {
+      return new Decision.Invoke(Trigger.INVOKE_REQUESTED);
+    }
+    boolean rejected = memory != null && Objects.equals(memory.rejectedGeneration(), generation);
+    Optional<Instant> nextRefresh =
+        plan.refreshInterval().isPresent() ? instant(s.getNextRefreshTime()) : Optional.empty();
+    if (!rejected && nextRefresh.filter(t -> !now.isBefore(t)).isPresent()) {
+      return new Decision.Invoke(Trigger.REFRESH_DUE);
+    }
+    if (s.hasReason(ReadyReason.Expired.name())) {
+      // Expired lasts, across restarts too, until the spec, a refresh or a request revives it.
+      return new Decision.Wait(nextRefresh);
+    }
+    Optional<Instant> expiry = s.isReady() ? instant(s.getExpiryTime()) : Optional.empty();
+    if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
+      return new Decision.Retire();
+    }
+    if (memory == null) {
+      return new Decision.Invoke(Trigger.OPERATOR_STARTED);
+    }
+    if (rejected) {
+      return new Decision.Wait(Optional.empty());
+    }
+    boolean secretWritten =
+        s.getLastInvocationTime() != null && plan.secretName().equals(s.getSecretName());
+    if (secretWritten && secret == SecretObservation.ABSENT) {
+      return new Decision.Invoke(Trigger.SECRET_DELETED);
+    }
+    if (secret == SecretObservation.TAMPERED) {
+      return new Decision.Invoke(Trigger.SECRET_CHANGED);
+    }
+    Optional<Instant> retryAt = Optional.ofNullable(memory.retry()).map(RetryState::nextAttemptAt);
+    if (retryAt.filter(t -> !now.isBefore(t)).isPresent()) {
+      return new Decision.Invoke(Trigger.RETRY);
+    }
+    return new Decision.Wait(
+        Stream.of(nextRefresh, expiry, retryAt)
+            .flatMap(Optional::stream)
+            .min(Instant::compareTo));
+  }
+
+  static Optional<Instant> instant(String rfc3339) {
+    if (rfc3339 == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Instant.parse(rfc3339));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+}

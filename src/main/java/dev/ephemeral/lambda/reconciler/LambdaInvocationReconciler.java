@@ -1,0 +1,358 @@
+package dev.ephemeral.lambda.reconciler;
+
+import static dev.ephemeral.lambda.reconciler.LogKeys.*;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InvocationRequest;
+import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.invoke.LambdaInvoker;
+import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.secret.ResultSecret;
+import dev.ephemeral.lambda.secret.SecretLayout;
+import dev.ephemeral.lambda.secret.SecretWriter;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.validation.SpecValidator;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a LambdaInvocation: validate, decide (invoke, retire or wait), do it, record status.
+ * Each reconcile invokes at most once, and only when {@link InvocationDecision} finds a trigger, so
+ * the operator's own writes (status, Secret) never lead to another invocation.
+ */
+@ControllerConfiguration(
+    name = LambdaInvocationReconciler.NAME,
+    // The invoke-requested-at annotation does not bump the generation: the filter admits it.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = InvocationTriggerFilter.class))
+public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> {
+
+  public static final String NAME = "lambdainvocation";
+  private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationReconciler.class);
+  private static final Duration RESCHEDULE_MARGIN = Duration.ofMillis(100);
+
+  private final SpecValidator validator;
+  private final LambdaInvoker invoker;
+  private final ResultSecret resultSecret;
+  private final RetryPolicy retryPolicy;
+  private final Clock clock;
+  private final InvocationMemory memory = new InvocationMemory();
+  private InformerEventSource<Secret, LambdaInvocation> secrets;
+
+  public LambdaInvocationReconciler(
+      SpecValidator validator,
+      LambdaInvoker invoker,
+      ResultSecret resultSecret,
+      RetryPolicy retryPolicy,
+      Clock clock) {
+    this.validator = validator;
+    this.invoker = invoker;
+    this.resultSecret = resultSecret;
+    this.retryPolicy = retryPolicy;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, LambdaInvocation>> prepareEventSources(
+      EventSourceContext<LambdaInvocation> context) {
+    var configuration =
+        InformerEventSourceConfiguration.from(Secret.class, LambdaInvocation.class)
+            .withName("secrets")
+            // Only the operator's own Secrets are cached, never every Secret of the cluster.
+            .withLabelSelector(SecretLayout.MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(LambdaInvocation.class))
+            .withNamespacesInheritedFromController()
+            .build();
+    secrets = new InformerEventSource<>(configuration, context);
+    return List.of(secrets);
+  }
+
+  @Override
+  public UpdateControl<LambdaInvocation> reconcile(
+      LambdaInvocation resource, Context<LambdaInvocation> context) {
+    forgetDeletedResources(context);
+    String uid = resource.getMetadata().getUid();
+    Optional<ResourceMemory> remembered = memory.get(uid);
+    LambdaInvocationStatus status =
+        remembered.map(ResourceMemory::lastWrittenStatus).orElse(resource.getStatus());
+    Instant now = clock.instant();
+    var step = new Step(resource, context, status, now);
+
+    SpecValidator.Result validation = validator.validate(resource);
+    if (validation instanceof SpecValidator.Invalid invalid) {
+      return step.reportInvalid(invalid.message());
+    }
+    InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
+    Decision decision =
+        InvocationDecision.decide(
+            resource, plan, status, observe(context, resource, plan), remembered.orElse(null), now);
+    if (decision instanceof Decision.Invoke invoke) {
+      return step.invoke(plan, invoke.trigger());
+    }
+    if (decision instanceof Decision.Retire) {
+      return step.retire(plan);
+    }
+    memory.update(uid, m -> m);
+    return reschedule(((Decision.Wait) decision).until(), now);
+  }
+
+  private SecretObservation observe(
+      Context<LambdaInvocation> context, LambdaInvocation resource, InvocationPlan plan) {
+    return context.getSecondaryResources(Secret.class).stream()
+        .filter(s -> plan.secretName().equals(s.getMetadata().getName()))
+        .findFirst()
+        .map(
+            s -> {
+              if (!ResultSecret.isControlledBy(s, resource)) {
+                return SecretObservation.FOREIGN;
+              }
+              return ResultSecret.isIntact(s) ? SecretObservation.INTACT : SecretObservation.TAMPERED;
+            })
+        .orElse(SecretObservation.ABSENT);
+  }
+
+  private void forgetDeletedResources(Context<LambdaInvocation> context) {
+    var cache = context.getPrimaryCache();
+    if (memory.size() > 2 * cache.list().count() + 64) {
+      memory.retainOnly(cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet()));
+    }
+  }
+
+  private static UpdateControl<LambdaInvocation> reschedule(Optional<Instant> at, Instant now) {
+    UpdateControl<LambdaInvocation> control = UpdateControl.noUpdate();
+    at.ifPresent(
+        t -> {
+          Duration delay = Duration.between(now, t);
+          control.rescheduleAfter((delay.isNegative() ? Duration.ZERO : delay).plus(RESCHEDULE_MARGIN));
+        });
+    return control;
+  }
+
+  /** One reconcile of one resource. */
+  private final class Step {
+    private final LambdaInvocation resource;
+    private final Context<LambdaInvocation> context;
+    private final LambdaInvocationStatus status;
+    private final Instant now;
+    private final String uid;
+    private final SecretWriter secretWriter;
+
+    Step(LambdaInvocation resource, Context<LambdaInvocation> context, LambdaInvocationStatus status, Instant now) {
+      this.resource = resource;
+      this.context = context;
+      this.status = status;
+      this.now = now;
+      this.uid = resource.getMetadata().getUid();
+      this.secretWriter = new SecretWriter(context.getClient());
+    }
+
+    UpdateControl<LambdaInvocation> reportInvalid(String message) {
+      memory.update(uid, m -> m.withRetry(null));
+      var next =
+          StatusFactory.failed(resource, status, Optional.empty(), ReadyReason.InvalidSpec,
+              message + "; fix the spec", now);
+      if (!next.equals(status)) {
+        LOG.atWarn()
+            .addKeyValue(NAMESPACE, namespace())
+            .addKeyValue(NAME, name())
+            .addKeyValue(REASON, ReadyReason.InvalidSpec)
+            .log("Invalid spec, not invoking: {}", message);
+        writeStatus(next);
+      }
+      return UpdateControl.noUpdate();
+    }
+
+    UpdateControl<LambdaInvocation> invoke(InvocationPlan plan, Trigger trigger) {
+      Optional<Secret> existing = secretWriter.get(namespace(), plan.secretName());
+      if (existing.isPresent() && !ResultSecret.isControlledBy(existing.get(), resource)) {
+        return conflict(plan);
+      }
+      LOG.atInfo()
+          .addKeyValue(NAMESPACE, namespace())
+          .addKeyValue(NAME, name())
+          .addKeyValue(TRIGGER, trigger)
+          .addKeyValue(FUNCTION, plan.functionName())
+          .log("Invoking Lambda function");
+      InvocationResult result;
+      try {
+        result = invoker.invoke(
+            new InvocationRequest(plan.functionName(), plan.qualifier(), plan.region(), plan.payload(),
+                plan.clientContext(), plan.tailLog(), plan.timeout()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return UpdateControl.noUpdate();
+      }
+      Instant invokedAt = clock.instant();
+      if (result instanceof InvocationResult.Failed failed) {
+        return failure(plan, trigger, failed, invokedAt);
+      }
+      return store(plan, trigger, (InvocationResult.Succeeded) result, existing, invokedAt);
+    }
+
+    private UpdateControl<LambdaInvocation> store(
+        InvocationPlan plan, Trigger trigger, InvocationResult.Succeeded result,
+        Optional<Secret> existing, Instant invokedAt) {
+      var build = resultSecret.build(resource, plan, result, invokedAt);
+      if (build instanceof ResultSecret.Rejected rejected) {
+        return failure(plan, trigger,
+            new InvocationResult.Failed(rejected.reason(), RetryClass.ON_TRIGGER, rejected.message()), invokedAt);
+      }
+      Secret desired = ((ResultSecret.Built) build).secret();
+      Optional<Secret> written;
+      try {
+        written = secretWriter.write(desired, existing, resource);
+      } catch (KubernetesClientException e) {
+        return failure(plan, trigger,
+            new InvocationResult.Failed(ReadyReason.InvocationFailed, RetryClass.BACKOFF,
+                "the result could not be written to Secret " + plan.secretName() + " (HTTP "
+                    + e.getCode() + (e.getStatus() == null ? "" : " " + e.getStatus().getReason()) + ")"),
+            invokedAt);
+      }
+      if (written.isEmpty()) {
+        return conflict(plan);
+      }
+      var id = ResourceID.fromResource(resource);
+      if (existing.isPresent()) {
+        secrets.handleRecentResourceUpdate(id, written.get(), existing.get());
+      } else {
+        secrets.handleRecentResourceCreate(id, written.get());
+      }
+      String previousSecret = status == null ? null : status.getSecretName();
+      if (previousSecret != null && !previousSecret.equals(plan.secretName())) {
+        secretWriter.deleteIfControlled(namespace(), previousSecret, resource);
+      }
+      LOG.atInfo()
+          .addKeyValue(NAMESPACE, namespace())
+          .addKeyValue(NAME, name())
+          .addKeyValue(TRIGGER, trigger)
+          .addKeyValue(STATUS_CODE, result.statusCode())
+          .addKeyValue(EXECUTED_VERSION, result.executedVersion())
+          .addKeyValue(SECRET, plan.secretName())
+          .log("Invocation succeeded, result written to Secret");
+      var next = StatusFactory.succeeded(resource, status, plan, result, invokedAt);
+      memory.update(uid, m -> m.withRetry(null).withRejectedGeneration(null));
+      writeStatus(next);
+      return reschedule(
+          Stream.of(next.getNextRefreshTime(), next.getExpiryTime())
+              .map(InvocationDecision::instant)
+              .flatMap(Optional::stream)
+              .min(Instant::compareTo),
+          invokedAt);
+    }
+
+    private UpdateControl<LambdaInvocation> conflict(InvocationPlan plan) {
+      return failure(plan, Trigger.RETRY,
+          new InvocationResult.Failed(ReadyReason.SecretConflict, RetryClass.SLOW,
+              "Secret " + plan.secretName() + " exists and is not controlled by this LambdaInvocation;"
+                  + " it was left untouched: delete it, or set spec.secret.name to another name"),
+          now);
+    }
+
+    private UpdateControl<LambdaInvocation> failure(
+        InvocationPlan plan, Trigger trigger, InvocationResult.Failed failed, Instant at) {
+      RetryState previousRetry = memory.get(uid).map(ResourceMemory::retry).orElse(null);
+      RetryState nextRetry = null;
+      boolean rejectsGeneration = false;
+      String message = failed.message();
+      switch (failed.retry()) {
+        case BACKOFF -> {
+          int attempts = trigger == Trigger.RETRY && previousRetry != null ? previousRetry.attempts() + 1 : 1;
+          if (attempts <= retryPolicy.maxRetries()) {
+            Duration delay = retryPolicy.backoff(attempts);
+            if (failed.retryAfter().filter(d -> d.compareTo(delay) > 0).isPresent()) {
+              nextRetry = new RetryState(attempts, at.plus(failed.retryAfter().get()));
+            } else {
+              nextRetry = new RetryState(attempts, at.plus(delay));
+            }
+            message += "; retry " + attempts + " of " + retryPolicy.maxRetries() + " at "
+                + StatusFactory.format(nextRetry.nextAttemptAt());
+          } else {
+            message += "; retries exhausted, waiting for the next trigger";
+          }
+        }
+        case SLOW -> {
+          nextRetry = new RetryState(0, at.plus(retryPolicy.slowInterval()));
+          message += "; retrying every " + retryPolicy.slowInterval().toSeconds() + "s";
+        }
+        case ON_TRIGGER -> message += "; not retried until the next trigger";
+        case ON_SPEC_CHANGE -> {
+          rejectsGeneration = true;
+          message += "; not retried until the spec changes";
+        }
+      }
+      LOG.atWarn()
+          .addKeyValue(NAMESPACE, namespace())
+          .addKeyValue(NAME, name())
+          .addKeyValue(TRIGGER, trigger)
+          .addKeyValue(REASON, failed.reason())
+          .log("Invocation failed: {}", message);
+      Long rejected = rejectsGeneration ? resource.getMetadata().getGeneration() : null;
+      RetryState retry = nextRetry;
+      memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
+      var next = StatusFactory.failed(resource, status, Optional.of(plan), failed.reason(), message, at);
+      writeStatus(next);
+      Optional<Instant> expiry =
+          next.isReady() ? InvocationDecision.instant(next.getExpiryTime()) : Optional.empty();
+      return reschedule(
+          Stream.of(Optional.ofNullable(retry).map(RetryState::nextAttemptAt),
+                  InvocationDecision.instant(next.getNextRefreshTime()), expiry)
+              .flatMap(Optional::stream)
+              .min(Instant::compareTo),
+          at);
+    }
+
+    UpdateControl<LambdaInvocation> retire(InvocationPlan plan) {
+      String secretName = Objects.requireNonNullElse(status.getSecretName(), plan.secretName());
+      secretWriter.deleteIfControlled(namespace(), secretName, resource);
+      LOG.atInfo()
+          .addKeyValue(NAMESPACE, namespace())
+          .addKeyValue(NAME, name())
+          .addKeyValue(SECRET, secretName)
+          .log("Secret expired and was deleted");
+      var next = StatusFactory.expired(resource, status, now);
+      memory.update(uid, m -> m.withRetry(null));
+      writeStatus(next);
+      return reschedule(
+          plan.refreshInterval().isPresent()
+              ? InvocationDecision.instant(next.getNextRefreshTime())
+              : Optional.empty(),
+          now);
+    }
+
+    private void writeStatus(LambdaInvocationStatus next) {
+      new StatusWriter(context.getClient()).write(resource, next);
+      memory.update(uid, m -> m.withStatus(next));
+    }
+
+    private String namespace() {
+      return resource.getMetadata().getNamespace();
+    }
+
+    private String name() {
+      return resource.getMetadata().getName();
+    }
+  }
+}

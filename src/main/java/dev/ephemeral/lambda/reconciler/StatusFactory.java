@@ -1,0 +1,105 @@
+package dev.ephemeral.lambda.reconciler;
+
+import dev.ephemeral.lambda.customresource.InvocationCondition;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds the next status from the previous one and what just happened. Pure. */
+public final class StatusFactory {
+
+  private StatusFactory() {}
+
+  public static LambdaInvocationStatus succeeded(
+      LambdaInvocation resource, LambdaInvocationStatus previous, InvocationPlan plan,
+      Succeeded result, Instant invokedAt) {
+    var next = copyOf(previous);
+    next.setObservedGeneration(resource.getMetadata().getGeneration());
+    next.setLastHandledInvokeRequest(resource.invokeRequest());
+    next.setStatusCode(result.statusCode());
+    next.setExecutedVersion(result.executedVersion());
+    next.setSecretName(plan.secretName());
+    next.setLastInvocationTime(format(invokedAt));
+    next.setNextRefreshTime(plan.refreshInterval().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
+    next.setExpiryTime(plan.ttl().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
+    return withReady(next, previous, resource, true, ReadyReason.Invoked,
+        "result written to Secret " + plan.secretName(), invokedAt);
+  }
+
+  /** A failed attempt: the Secret (and the fields describing it) stay as they were. */
+  public static LambdaInvocationStatus failed(
+      LambdaInvocation resource, LambdaInvocationStatus previous, Optional<InvocationPlan> plan,
+      ReadyReason reason, String message, Instant now) {
+    var next = copyOf(previous);
+    next.setObservedGeneration(resource.getMetadata().getGeneration());
+    next.setLastHandledInvokeRequest(resource.invokeRequest());
+    next.setNextRefreshTime(
+        plan.flatMap(InvocationPlan::refreshInterval).map(now::plus).map(StatusFactory::format).orElse(null));
+    if (plan.isEmpty()) {
+      next.setNextRefreshTime(null);
+    }
+    return withReady(next, previous, resource, false, reason, message, now);
+  }
+
+  /** The Secret's ttl passed and it was deleted. */
+  public static LambdaInvocationStatus expired(
+      LambdaInvocation resource, LambdaInvocationStatus previous, Instant now) {
+    var next = copyOf(previous);
+    String message =
+        "Secret " + previous.getSecretName() + " expired at " + previous.getExpiryTime()
+            + " and was deleted; change the spec or set the annotation "
+            + LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION + " to invoke again";
+    return withReady(next, previous, resource, false, ReadyReason.Expired, message, now);
+  }
+
+  static String format(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static LambdaInvocationStatus withReady(
+      LambdaInvocationStatus next, LambdaInvocationStatus previous, LambdaInvocation resource,
+      boolean ready, ReadyReason reason, String message, Instant now) {
+    String status = ready ? "True" : "False";
+    String transition =
+        previous == null
+            ? null
+            : previous.readyCondition()
+                .filter(c -> status.equals(c.getStatus()))
+                .map(InvocationCondition::getLastTransitionTime)
+                .orElse(null);
+    var condition =
+        new InvocationCondition(
+            LambdaInvocationStatus.READY,
+            status,
+            reason.name(),
+            message,
+            resource.getMetadata().getGeneration(),
+            transition != null ? transition : format(now));
+    List<InvocationCondition> conditions = new ArrayList<>();
+    conditions.add(condition);
+    next.setConditions(conditions);
+    return next;
+  }
+
+  private static LambdaInvocationStatus copyOf(LambdaInvocationStatus previous) {
+    var next = new LambdaInvocationStatus();
+    if (previous != null) {
+      next.setObservedGeneration(previous.getObservedGeneration());
+      next.setStatusCode(previous.getStatusCode());
+      next.setExecutedVersion(previous.getExecutedVersion());
+      next.setSecretName(previous.getSecretName());
+      next.setLastInvocationTime(previous.getLastInvocationTime());
+      next.setNextRefreshTime(previous.getNextRefreshTime());
+      next.setExpiryTime(previous.getExpiryTime());
+      next.setLastHandledInvokeRequest(previous.getLastHandledInvokeRequest());
+    }
+    return next;
+  }
+}

@@ -1,0 +1,19 @@
+package dev.ephemeral.lambda.reconciler;
+
+/** Why an invocation happens (DESIGN.md, "When the function is invoked"). */
+public enum Trigger {
+  /** 1: created, or the spec changed (a new metadata.generation). */
+  SPEC_CHANGED,
+  /** 2: the Secret was deleted. */
+  SECRET_DELETED,
+  /** 2: the Secret's data was changed by someone else. */
+  SECRET_CHANGED,
+  /** 3: refreshInterval has passed. */
+  REFRESH_DUE,
+  /** 4: lambda.ephemeral.dev/invoke-requested-at has a new value. */
+  INVOKE_REQUESTED,
+  /** 5: the operator started (first reconcile of this resource in this process). */
+  OPERATOR_STARTED,
+  /** A retry of a failed invocation, as the error table allows. */
+  RETRY
+}

@@ -1,0 +1,66 @@
+package dev.ephemeral.lambda.secret;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Optional;
+
+/**
+ * Reads and writes result Secrets through the API server (not the informer cache), so a conflict
+ * check sees Secrets the operator does not watch.
+ */
+public final class SecretWriter {
+
+  private static final int HTTP_CONFLICT = 409;
+  private static final int MAX_WRITE_ATTEMPTS = 3;
+
+  private final KubernetesClient client;
+
+  public SecretWriter(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public Optional<Secret> get(String namespace, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+  }
+
+  /**
+   * Creates or replaces the Secret. The caller has checked that any existing Secret of that name is
+   * controlled by {@code owner}; on a write race this checks again and gives up on a foreign one.
+   *
+   * @return the Secret as stored, or empty when a foreign Secret appeared in the meantime
+   */
+  public Optional<Secret> write(Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
+    Optional<Secret> current = existing;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (current.isEmpty()) {
+          return Optional.of(client.secrets().resource(desired).create());
+        }
+        if (!ResultSecret.isControlledBy(current.get(), owner)) {
+          return Optional.empty();
+        }
+        desired.getMetadata().setResourceVersion(current.get().getMetadata().getResourceVersion());
+        return Optional.of(client.secrets().resource(desired).update());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HTTP_CONFLICT || attempt >= MAX_WRITE_ATTEMPTS) {
+          throw e;
+        }
+        current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
+      } finally {
+        desired.getMetadata().setResourceVersion(null);
+      }
+    }
+  }
+
+  /** Deletes the Secret if it exists and is controlled by {@code owner}. */
+  public boolean deleteIfControlled(String namespace, String name, LambdaInvocation owner) {
+    var secret = get(namespace, name);
+    if (secret.isEmpty() || !ResultSecret.isControlledBy(secret.get(), owner)) {
+      return false;
+    }
+    client.secrets().inNamespace(namespace).withName(name).delete();
+    return true;
+  }
+}
