@@ -1,1 +1,112 @@
-package dev.ephemeral.lambda; public class OperatorMain { public static void main(String[] a){} }
+package dev.ephemeral.lambda;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+
+/** Entry point: {@code java -jar lambda-invocation-operator.jar [run]} runs the operator. */
+@Command(
+    name = "lambda-invocation-operator",
+    mixinStandardHelpOptions = true,
+    description = "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
+        + " in a short-lived Secret.",
+    subcommands = {OperatorMain.Run.class})
+public final class OperatorMain implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new OperatorMain()).execute(args));
+  }
+
+  /** Without a subcommand: run the operator. */
+  @Override
+  public Integer call() throws Exception {
+    return new Run().call();
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Run the operator against the current kubeconfig or in-cluster config,"
+          + " configured by environment variables (see README).")
+  static final class Run implements Callable<Integer> {
+
+    @Override
+    public Integer call() throws Exception {
+      OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
+      Config kubeConfig = Config.autoConfigure(null);
+      Optional<String> unreachable = probe(kubeConfig);
+      if (unreachable.isPresent()) {
+        System.err.println("lambda-invocation-operator: " + unreachable.get());
+        return 1;
+      }
+      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
+          var invoker =
+              new AwsLambdaInvoker(
+                  new LambdaClientSettings(
+                      config.lambdaEndpoint(), Optional.empty(), DefaultCredentialsProvider.builder().build(),
+                      config.maxInFlight()),
+                  new ObjectMapper());
+          var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC());
+          var health = HealthServer.start(config.httpPort())) {
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
+        operator.start();
+        health.markReady();
+        LOG.atInfo()
+            .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
+            .addKeyValue("httpPort", config.httpPort())
+            .log("Operator started");
+        stopped.await();
+        return 0;
+      }
+    }
+
+    /** One quick request, so a missing cluster or CRD is one clear line instead of retries. */
+    private static Optional<String> probe(Config kubeConfig) {
+      Config quick =
+          new ConfigBuilder(kubeConfig)
+              .withRequestRetryBackoffLimit(0)
+              .withConnectionTimeout(5_000)
+              .withRequestTimeout(10_000)
+              .build();
+      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
+        client.resources(LambdaInvocation.class).inAnyNamespace().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+        return Optional.empty();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return Optional.of("the LambdaInvocation CRD is not installed in the cluster at "
+              + kubeConfig.getMasterUrl() + ": run kubectl apply -f crds/");
+        }
+        if (e.getCode() == 401 || e.getCode() == 403) {
+          return Optional.of("the Kubernetes API at " + kubeConfig.getMasterUrl()
+              + " refused access (HTTP " + e.getCode() + "): check the credentials and RBAC");
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        return Optional.of("cannot reach the Kubernetes API at " + kubeConfig.getMasterUrl() + " ("
+            + root.getClass().getSimpleName()
+            + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")");
+      }
+    }
+  }
+}

@@ -48,9 +48,14 @@ public final class InvocationDecision {
     }
     if (s.hasReason(ReadyReason.Expired.name())) {
       // Expired lasts, across restarts too, until the spec, a refresh or a request revives it.
-      return new Decision.Wait(nextRefresh);
+      // A refresh time already past here is suppressed (rejected): waiting for it would spin.
+      return new Decision.Wait(nextRefresh.filter(now::isBefore));
     }
-    Optional<Instant> expiry = s.isReady() ? instant(s.getExpiryTime()) : Optional.empty();
+    // A failed later attempt does not replace the Secret, so its ttl still runs while it exists.
+    boolean secretPresent =
+        secret == SecretObservation.INTACT || secret == SecretObservation.TAMPERED;
+    Optional<Instant> expiry =
+        s.isReady() || secretPresent ? instant(s.getExpiryTime()) : Optional.empty();
     if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
       return new Decision.Retire();
     }
@@ -60,17 +65,22 @@ public final class InvocationDecision {
     if (rejected) {
       return new Decision.Wait(Optional.empty());
     }
-    boolean secretWritten =
-        s.getLastInvocationTime() != null && plan.secretName().equals(s.getSecretName());
-    if (secretWritten && secret == SecretObservation.ABSENT) {
+    // Before the Secret triggers: a failed re-invocation leaves the Secret missing or changed, and
+    // its retry must be counted as one, or the backoff would restart at every attempt.
+    Optional<Instant> retryAt = Optional.ofNullable(memory.retry()).map(RetryState::nextAttemptAt);
+    if (retryAt.filter(t -> !now.isBefore(t)).isPresent()) {
+      return new Decision.Invoke(Trigger.RETRY);
+    }
+    // A Secret past its expiry time is gone because the operator retired it, not deleted by anyone.
+    boolean secretExpected =
+        s.getLastInvocationTime() != null
+            && plan.secretName().equals(s.getSecretName())
+            && instant(s.getExpiryTime()).filter(t -> !now.isBefore(t)).isEmpty();
+    if (secretExpected && secret == SecretObservation.ABSENT) {
       return new Decision.Invoke(Trigger.SECRET_DELETED);
     }
     if (secret == SecretObservation.TAMPERED) {
       return new Decision.Invoke(Trigger.SECRET_CHANGED);
-    }
-    Optional<Instant> retryAt = Optional.ofNullable(memory.retry()).map(RetryState::nextAttemptAt);
-    if (retryAt.filter(t -> !now.isBefore(t)).isPresent()) {
-      return new Decision.Invoke(Trigger.RETRY);
     }
     return new Decision.Wait(
         Stream.of(nextRefresh, expiry, retryAt)

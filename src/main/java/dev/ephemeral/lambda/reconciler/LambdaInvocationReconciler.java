@@ -30,6 +30,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,13 +45,13 @@ import org.slf4j.LoggerFactory;
  * the operator's own writes (status, Secret) never lead to another invocation.
  */
 @ControllerConfiguration(
-    name = LambdaInvocationReconciler.NAME,
+    name = LambdaInvocationReconciler.CONTROLLER_NAME,
     // The invoke-requested-at annotation does not bump the generation: the filter admits it.
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = InvocationTriggerFilter.class))
 public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> {
 
-  public static final String NAME = "lambdainvocation";
+  public static final String CONTROLLER_NAME = "lambdainvocation";
   private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationReconciler.class);
   private static final Duration RESCHEDULE_MARGIN = Duration.ofMillis(100);
 
@@ -205,7 +206,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
         Thread.currentThread().interrupt();
         return UpdateControl.noUpdate();
       }
-      Instant invokedAt = clock.instant();
+      Instant invokedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
       if (result instanceof InvocationResult.Failed failed) {
         return failure(plan, trigger, failed, invokedAt);
       }

@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.reconciler;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -7,26 +8,14 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.util.List;
 
 /**
- * Writes the status subresource with a JSON merge patch of the whole status. Cleared fields are
- * sent as explicit nulls; no resourceVersion is sent, so a concurrent spec or annotation change
- * never makes a status write fail (the operator is the status's only writer).
+ * Writes the whole status subresource with one JSON Patch "add /status" (which replaces it). No
+ * resourceVersion is sent, so a concurrent spec or annotation change never makes a status write
+ * fail (the operator is the status's only writer); no merge semantics, so cleared fields and the
+ * conditions list come out exactly as built.
  */
 final class StatusWriter {
-
-  private static final List<String> FIELDS =
-      List.of(
-          "observedGeneration",
-          "statusCode",
-          "executedVersion",
-          "secretName",
-          "lastInvocationTime",
-          "nextRefreshTime",
-          "expiryTime",
-          "lastHandledInvokeRequest",
-          "conditions");
 
   private final KubernetesClient client;
 
@@ -35,20 +24,16 @@ final class StatusWriter {
   }
 
   void write(LambdaInvocation resource, LambdaInvocationStatus status) {
-    ObjectNode statusNode = client.getKubernetesSerialization().convertValue(status, ObjectNode.class);
-    FIELDS.forEach(
-        field -> {
-          if (!statusNode.has(field)) {
-            statusNode.putNull(field);
-          }
-        });
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.set("status", statusNode);
+    ObjectNode operation = JsonNodeFactory.instance.objectNode();
+    operation.put("op", "add");
+    operation.put("path", "/status");
+    operation.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
+    ArrayNode patch = JsonNodeFactory.instance.arrayNode().add(operation);
     client
         .resources(LambdaInvocation.class)
         .inNamespace(resource.getMetadata().getNamespace())
         .withName(resource.getMetadata().getName())
         .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        .patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 }

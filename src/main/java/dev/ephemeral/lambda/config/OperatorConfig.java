@@ -1,0 +1,123 @@
+package dev.ephemeral.lambda.config;
+
+import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's settings, read from environment variables in this one place. A bad value is
+ * logged and replaced by its default, so a typo never crash-loops the operator.
+ *
+ * @param watchNamespaces namespaces to watch; empty means all
+ * @param lambdaEndpoint endpoint override for Lambda (LocalStack, tests); empty means AWS
+ * @param maxInFlight the most invocations in flight at once
+ * @param httpPort port of the health and metrics endpoints
+ */
+public record OperatorConfig(
+    Set<String> watchNamespaces,
+    Optional<URI> lambdaEndpoint,
+    int maxInFlight,
+    int httpPort,
+    RetryPolicy retryPolicy) {
+
+  public static final String WATCH_NAMESPACES = "WATCH_NAMESPACES";
+  public static final String MAX_INVOCATIONS_IN_FLIGHT = "MAX_INVOCATIONS_IN_FLIGHT";
+  public static final String HTTP_PORT = "HTTP_PORT";
+  public static final String AWS_ENDPOINT_URL_LAMBDA = "AWS_ENDPOINT_URL_LAMBDA";
+  public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
+  public static final String RETRY_INITIAL_BACKOFF = "RETRY_INITIAL_BACKOFF";
+  public static final String RETRY_MAX_BACKOFF = "RETRY_MAX_BACKOFF";
+  public static final String RETRY_MAX_RETRIES = "RETRY_MAX_RETRIES";
+  public static final String RETRY_SLOW_INTERVAL = "RETRY_SLOW_INTERVAL";
+
+  public static final int DEFAULT_MAX_IN_FLIGHT = 10;
+  public static final int DEFAULT_HTTP_PORT = 8080;
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorConfig.class);
+
+  public static OperatorConfig fromEnvironment(Map<String, String> env) {
+    var reader = new Reader(env);
+    RetryPolicy defaults = RetryPolicy.DEFAULT;
+    return new OperatorConfig(
+        reader.read(WATCH_NAMESPACES, Set.of(), OperatorConfig::namespaces),
+        reader.read(AWS_ENDPOINT_URL_LAMBDA, reader.read(AWS_ENDPOINT_URL, Optional.empty(), OperatorConfig::uri), OperatorConfig::uri),
+        reader.read(MAX_INVOCATIONS_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, v -> positive(v, 1000)),
+        reader.read(HTTP_PORT, DEFAULT_HTTP_PORT, v -> positive(v, 65535)),
+        new RetryPolicy(
+            reader.read(RETRY_INITIAL_BACKOFF, defaults.initialBackoff(), OperatorConfig::duration),
+            reader.read(RETRY_MAX_BACKOFF, defaults.maxBackoff(), OperatorConfig::duration),
+            reader.read(RETRY_MAX_RETRIES, defaults.maxRetries(), v -> nonNegative(v, 100)),
+            reader.read(RETRY_SLOW_INTERVAL, defaults.slowInterval(), OperatorConfig::duration)));
+  }
+
+  private record Reader(Map<String, String> env) {
+    <T> T read(String name, T fallback, Function<String, T> parse) {
+      String raw = env.get(name);
+      if (raw == null || raw.isBlank()) {
+        return fallback;
+      }
+      try {
+        return parse.apply(raw.trim());
+      } catch (RuntimeException e) {
+        LOG.atWarn()
+            .addKeyValue("variable", name)
+            .addKeyValue("value", raw)
+            .addKeyValue("default", fallback)
+            .log("Ignoring invalid environment variable, using the default: {}", e.getMessage());
+        return fallback;
+      }
+    }
+  }
+
+  private static Set<String> namespaces(String raw) {
+    return Arrays.stream(raw.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  private static Optional<URI> uri(String raw) {
+    URI uri = URI.create(raw);
+    if (uri.getScheme() == null || uri.getHost() == null) {
+      throw new IllegalArgumentException("not an absolute http(s) URL");
+    }
+    return Optional.of(uri);
+  }
+
+  private static int positive(String raw, int max) {
+    int value = Integer.parseInt(raw);
+    if (value < 1 || value > max) {
+      throw new IllegalArgumentException("must be between 1 and " + max);
+    }
+    return value;
+  }
+
+  private static int nonNegative(String raw, int max) {
+    int value = Integer.parseInt(raw);
+    if (value < 0 || value > max) {
+      throw new IllegalArgumentException("must be between 0 and " + max);
+    }
+    return value;
+  }
+
+  private static Duration duration(String raw) {
+    try {
+      Duration value = io.fabric8.kubernetes.api.model.Duration.parse(raw).getDuration();
+      if (value.isZero() || value.isNegative()) {
+        throw new IllegalArgumentException("must be positive");
+      }
+      return value;
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("not a duration such as 30s or 5m");
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.ephemeral.lambda.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
+import dev.ephemeral.lambda.customresource.SecretSpec;
+import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The real operator (JOSDK loop, reconciler, AWS SDK client) against an in-process Kubernetes API
+ * with the generated CRD registered, and a local endpoint speaking the Lambda Invoke API.
+ */
+final class OperatorHarness implements AutoCloseable {
+
+  static final String NAMESPACE = "shop";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Fast retries, so retry behaviour is observable in seconds. */
+  static final RetryPolicy FAST_RETRIES =
+      new RetryPolicy(Duration.ofMillis(300), Duration.ofSeconds(1), 2, Duration.ofSeconds(2));
+
+  final InProcessKubernetes kubernetes;
+  final LambdaEmulator lambda;
+  private final RetryPolicy retryPolicy;
+  private AwsLambdaInvoker invoker;
+  private LambdaInvocationOperator operator;
+
+  private OperatorHarness(RetryPolicy retryPolicy) {
+    this.retryPolicy = retryPolicy;
+    this.kubernetes = InProcessKubernetes.start();
+    this.lambda = LambdaEmulator.start("127.0.0.1", 0);
+  }
+
+  static OperatorHarness start() {
+    return start(FAST_RETRIES);
+  }
+
+  static OperatorHarness start(RetryPolicy retryPolicy) {
+    var harness = new OperatorHarness(retryPolicy);
+    harness.startOperator();
+    return harness;
+  }
+
+  OperatorConfig config() {
+    return new OperatorConfig(Set.of(), Optional.of(lambda.endpoint()), 4, 0, retryPolicy);
+  }
+
+  void startOperator() {
+    invoker =
+        new AwsLambdaInvoker(
+            new LambdaClientSettings(
+                Optional.of(lambda.endpoint()),
+                Optional.of(Region.EU_WEST_1),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
+                4),
+            new ObjectMapper());
+    operator = new LambdaInvocationOperator(client(), config(), invoker, Clock.systemUTC());
+    operator.start();
+  }
+
+  void stopOperator() {
+    operator.close();
+    invoker.close();
+    operator = null;
+  }
+
+  void restartOperator() {
+    stopOperator();
+    startOperator();
+  }
+
+  KubernetesClient client() {
+    return kubernetes.client();
+  }
+
+  LambdaInvocation create(LambdaInvocation resource) {
+    return client().resource(resource).create();
+  }
+
+  LambdaInvocation get(String name) {
+    return client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  Secret secret(String name) {
+    return client().secrets().inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  /** Waits until the Ready condition has {@code reason} for the current generation. */
+  LambdaInvocation awaitReason(String name, String reason) {
+    return awaitResource(
+        name,
+        r -> r.getStatus() != null
+            && r.getStatus().hasReason(reason)
+            && r.getMetadata().getGeneration().equals(r.getStatus().getObservedGeneration()));
+  }
+
+  LambdaInvocation awaitResource(String name, Predicate<LambdaInvocation> condition) {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> get(name), r -> r != null && condition.test(r));
+  }
+
+  /** A LambdaInvocation in {@link #NAMESPACE} with the given function and payload (JSON text). */
+  static LambdaInvocation invocation(String name, String functionName, String payloadJson) {
+    var resource = new LambdaInvocation();
+    resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
+    var spec = new LambdaInvocationSpec();
+    spec.setFunctionName(functionName);
+    spec.setPayload(json(payloadJson));
+    resource.setSpec(spec);
+    return resource;
+  }
+
+  static SecretSpec secretSpec(LambdaInvocation resource) {
+    if (resource.getSpec().getSecret() == null) {
+      resource.getSpec().setSecret(new SecretSpec());
+    }
+    return resource.getSpec().getSecret();
+  }
+
+  static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static Map<String, String> annotations(String key, String value) {
+    return Map.of(key, value);
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      stopOperator();
+    }
+    lambda.close();
+    kubernetes.close();
+  }
+}

@@ -1,0 +1,525 @@
+package dev.ephemeral.lambda.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ephemeral.lambda.customresource.InvocationCondition;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Every trigger of DESIGN.md's "When the function is invoked", and the retries. */
+class InvocationDecisionTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+  private static final Instant INVOKED_AT = NOW.minus(Duration.ofMinutes(30));
+  private static final long GENERATION = 4;
+  private static final String SECRET = "api-key";
+  private static final Duration REFRESH = Duration.ofMinutes(10);
+  private static final Duration TTL = Duration.ofHours(1);
+
+  /** This process has seen the resource before, with no retry pending and nothing rejected. */
+  private static final ResourceMemory SEEN = ResourceMemory.FRESH;
+  /** The operator has just started: it remembers nothing of the resource. */
+  private static final ResourceMemory RESTARTED = null;
+
+  private static final InvocationPlan PLAN = plan(Optional.empty(), Optional.empty());
+  private static final InvocationPlan REFRESHING = plan(Optional.of(REFRESH), Optional.empty());
+  private static final InvocationPlan SHORT_LIVED = plan(Optional.empty(), Optional.of(TTL));
+
+  // --- 1: created, or a new generation
+
+  @Test
+  void createdResourceIsInvokedForItsSpec() {
+    assertThat(decide(resource(1, null), PLAN, null, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+    assertThat(decide(resource(1, null), PLAN, null, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+  }
+
+  @Test
+  void newGenerationIsInvokedAsSpecChange() {
+    var status = invoked();
+    status.setObservedGeneration(GENERATION - 1);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+  }
+
+  @Test
+  void newGenerationIsInvokedEvenWhenItsSecretIsPastItsTtl() {
+    var status = invoked();
+    status.setObservedGeneration(GENERATION - 1);
+    status.setExpiryTime(format(NOW.minusSeconds(1)));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+  }
+
+  // --- 4: invoke-requested-at
+
+  @Test
+  void newInvokeRequestValueIsInvoked() {
+    var status = invoked();
+    status.setLastHandledInvokeRequest("2026-11-26T09:00:00Z");
+
+    assertThat(decide(resource(GENERATION, "2026-11-26T09:59:00Z"), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
+  }
+
+  @Test
+  void firstInvokeRequestIsInvoked() {
+    assertThat(decide(resource(GENERATION, "now"), PLAN, invoked(), SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
+  }
+
+  @Test
+  void invokeRequestAlreadyHandledIsNotInvokedAgain() {
+    var status = invoked();
+    status.setLastHandledInvokeRequest("2026-11-26T09:59:00Z");
+
+    assertThat(decide(resource(GENERATION, "2026-11-26T09:59:00Z"), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void removingTheInvokeRequestAnnotationIsNotATrigger() {
+    var status = invoked();
+    status.setLastHandledInvokeRequest("2026-11-26T09:59:00Z");
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  // --- 3: refreshInterval
+
+  @Test
+  void refreshDueIsInvoked() {
+    var status = invoked();
+    status.setNextRefreshTime(format(NOW));
+
+    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+
+    status.setNextRefreshTime(format(NOW.minusSeconds(90)));
+    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+  }
+
+  @Test
+  void refreshDueIsInvokedAfterOperatorRestartAsRefresh() {
+    var status = invoked();
+    status.setNextRefreshTime(format(NOW.minusSeconds(1)));
+
+    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, RESTARTED))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+  }
+
+  @Test
+  void refreshNotDueWaitsUntilNextRefreshTime() {
+    var status = invoked();
+    Instant next = NOW.plus(Duration.ofMinutes(5));
+    status.setNextRefreshTime(format(next));
+
+    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitUntil(next));
+  }
+
+  @Test
+  void leftoverNextRefreshTimeIsIgnoredWithoutRefreshInterval() {
+    var status = invoked();
+    status.setNextRefreshTime(format(NOW.minusSeconds(60)));
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  // --- short-lived Secret: retire without invoking
+
+  @Test
+  void secretPastItsTtlIsRetiredWithoutInvoking() {
+    var status = invoked();
+    status.setExpiryTime(format(NOW));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(new Decision.Retire());
+  }
+
+  @Test
+  void secretPastItsTtlIsRetiredAfterOperatorRestartWithoutInvoking() {
+    var status = invoked();
+    status.setExpiryTime(format(NOW.minusSeconds(3600)));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, RESTARTED))
+        .isEqualTo(new Decision.Retire());
+  }
+
+  @Test
+  void secretPastItsTtlIsRetiredEvenWhenAlreadyGone() {
+    var status = invoked();
+    status.setExpiryTime(format(NOW.minusSeconds(1)));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(new Decision.Retire());
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(new Decision.Retire());
+  }
+
+  @Test
+  void secretPastItsTtlIsRetiredEvenAfterAFailedRefresh() {
+    // The Secret was written at INVOKED_AT; a later refresh failed, so nothing newer replaced it.
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    status.setExpiryTime(format(NOW.minusSeconds(1)));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(new Decision.Retire());
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.TAMPERED,
+            new ResourceMemory(null, new RetryState(2, NOW), null)))
+        .isEqualTo(new Decision.Retire());
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT,
+            ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+        .isEqualTo(new Decision.Retire());
+  }
+
+  @Test
+  void refreshDueAtExpiryInvokesBecauseTheNewResultReplacesTheSecret() {
+    var status = invoked();
+    status.setNextRefreshTime(format(NOW.minusSeconds(1)));
+    status.setExpiryTime(format(NOW.minusSeconds(1)));
+    var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
+
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+  }
+
+  // --- Expired lasts until trigger 1, 3 or 4
+
+  @Test
+  void expiredResourceStaysExpiredWithoutInvoking() {
+    var status = expired();
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void expiredResourceStaysExpiredAcrossOperatorRestart() {
+    var status = expired();
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void expiredResourceWaitsForItsNextRefresh() {
+    var status = expired();
+    Instant next = NOW.plus(Duration.ofMinutes(3));
+    status.setNextRefreshTime(format(next));
+    var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
+
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(waitUntil(next));
+  }
+
+  @Test
+  void expiredResourceIsRevivedBySpecChange() {
+    var status = expired();
+
+    assertThat(decide(resource(GENERATION + 1, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+  }
+
+  @Test
+  void expiredResourceIsRevivedByRefresh() {
+    var status = expired();
+    status.setNextRefreshTime(format(NOW.minusSeconds(1)));
+    var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
+
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+  }
+
+  @Test
+  void expiredResourceIsRevivedByInvokeRequest() {
+    var status = expired();
+    status.setLastHandledInvokeRequest("first");
+
+    assertThat(decide(resource(GENERATION, "second"), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+        .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
+  }
+
+  @Test
+  void expiredResourceWithRejectedRequestDoesNotWaitForAPastRefresh() {
+    // A refresh time in the past that is suppressed must not be waited for: that would spin.
+    var status = expired();
+    status.setNextRefreshTime(format(NOW.minusSeconds(30)));
+    var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
+
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT,
+            ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+        .isEqualTo(waitForever());
+  }
+
+  // --- 5: operator start
+
+  @Test
+  void operatorStartInvokesEveryLiveResource() {
+    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.INTACT, RESTARTED))
+        .isEqualTo(invoke(Trigger.OPERATOR_STARTED));
+    assertThat(decide(resource(GENERATION, null), PLAN, failed(invoked(), ReadyReason.Throttled),
+            SecretObservation.INTACT, RESTARTED))
+        .isEqualTo(invoke(Trigger.OPERATOR_STARTED));
+  }
+
+  // --- 2: the Secret is deleted or changed
+
+  @Test
+  void deletedSecretIsInvokedAgain() {
+    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.ABSENT, SEEN))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+  }
+
+  @Test
+  void absentSecretIsNoTriggerBeforeAnySecretWasWritten() {
+    var status = failed(new LambdaInvocationStatus(), ReadyReason.FunctionNotFound);
+    status.setObservedGeneration(GENERATION);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void changedSecretIsInvokedAgain() {
+    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.TAMPERED, SEEN))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+  }
+
+  @Test
+  void secretRetiredAtItsTtlIsNotMistakenForADeletedSecret() {
+    // Expired, then an invoke request ran and the result lacked a projected key: nothing was
+    // written, so the Secret is still gone because the operator retired it, not because anyone
+    // deleted it. ResultKeyMissing is not retried until a trigger.
+    var status = failed(expired(), ReadyReason.ResultKeyMissing);
+    status.setLastHandledInvokeRequest("again");
+
+    assertThat(decide(resource(GENERATION, "again"), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  // --- nothing due
+
+  @Test
+  void intactSecretWithNothingDueWaitsForever() {
+    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void idleResourceWaitsForTheEarliestOfRefreshExpiryAndRetry() {
+    var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
+    var status = invoked();
+    Instant refresh = NOW.plus(Duration.ofMinutes(10));
+    Instant expiry = NOW.plus(Duration.ofMinutes(7));
+    Instant retry = NOW.plus(Duration.ofMinutes(2));
+    status.setNextRefreshTime(format(refresh));
+    status.setExpiryTime(format(expiry));
+
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT,
+            SEEN.withRetry(new RetryState(1, retry))))
+        .isEqualTo(waitUntil(retry));
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitUntil(expiry));
+
+    status.setExpiryTime(format(NOW.plus(Duration.ofMinutes(20))));
+    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitUntil(refresh));
+  }
+
+  @Test
+  void failedResourceStillWaitsForItsSecretsExpiry() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+    Instant expiry = NOW.plus(Duration.ofMinutes(7));
+    status.setExpiryTime(format(expiry));
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitUntil(expiry));
+  }
+
+  // --- retries
+
+  @Test
+  void dueRetryIsInvoked() {
+    var status = failed(invoked(), ReadyReason.Throttled);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT,
+            SEEN.withRetry(new RetryState(1, NOW))))
+        .isEqualTo(invoke(Trigger.RETRY));
+  }
+
+  @Test
+  void pendingRetryWaitsUntilItIsDue() {
+    var status = failed(invoked(), ReadyReason.Throttled);
+    Instant at = NOW.plusSeconds(20);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT,
+            SEEN.withRetry(new RetryState(2, at))))
+        .isEqualTo(waitUntil(at));
+  }
+
+  @Test
+  void failedReinvocationOfADeletedSecretIsRetriedAsACountedRetry() {
+    // The Secret was deleted, the re-invocation failed: the Secret is still gone at the retry,
+    // which must count as a retry (bounded backoff), not as a fresh deletion that resets it.
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    var memory = SEEN.withRetry(new RetryState(3, NOW.minusMillis(50)));
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.ABSENT, memory))
+        .isEqualTo(invoke(Trigger.RETRY));
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.TAMPERED, memory))
+        .isEqualTo(invoke(Trigger.RETRY));
+  }
+
+  @Test
+  void exhaustedRetriesWaitForTheNextTrigger() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(waitForever());
+  }
+
+  // --- a request Lambda rejected as bad
+
+  @Test
+  void rejectedGenerationSuppressesRefreshSecretAndRetryTriggers() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+    status.setNextRefreshTime(format(NOW.minusSeconds(5)));
+    var rejected = SEEN.withRejectedGeneration(GENERATION);
+    var resource = resource(GENERATION, null);
+
+    assertThat(decide(resource, REFRESHING, status, SecretObservation.INTACT, rejected))
+        .isEqualTo(waitForever());
+    assertThat(decide(resource, REFRESHING, status, SecretObservation.ABSENT, rejected))
+        .isEqualTo(waitForever());
+    assertThat(decide(resource, REFRESHING, status, SecretObservation.TAMPERED, rejected))
+        .isEqualTo(waitForever());
+    assertThat(decide(resource, REFRESHING, status, SecretObservation.INTACT,
+            rejected.withRetry(new RetryState(1, NOW.minusSeconds(1)))))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void rejectedGenerationDoesNotSuppressSpecChange() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+
+    assertThat(decide(resource(GENERATION + 1, null), PLAN, status, SecretObservation.INTACT,
+            SEEN.withRejectedGeneration(GENERATION)))
+        .isEqualTo(invoke(Trigger.SPEC_CHANGED));
+  }
+
+  @Test
+  void rejectedGenerationDoesNotSuppressNewInvokeRequest() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+    status.setLastHandledInvokeRequest("one");
+
+    assertThat(decide(resource(GENERATION, "two"), PLAN, status, SecretObservation.INTACT,
+            SEEN.withRejectedGeneration(GENERATION)))
+        .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
+  }
+
+  @Test
+  void rejectionOfAnEarlierGenerationSuppressesNothing() {
+    var status = invoked();
+    status.setNextRefreshTime(format(NOW));
+
+    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT,
+            SEEN.withRejectedGeneration(GENERATION - 1)))
+        .isEqualTo(invoke(Trigger.REFRESH_DUE));
+  }
+
+  // --- fixtures
+
+  private static Decision decide(
+      LambdaInvocation resource, InvocationPlan plan, LambdaInvocationStatus status,
+      SecretObservation secret, ResourceMemory memory) {
+    return InvocationDecision.decide(resource, plan, status, secret, memory, NOW);
+  }
+
+  private static Decision invoke(Trigger trigger) {
+    return new Decision.Invoke(trigger);
+  }
+
+  private static Decision waitForever() {
+    return new Decision.Wait(Optional.empty());
+  }
+
+  private static Decision waitUntil(Instant at) {
+    return new Decision.Wait(Optional.of(at));
+  }
+
+  private static LambdaInvocation resource(long generation, String invokeRequest) {
+    var resource = new LambdaInvocation();
+    var metadata =
+        new ObjectMetaBuilder()
+            .withName("api-key")
+            .withNamespace("shop")
+            .withUid("0d6c3f0e-1111-2222-3333-444455556666")
+            .withGeneration(generation)
+            .build();
+    if (invokeRequest != null) {
+      metadata.setAnnotations(Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, invokeRequest));
+    }
+    resource.setMetadata(metadata);
+    var spec = new LambdaInvocationSpec();
+    spec.setFunctionName("secret-generator");
+    resource.setSpec(spec);
+    return resource;
+  }
+
+  private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {
+    return new InvocationPlan(
+        "secret-generator", null, null, "{}".getBytes(StandardCharsets.UTF_8), null, false,
+        InvocationPlan.DEFAULT_TIMEOUT, refresh, SECRET, ttl, Map.of(), Map.of(), Map.of());
+  }
+
+  /** The status after the Secret of the current generation was written at INVOKED_AT. */
+  private static LambdaInvocationStatus invoked() {
+    var status = new LambdaInvocationStatus();
+    status.setObservedGeneration(GENERATION);
+    status.setStatusCode(200);
+    status.setExecutedVersion("7");
+    status.setSecretName(SECRET);
+    status.setLastInvocationTime(format(INVOKED_AT));
+    status.setConditions(List.of(condition("True", ReadyReason.Invoked)));
+    return status;
+  }
+
+  /** The status after the Secret of {@link #invoked()} passed its ttl and was deleted. */
+  private static LambdaInvocationStatus expired() {
+    var status = invoked();
+    status.setExpiryTime(format(INVOKED_AT.plus(Duration.ofMinutes(15))));
+    return failed(status, ReadyReason.Expired);
+  }
+
+  private static LambdaInvocationStatus failed(LambdaInvocationStatus status, ReadyReason reason) {
+    status.setConditions(List.of(condition("False", reason)));
+    return status;
+  }
+
+  private static InvocationCondition condition(String status, ReadyReason reason) {
+    return new InvocationCondition(
+        LambdaInvocationStatus.READY, status, reason.name(), "", GENERATION, format(INVOKED_AT));
+  }
+
+  private static String format(Instant instant) {
+    return instant.toString();
+  }
+}

@@ -1,0 +1,375 @@
+package dev.ephemeral.lambda.secret;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
+import dev.ephemeral.lambda.secret.ResultSecret.Built;
+import dev.ephemeral.lambda.secret.ResultSecret.Rejected;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ResultSecretTest {
+
+  private static final Instant INVOKED_AT = Instant.parse("2026-11-26T10:00:00Z");
+  private static final String UID = "0d6c3f0e-1111-2222-3333-444455556666";
+  private static final String SECRET_VALUE = "sk-live-0123456789abcdef";
+  private static final String JSON_RESULT =
+      "{\"api_key\":\"" + SECRET_VALUE + "\",\"size\":{\"cpu\":2,\"memory\":\"4Gi\"},\"length\":32}";
+  private static final String LOG = "U1RBUlQgUmVxdWVzdElkOiAxMjM0CkVORA==";
+
+  private final ResultSecret resultSecret = new ResultSecret(new ObjectMapper());
+
+  @Test
+  void resultIsStoredBytesExactlyAsReturnedInData() {
+    byte[] payload = {'"', 0, (byte) 0xff, (byte) 0xc3, 'x', '\n', '"'};
+
+    Secret secret = built(plan(), succeeded(payload, null));
+
+    assertThat(decoded(secret, "result")).isEqualTo(payload);
+    assertThat(secret.getData().get("result")).isEqualTo(Base64.getEncoder().encodeToString(payload));
+    assertThat(secret.getStringData()).isNullOrEmpty();
+    assertThat(secret.getData()).containsOnlyKeys("result");
+  }
+
+  @Test
+  void secretIsOpaqueAndNamedByThePlanInTheOwnersNamespace() {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getType()).isEqualTo("Opaque");
+    assertThat(secret.getMetadata().getName()).isEqualTo("api-key-secret");
+    assertThat(secret.getMetadata().getNamespace()).isEqualTo("shop");
+  }
+
+  @Test
+  void logResultIsWrittenOnlyWithTailAsTheBase64TextReturned() {
+    Secret tailed = built(planWith().tailLog(true).build(), succeeded(JSON_RESULT, LOG));
+    assertThat(new String(decoded(tailed, "log_result"), StandardCharsets.US_ASCII)).isEqualTo(LOG);
+
+    Secret untailed = built(planWith().tailLog(false).build(), succeeded(JSON_RESULT, LOG));
+    assertThat(untailed.getData()).doesNotContainKey("log_result");
+  }
+
+  @Test
+  void projectedKeysTakeStringsAsTextAndOtherValuesAsJson() {
+    var plan =
+        planWith()
+            .keys(Map.of(
+                "api_key", "/api_key",
+                "size", "/size",
+                "length", "/length",
+                "memory", "/size/memory"))
+            .build();
+
+    Secret secret = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(text(secret, "api_key")).isEqualTo(SECRET_VALUE);
+    assertThat(text(secret, "size")).isEqualTo("{\"cpu\":2,\"memory\":\"4Gi\"}");
+    assertThat(text(secret, "length")).isEqualTo("32");
+    assertThat(text(secret, "memory")).isEqualTo("4Gi");
+    assertThat(text(secret, "result")).isEqualTo(JSON_RESULT);
+  }
+
+  @Test
+  void pointerThatMatchesNothingIsResultKeyMissingNamingTheKeyButNoResultByte() {
+    var plan = planWith().keys(Map.of("token", "/token")).build();
+
+    var build = resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
+
+    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
+      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+      assertThat(rejected.message()).contains("token").doesNotContain(SECRET_VALUE, "sk-live", "4Gi");
+    });
+  }
+
+  @Test
+  void resultThatIsNotJsonIsResultKeyMissingWhenKeysAreProjected() {
+    var plan = planWith().keys(Map.of("api_key", "/api_key")).build();
+    String notJson = "api_key=" + SECRET_VALUE;
+
+    var build = resultSecret.build(owner(), plan, succeeded(notJson, null), INVOKED_AT);
+
+    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
+      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+      assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
+    });
+  }
+
+  @Test
+  void resultWithTextAfterItsJsonIsNotJson() {
+    var plan = planWith().keys(Map.of("api_key", "/api_key")).build();
+    String notJson = "{\"api_key\":\"k\"} and " + SECRET_VALUE;
+
+    var build = resultSecret.build(owner(), plan, succeeded(notJson, null), INVOKED_AT);
+
+    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
+      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+      assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
+    });
+  }
+
+  @Test
+  void emptyResultIsNotJsonWhenKeysAreProjected() {
+    var plan = planWith().keys(Map.of("api_key", "/api_key")).build();
+
+    var build = resultSecret.build(owner(), plan, succeeded(new byte[0], null), INVOKED_AT);
+
+    assertThat(build).isInstanceOf(Rejected.class);
+    assertThat(((Rejected) build).reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+  }
+
+  @Test
+  void resultThatIsNotJsonIsWrittenWhenNoKeysAreProjected() {
+    Secret secret = built(plan(), succeeded("plain text " + SECRET_VALUE, null));
+
+    assertThat(text(secret, "result")).isEqualTo("plain text " + SECRET_VALUE);
+  }
+
+  @Test
+  void resultTooLargeForASecretIsRejectedWithoutResultBytes() {
+    byte[] payload = new byte[SecretLayout.MAX_SECRET_BYTES];
+    Arrays.fill(payload, (byte) 'z');
+
+    var build = resultSecret.build(owner(), plan(), succeeded(payload, null), INVOKED_AT);
+
+    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
+      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultTooLarge);
+      assertThat(rejected.message()).doesNotContain("zzzzzzzz");
+    });
+  }
+
+  @Test
+  void projectedKeysCountTowardsTheSecretSize() {
+    String big = "x".repeat(600 * 1024);
+    String result = "{\"a\":\"" + big + "\"}";
+
+    assertThat(resultSecret.build(owner(), plan(), succeeded(result, null), INVOKED_AT))
+        .isInstanceOf(Built.class);
+    assertThat(resultSecret.build(owner(), planWith().keys(Map.of("a", "/a")).build(),
+            succeeded(result, null), INVOKED_AT))
+        .asInstanceOf(type(Rejected.class))
+        .extracting(Rejected::reason)
+        .isEqualTo(ReadyReason.ResultTooLarge);
+  }
+
+  @Test
+  void secretCarriesTheOperatorsLabelsAndTheUsersLabels() {
+    var plan = planWith().labels(Map.of("team", "shop", "app", "api")).build();
+
+    Secret secret = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getMetadata().getLabels())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(
+            "app.kubernetes.io/managed-by", "lambda-invocation-operator",
+            "lambda.ephemeral.dev/invocation", "api-key",
+            "team", "shop",
+            "app", "api"));
+  }
+
+  @Test
+  void secretCarriesInvokedAtDataHashAndTheUsersAnnotationsButNoExpiryWithoutTtl() {
+    var plan = planWith().annotations(Map.of("reloader.stakater.com/match", "true")).build();
+
+    var build = (Built) resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
+
+    assertThat(build.secret().getMetadata().getAnnotations())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(
+            "lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z",
+            "lambda.ephemeral.dev/data-hash", build.dataHash(),
+            "reloader.stakater.com/match", "true"));
+    assertThat(build.dataHash()).isEqualTo(DataHash.of(build.secret().getData()));
+  }
+
+  @Test
+  void secretWithTtlCarriesExpiresAtInvokedAtPlusTtl() {
+    var plan = planWith().ttl(Duration.ofMinutes(90)).build();
+
+    Secret secret = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getMetadata().getAnnotations())
+        .containsEntry("lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z")
+        .containsEntry("lambda.ephemeral.dev/expires-at", "2026-11-26T11:30:00Z");
+    assertThat(Instant.parse(secret.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")))
+        .isEqualTo(INVOKED_AT.plus(Duration.ofMinutes(90)));
+  }
+
+  @Test
+  void secretHasExactlyOneControllingOwnerReferenceToTheResource() {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+      assertThat(ref.getApiVersion()).isEqualTo("lambda.ephemeral.dev/v1alpha1");
+      assertThat(ref.getKind()).isEqualTo("LambdaInvocation");
+      assertThat(ref.getName()).isEqualTo("api-key");
+      assertThat(ref.getUid()).isEqualTo(UID);
+      assertThat(ref.getController()).isTrue();
+      assertThat(ref.getBlockOwnerDeletion()).isTrue();
+    });
+  }
+
+  @Test
+  void freshlyBuiltSecretIsIntactAndControlledByItsOwner() {
+    Secret secret = built(planWith().tailLog(true).keys(Map.of("api_key", "/api_key")).build(),
+        succeeded(JSON_RESULT, LOG));
+
+    assertThat(ResultSecret.isIntact(secret)).isTrue();
+    assertThat(ResultSecret.isControlledBy(secret, owner())).isTrue();
+  }
+
+  @Test
+  void secretWhoseDataWasChangedIsNotIntact() {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+
+    var changed = new SecretBuilder(secret).build();
+    changed.setData(new HashMap<>(secret.getData()));
+    changed.getData().put("result", Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8)));
+    assertThat(ResultSecret.isIntact(changed)).isFalse();
+
+    var added = new SecretBuilder(secret).build();
+    added.setData(new HashMap<>(secret.getData()));
+    added.getData().put("extra", "eA==");
+    assertThat(ResultSecret.isIntact(added)).isFalse();
+  }
+
+  @Test
+  void secretWithoutTheHashAnnotationIsNotIntact() {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+    secret.getMetadata().setAnnotations(Map.of());
+
+    assertThat(ResultSecret.isIntact(secret)).isFalse();
+  }
+
+  @Test
+  void secretOwnedByAnotherResourceOrNotAsControllerIsNotControlled() {
+    var foreign =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("api-key-secret")
+            .withOwnerReferences(ownerReference("another-uid", true))
+            .endMetadata()
+            .build();
+    var notController =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("api-key-secret")
+            .withOwnerReferences(ownerReference(UID, false))
+            .endMetadata()
+            .build();
+    var unowned = new SecretBuilder().withNewMetadata().withName("api-key-secret").endMetadata().build();
+
+    assertThat(ResultSecret.isControlledBy(foreign, owner())).isFalse();
+    assertThat(ResultSecret.isControlledBy(notController, owner())).isFalse();
+    assertThat(ResultSecret.isControlledBy(unowned, owner())).isFalse();
+  }
+
+  // --- fixtures
+
+  private Secret built(InvocationPlan plan, Succeeded result) {
+    var build = resultSecret.build(owner(), plan, result, INVOKED_AT);
+    assertThat(build).isInstanceOf(Built.class);
+    return ((Built) build).secret();
+  }
+
+  private static byte[] decoded(Secret secret, String key) {
+    assertThat(secret.getData()).containsKey(key);
+    return Base64.getDecoder().decode(secret.getData().get(key));
+  }
+
+  private static String text(Secret secret, String key) {
+    return new String(decoded(secret, key), StandardCharsets.UTF_8);
+  }
+
+  private static Succeeded succeeded(String payload, String log) {
+    return succeeded(payload.getBytes(StandardCharsets.UTF_8), log);
+  }
+
+  private static Succeeded succeeded(byte[] payload, String log) {
+    return new Succeeded(200, "7", payload, log);
+  }
+
+  private static OwnerReference ownerReference(String uid, boolean controller) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion("lambda.ephemeral.dev/v1alpha1")
+        .withKind("LambdaInvocation")
+        .withName("api-key")
+        .withUid(uid)
+        .withController(controller)
+        .build();
+  }
+
+  private static LambdaInvocation owner() {
+    var owner = new LambdaInvocation();
+    owner.setMetadata(
+        new ObjectMetaBuilder().withName("api-key").withNamespace("shop").withUid(UID).withGeneration(3L).build());
+    return owner;
+  }
+
+  private static InvocationPlan plan() {
+    return planWith().build();
+  }
+
+  private static PlanBuilder planWith() {
+    return new PlanBuilder();
+  }
+
+  /** The parts of an {@link InvocationPlan} that shape the Secret. */
+  private static final class PlanBuilder {
+    private boolean tailLog;
+    private Optional<Duration> ttl = Optional.empty();
+    private Map<String, JsonPointer> keys = Map.of();
+    private Map<String, String> labels = Map.of();
+    private Map<String, String> annotations = Map.of();
+
+    PlanBuilder tailLog(boolean tail) {
+      this.tailLog = tail;
+      return this;
+    }
+
+    PlanBuilder ttl(Duration duration) {
+      this.ttl = Optional.of(duration);
+      return this;
+    }
+
+    PlanBuilder keys(Map<String, String> pointers) {
+      var compiled = new LinkedHashMap<String, JsonPointer>();
+      pointers.forEach((key, pointer) -> compiled.put(key, JsonPointer.compile(pointer)));
+      this.keys = compiled;
+      return this;
+    }
+
+    PlanBuilder labels(Map<String, String> labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    PlanBuilder annotations(Map<String, String> annotations) {
+      this.annotations = annotations;
+      return this;
+    }
+
+    InvocationPlan build() {
+      return new InvocationPlan(
+          "secret-generator", null, null, "{}".getBytes(StandardCharsets.UTF_8), null, tailLog,
+          InvocationPlan.DEFAULT_TIMEOUT, Optional.empty(), "api-key-secret", ttl, keys, labels,
+          annotations);
+    }
+  }
+}
