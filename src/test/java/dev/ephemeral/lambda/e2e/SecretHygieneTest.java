@@ -1,0 +1,134 @@
+package dev.ephemeral.lambda.e2e;
+
+import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DESIGN.md: the result and the log never appear in the status, a condition, an Event, an
+ * exception or a log line at any level. A sentinel in the result, the log tail and a function
+ * error's message must show up in the Secret's data and nowhere else.
+ */
+class SecretHygieneTest {
+
+  private static final String SENTINEL = "S3NT1NEL-c0ffee-do-not-leak";
+
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final List<Level> savedLevels = new ArrayList<>();
+  private final List<String> loggers = List.of("dev.ephemeral.lambda", "io.javaoperatorsdk");
+  private OperatorHarness harness;
+
+  @BeforeEach
+  void captureLogsAtTrace() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    logs.setContext(context);
+    logs.start();
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
+    for (String name : loggers) {
+      Logger logger = context.getLogger(name);
+      savedLevels.add(logger.getLevel());
+      logger.setLevel(Level.TRACE);
+    }
+    harness = OperatorHarness.start();
+  }
+
+  @AfterEach
+  void restore() {
+    harness.close();
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+    for (int i = 0; i < loggers.size(); i++) {
+      context.getLogger(loggers.get(i)).setLevel(savedLevels.get(i));
+    }
+  }
+
+  @Test
+  void sentinelAppearsOnlyInTheSecretData() {
+    String result = "{\"api_key\":\"" + SENTINEL + "\",\"note\":\"" + SENTINEL + "\"}";
+    harness.lambda.function("secret-generator",
+        call -> FunctionOutcome.result(result.getBytes(StandardCharsets.UTF_8), "log line " + SENTINEL + "\n"));
+    harness.lambda.function("failing", call -> FunctionOutcome.functionError(
+        "Handled", "ValueError", "bad input " + SENTINEL, "trace " + SENTINEL));
+    harness.lambda.function("keyless", call -> FunctionOutcome.result(result.getBytes(StandardCharsets.UTF_8), SENTINEL));
+
+    var ok = invocation("ok", "secret-generator", "{}");
+    ok.getSpec().setLogType("Tail");
+    secretSpec(ok).setKeys(Map.of("api_key", "/api_key"));
+    harness.create(ok);
+    var failing = invocation("failing", "failing", "{}");
+    failing.getSpec().setLogType("Tail");
+    harness.create(failing);
+    var keyless = invocation("keyless", "keyless", "{}");
+    keyless.getSpec().setLogType("Tail");
+    secretSpec(keyless).setKeys(Map.of("missing", "/missing"));
+    harness.create(keyless);
+
+    harness.awaitReason("ok", "Invoked");
+    harness.awaitReason("failing", "FunctionError");
+    harness.awaitReason("keyless", "ResultKeyMissing");
+    harness.restartOperator();
+    harness.awaitResource("ok", r -> r.getStatus().isReady());
+
+    // The Secret holds it (so the test can fail): result and projected key.
+    var secret = harness.secret("ok");
+    assertThat(InvocationLifecycleTest.decode(secret, "api_key")).isEqualTo(SENTINEL);
+    assertThat(InvocationLifecycleTest.decode(secret, "result")).contains(SENTINEL);
+    assertThat(new String(Base64.getDecoder().decode(InvocationLifecycleTest.decode(secret, "log_result")),
+        StandardCharsets.UTF_8)).contains(SENTINEL);
+
+    List<String> forbidden = List.of(SENTINEL,
+        Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)));
+    assertThat(logs.list).isNotEmpty();
+    for (ILoggingEvent event : logs.list) {
+      String line = event.getFormattedMessage() + " " + event.getKeyValuePairs() + " " + throwableText(event.getThrowableProxy());
+      for (String text : forbidden) {
+        assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
+      }
+    }
+    for (String name : List.of("ok", "failing", "keyless")) {
+      String resource = Serialization.asJson(harness.get(name));
+      for (String text : forbidden) {
+        assertThat(resource).doesNotContain(text);
+      }
+    }
+    String events = Serialization.asJson(harness.client().v1().events().inNamespace(NAMESPACE).list());
+    String eventsV1 = Serialization.asJson(harness.client().events().v1().events().inNamespace(NAMESPACE).list());
+    for (String text : forbidden) {
+      assertThat(events).doesNotContain(text);
+      assertThat(eventsV1).doesNotContain(text);
+    }
+    assertThat(harness.secret("failing")).isNull();
+    assertThat(harness.secret("keyless")).isNull();
+    assertThat(harness.get("keyless").getStatus().readyCondition().orElseThrow().getMessage()).contains("/missing");
+    LambdaInvocation failed = harness.get("failing");
+    assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage()).contains("Handled").contains("ValueError");
+  }
+
+  private static String throwableText(IThrowableProxy proxy) {
+    StringBuilder text = new StringBuilder();
+    for (IThrowableProxy p = proxy; p != null; p = p.getCause()) {
+      text.append(p.getClassName()).append(": ").append(p.getMessage()).append('\n');
+    }
+    return text.toString();
+  }
+}
