@@ -3,6 +3,7 @@ package dev.ephemeral.lambda;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.validation.SpecValidator;
@@ -21,10 +22,19 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
+    this(client, config, invoker, clock, InvocationObserver.NONE);
+  }
+
+  public LambdaInvocationOperator(
+      KubernetesClient client,
+      OperatorConfig config,
+      LambdaInvoker invoker,
+      Clock clock,
+      InvocationObserver observer) {
     ObjectMapper mapper = new ObjectMapper();
     var reconciler =
         new LambdaInvocationReconciler(
-            new SpecValidator(mapper), invoker, new ResultSecret(mapper), config.retryPolicy(), clock);
+            new SpecValidator(mapper), invoker, new ResultSecret(mapper), config.retryPolicy(), clock, observer);
     operator =
         new Operator(
             o -> o.withKubernetesClient(client)

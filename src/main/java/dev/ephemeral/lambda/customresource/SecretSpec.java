@@ -31,6 +31,11 @@ public class SecretSpec {
   @ValidationRule(
       value = RESERVED_KEYS_RULE,
       message = "secret.keys must not name the keys result or log_result")
+  @ValidationRule(
+      value = SECRET_KEY_NAMES_RULE,
+      message =
+          "secret.keys: every key must be a valid Secret data key ([-._a-zA-Z0-9]+, at most 253"
+              + " characters, not '.' and not starting with '..')")
   @JsonPropertyDescription(
       "Extra Secret keys taken from a JSON result: Secret data key -> JSON Pointer (RFC 6901),"
           + " such as api_key: /api_key. A string is written as its text, any other value as JSON."
@@ -41,13 +46,20 @@ public class SecretSpec {
   @ValidationRule(
       value = RESERVED_LABELS_RULE,
       message = "secret.labels must not set the operator's own labels")
+  @ValidationRule(
+      value = QUALIFIED_NAME_KEYS_RULE,
+      message = "secret.labels: every key must be a valid label key ([prefix/]name)")
   @JsonPropertyDescription("Labels copied onto the Secret.")
-  private Map<String, String> labels;
+  private Map<String, @Size(max = LABEL_VALUE_MAX_LENGTH) @Pattern(LABEL_VALUE_PATTERN) String>
+      labels;
 
   @Size(max = MAX_SECRET_METADATA_ENTRIES)
   @ValidationRule(
       value = RESERVED_ANNOTATIONS_RULE,
       message = "secret.annotations must not use the operator's prefix lambda.ephemeral.dev/")
+  @ValidationRule(
+      value = QUALIFIED_NAME_KEYS_RULE,
+      message = "secret.annotations: every key must be a valid annotation key ([prefix/]name)")
   @JsonPropertyDescription("Annotations copied onto the Secret.")
   private Map<String, String> annotations;
 

@@ -60,6 +60,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final ResultSecret resultSecret;
   private final RetryPolicy retryPolicy;
   private final Clock clock;
+  private final InvocationObserver observer;
   private final InvocationMemory memory = new InvocationMemory();
   private InformerEventSource<Secret, LambdaInvocation> secrets;
 
@@ -68,8 +69,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       LambdaInvoker invoker,
       ResultSecret resultSecret,
       RetryPolicy retryPolicy,
-      Clock clock) {
+      Clock clock,
+      InvocationObserver observer) {
     this.validator = validator;
+    this.observer = observer;
     this.invoker = invoker;
     this.resultSecret = resultSecret;
     this.retryPolicy = retryPolicy;
@@ -198,6 +201,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .addKeyValue(FUNCTION, plan.functionName())
           .log("Invoking Lambda function");
       InvocationResult result;
+      Instant started = clock.instant();
       try {
         result = invoker.invoke(
             new InvocationRequest(plan.functionName(), plan.qualifier(), plan.region(), plan.payload(),
@@ -206,7 +210,11 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
         Thread.currentThread().interrupt();
         return UpdateControl.noUpdate();
       }
-      Instant invokedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+      Instant finished = clock.instant();
+      observer.invoked(resource, trigger,
+          result instanceof InvocationResult.Failed f ? f.reason() : ReadyReason.Invoked,
+          Duration.between(started, finished));
+      Instant invokedAt = finished.truncatedTo(ChronoUnit.SECONDS);
       if (result instanceof InvocationResult.Failed failed) {
         return failure(plan, trigger, failed, invokedAt);
       }
@@ -235,6 +243,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       if (written.isEmpty()) {
         return conflict(plan);
       }
+      observer.secretWritten(resource);
       var id = ResourceID.fromResource(resource);
       if (existing.isPresent()) {
         secrets.handleRecentResourceUpdate(id, written.get(), existing.get());
@@ -327,7 +336,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
     UpdateControl<LambdaInvocation> retire(InvocationPlan plan) {
       String secretName = Objects.requireNonNullElse(status.getSecretName(), plan.secretName());
-      secretWriter.deleteIfControlled(namespace(), secretName, resource);
+      if (secretWriter.deleteIfControlled(namespace(), secretName, resource)) {
+        observer.secretExpired(resource);
+      }
       LOG.atInfo()
           .addKeyValue(NAMESPACE, namespace())
           .addKeyValue(NAME, name())

@@ -54,10 +54,40 @@ public final class SpecRules {
 
   public static final int SECRET_NAME_MAX_LENGTH = 253;
 
-  /** A valid Secret data key. */
-  public static final String SECRET_KEY_PATTERN = "^[-._a-zA-Z0-9]+$";
+  /**
+   * A valid Secret data key: {@code [-._a-zA-Z0-9]+}, and (as the API server also demands) not
+   * {@code .} and not starting with {@code ..}. Written with {@code [.]} rather than an escaped dot so
+   * the same text works as a Java regex, a schema pattern and inside a CEL string literal.
+   */
+  public static final String SECRET_KEY_PATTERN = "^[.]?[-_a-zA-Z0-9][-._a-zA-Z0-9]*$";
 
   public static final int SECRET_KEY_MAX_LENGTH = 253;
+
+  /** Every key of secret.keys is a valid Secret data key (the schema cannot constrain map keys). */
+  public static final String SECRET_KEY_NAMES_RULE =
+      "self.all(k, size(k) <= "
+          + SECRET_KEY_MAX_LENGTH
+          + " && k.matches('"
+          + SECRET_KEY_PATTERN
+          + "'))";
+
+  /**
+   * A qualified name, as label and annotation keys must be: an optional DNS subdomain prefix and
+   * {@code /}, then a name of at most 63 characters. The prefix's limit of 253 characters is {@link
+   * #QUALIFIED_NAME_KEYS_RULE}'s second check.
+   */
+  public static final String QUALIFIED_NAME_PATTERN =
+      "^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+          + "([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$";
+
+  /** Every key of the map (secret.labels, secret.annotations) is a qualified name. */
+  public static final String QUALIFIED_NAME_KEYS_RULE =
+      "self.all(k, k.matches('" + QUALIFIED_NAME_PATTERN + "') && !k.matches('^[^/]{254,}/'))";
+
+  /** A label value: empty, or at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric. */
+  public static final String LABEL_VALUE_PATTERN = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+
+  public static final int LABEL_VALUE_MAX_LENGTH = 63;
 
   /** RFC 6901 JSON Pointer. */
   public static final String JSON_POINTER_PATTERN = "^(/([^~/]|~[01])*)*$";

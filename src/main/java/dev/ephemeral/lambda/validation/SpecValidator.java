@@ -50,8 +50,7 @@ public final class SpecValidator {
   private static final Pattern JSON_POINTER = Pattern.compile(JSON_POINTER_PATTERN);
   private static final Pattern LABEL_NAME =
       Pattern.compile("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$");
-  private static final Pattern LABEL_VALUE =
-      Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$");
+  private static final Pattern LABEL_VALUE = Pattern.compile(LABEL_VALUE_PATTERN);
 
   private static final Duration MIN_DURATION = Duration.ofSeconds(1);
   private static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
@@ -239,7 +238,8 @@ public final class SpecValidator {
             violations.add(field + ": the keys result and log_result are reserved");
           } else if (key.length() > SECRET_KEY_MAX_LENGTH || !SECRET_KEY.matcher(key).matches()) {
             violations.add(
-                "spec.secret.keys: '" + key + "' is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253)");
+                "spec.secret.keys: '" + key + "' is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
+                    + " not '.' and not starting with '..')");
           } else if (pointer == null
               || pointer.length() > JSON_POINTER_MAX_LENGTH
               || !JSON_POINTER.matcher(pointer).matches()) {
@@ -264,7 +264,7 @@ public final class SpecValidator {
             violations.add("spec.secret.labels: '" + key + "' is set by the operator");
           } else if (!isQualifiedName(key)) {
             violations.add("spec.secret.labels: '" + key + "' is not a valid label key");
-          } else if (value == null || value.length() > 63 || !LABEL_VALUE.matcher(value).matches()) {
+          } else if (value == null || value.length() > LABEL_VALUE_MAX_LENGTH || !LABEL_VALUE.matcher(value).matches()) {
             violations.add("spec.secret.labels." + key + ": not a valid label value (at most 63 characters, alphanumeric, '-', '_' or '.')");
           }
         });
