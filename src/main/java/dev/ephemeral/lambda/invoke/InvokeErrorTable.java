@@ -98,6 +98,10 @@ public final class InvokeErrorTable {
       return serviceError(service, payload);
     }
     if (e instanceof SdkClientException client) {
+      if (hasCause(client, java.net.SocketTimeoutException.class)) {
+        return new Failed(InvocationTimeout, BACKOFF,
+            "the response did not arrive in time; the function may still have run");
+      }
       if (hasCause(client, IOException.class)) {
         return new Failed(InvocationFailed, BACKOFF,
             "cannot reach the Lambda endpoint (" + rootCauseName(client) + ")");

@@ -324,8 +324,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
       var next = StatusFactory.failed(resource, status, Optional.of(plan), failed.reason(), message, at);
       writeStatus(next);
-      Optional<Instant> expiry =
-          next.isReady() ? InvocationDecision.instant(next.getExpiryTime()) : Optional.empty();
+      // An earlier Secret may still exist: its ttl keeps running through failures.
+      Optional<Instant> expiry = InvocationDecision.instant(next.getExpiryTime());
       return reschedule(
           Stream.of(Optional.ofNullable(retry).map(RetryState::nextAttemptAt),
                   InvocationDecision.instant(next.getNextRefreshTime()), expiry)

@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.secret;
 import static dev.ephemeral.lambda.secret.SecretLayout.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -46,7 +47,11 @@ public final class ResultSecret {
     if (!plan.secretKeys().isEmpty()) {
       JsonNode json;
       try {
-        json = mapper.readTree(result.payload());
+        // Trailing text after a JSON value makes the result not JSON (Jackson ignores it by default).
+        json =
+            mapper.reader()
+                .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(result.payload());
       } catch (IOException e) {
         json = null;
       }

@@ -1,0 +1,61 @@
+package dev.ephemeral.lambda.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.validation.SpecExamples;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One invalid spec per rule of DESIGN.md, applied to the API (which, like a cluster without the
+ * CRD's rules, accepts it): the operator reports Ready=False InvalidSpec naming the field and never
+ * invokes. The same table is rejected by the CRD itself in CrdSchemaValidationTest.
+ */
+class InvalidSpecTest {
+
+  private static OperatorHarness harness;
+
+  @BeforeAll
+  static void start() {
+    harness = OperatorHarness.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    harness.close();
+  }
+
+  @Test
+  void everyInvalidSpecIsReportedNamingItsFieldWithoutInvoking() {
+    List<SpecExamples.Example> examples = SpecExamples.invalid();
+    Map<String, SpecExamples.Example> byName = new HashMap<>();
+    int index = 0;
+    for (var example : examples) {
+      LambdaInvocation resource = SpecExamples.toResource(example.object());
+      String name = "invalid-" + index++;
+      resource.getMetadata().setName(name);
+      resource.getMetadata().setNamespace(OperatorHarness.NAMESPACE);
+      byName.put(name, example);
+      harness.create(resource);
+    }
+
+    byName.forEach(
+        (name, example) -> {
+          LambdaInvocation reported = harness.awaitReason(name, "InvalidSpec");
+          var condition = reported.getStatus().readyCondition().orElseThrow();
+          assertThat(condition.getStatus()).as(example.name()).isEqualTo("False");
+          assertThat(condition.getMessage()).as(example.name()).contains(example.field());
+          assertThat(reported.getStatus().getSecretName()).isNull();
+        });
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+        .until(() -> harness.lambda.invocations().isEmpty());
+    byName.keySet().forEach(name -> assertThat(harness.secret(name)).isNull());
+  }
+}
