@@ -5,6 +5,7 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.sandbox.SandboxCommand;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,7 +27,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
     mixinStandardHelpOptions = true,
     description = "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
         + " in a short-lived Secret.",
-    subcommands = {OperatorMain.Run.class})
+    subcommands = {OperatorMain.Run.class, SandboxCommand.class})
 public final class OperatorMain implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);

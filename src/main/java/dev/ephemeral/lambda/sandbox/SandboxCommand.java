@@ -1,0 +1,317 @@
+package dev.ephemeral.lambda.sandbox;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.emulator.ExampleFunctions;
+import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
+import dev.ephemeral.lambda.secret.SecretLayout;
+import dev.ephemeral.lambda.validation.SpecValidator;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * Runs the real operator against an in-process Kubernetes API and a built-in Lambda endpoint, applies
+ * the given manifests, waits for every LambdaInvocation to settle and reports the outcome.
+ */
+@Command(
+    name = "sandbox",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Run the operator with no cluster and no AWS account: an in-process Kubernetes API, a built-in",
+      "Lambda endpoint serving example functions, and the real operator against both.",
+      "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go to",
+      "stderr). Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the",
+      "reason in annotation " + Expectation.ANNOTATION + "), 1 otherwise, 2 for bad arguments or files."
+    })
+public final class SandboxCommand implements Callable<Integer> {
+
+  static final int OK = 0;
+  static final int UNEXPECTED = 1;
+  static final int BAD_INPUT = 2;
+  private static final String DEFAULT_NAMESPACE = "default";
+  private static final Duration POLL = Duration.ofMillis(200);
+
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "PATH",
+      description = "File or directory of manifests to apply; repeatable (default: examples/).")
+  List<Path> paths;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "How long to wait for the LambdaInvocations to settle (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      converter = DurationConverter.class,
+      description = "Keep running this long after they settle, to watch refresh and expiry (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      defaultValue = "table",
+      description = "table, yaml or json: yaml and json print the LambdaInvocations and their Secrets as kubectl get would.")
+  SandboxReport.Format output;
+
+  @Option(
+      names = "--lambda-endpoint",
+      paramLabel = "URL",
+      description = "Send invocations to this Lambda-compatible endpoint (LocalStack, an emulator) instead of the built-in one.")
+  URI lambdaEndpoint;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      defaultValue = "WARN",
+      description = "Level of the operator's own logs on stderr: TRACE, DEBUG, INFO, WARN, ERROR or OFF (default: ${DEFAULT-VALUE}).")
+  String logLevel;
+
+  @CommandLine.Spec CommandSpec spec;
+
+  /** Environment for region and credentials with --lambda-endpoint; replaceable in tests. */
+  Map<String, String> environment = System.getenv();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      setLogLevel();
+      if (lambdaEndpoint != null && (lambdaEndpoint.getScheme() == null || lambdaEndpoint.getHost() == null)) {
+        throw new ManifestException("--lambda-endpoint must be an absolute URL such as http://localhost:4566");
+      }
+      List<Path> sources = paths == null || paths.isEmpty() ? List.of(Path.of("examples")) : paths;
+      List<GenericKubernetesResource> objects = new ManifestLoader().load(sources);
+      Map<String, Expectation> expectations = checkInvocations(objects);
+      if (expectations.isEmpty()) {
+        throw new ManifestException("no LambdaInvocation found in " + sources.stream().map(Path::toString).collect(Collectors.joining(", ")));
+      }
+      return run(objects, expectations, out);
+    } catch (ManifestException e) {
+      err.println("sandbox: " + e.getMessage());
+      err.flush();
+      return BAD_INPUT;
+    }
+  }
+
+  private int run(List<GenericKubernetesResource> objects, Map<String, Expectation> expectations, PrintWriter out)
+      throws InterruptedException {
+    var counter = new InvocationCounter();
+    Optional<LambdaEmulator> lambda = lambdaEndpoint == null ? Optional.of(startEmulator()) : Optional.empty();
+    try (var kubernetes = InProcessKubernetes.start();
+        var invoker = new AwsLambdaInvoker(lambdaSettings(lambda), new ObjectMapper());
+        var operator = new LambdaInvocationOperator(
+            kubernetes.client(), operatorConfig(lambda), invoker, Clock.systemUTC(), counter)) {
+      operator.start();
+      apply(kubernetes.client(), objects);
+
+      Instant deadline = Instant.now().plus(timeout);
+      while (Instant.now().isBefore(deadline) && !allSettled(kubernetes.client(), expectations)) {
+        Thread.sleep(POLL.toMillis());
+      }
+      if (!duration.isZero()) {
+        Thread.sleep(duration.toMillis());
+      }
+
+      List<LambdaInvocation> invocations = invocations(kubernetes.client(), expectations.keySet());
+      Map<String, Secret> secrets = secrets(kubernetes.client(), invocations);
+      out.print(SandboxReport.render(output, invocations, secrets,
+          i -> counter.count(i.getMetadata().getNamespace(), i.getMetadata().getName())));
+      out.flush();
+      boolean allMet = invocations.size() == expectations.size()
+          && invocations.stream().allMatch(i -> expectations.get(SandboxReport.key(i)).isMet(i));
+      return allMet ? OK : UNEXPECTED;
+    } finally {
+      lambda.ifPresent(LambdaEmulator::close);
+    }
+  }
+
+  /** Checks each LambdaInvocation as the API server would at admission; returns their expectations. */
+  private Map<String, Expectation> checkInvocations(List<GenericKubernetesResource> objects) throws ManifestException {
+    var serialization = new KubernetesSerialization();
+    var validator = new SpecValidator(new ObjectMapper());
+    Set<String> reasons = Arrays.stream(ReadyReason.values()).map(Enum::name).collect(Collectors.toSet());
+    Map<String, Expectation> expectations = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    for (GenericKubernetesResource object : objects) {
+      if (object.getMetadata().getNamespace() == null) {
+        object.getMetadata().setNamespace(DEFAULT_NAMESPACE);
+      }
+      String id = object.getKind() + " " + SandboxReport.key(object);
+      if (!seen.add(object.getApiVersion() + "/" + id)) {
+        throw new ManifestException(id + " is defined twice");
+      }
+      if (!isLambdaInvocation(object)) {
+        continue;
+      }
+      LambdaInvocation invocation;
+      try {
+        invocation = serialization.convertValue(object, LambdaInvocation.class);
+      } catch (RuntimeException e) {
+        throw new ManifestException(id + " does not match the LambdaInvocation schema");
+      }
+      invocation.getMetadata().setGeneration(1L);
+      if (validator.validate(invocation) instanceof SpecValidator.Invalid invalid) {
+        throw new ManifestException(id + " is invalid: " + invalid.message());
+      }
+      Expectation expectation = Expectation.of(invocation);
+      if (!reasons.contains(expectation.reason())) {
+        throw new ManifestException(id + ": annotation " + Expectation.ANNOTATION + " must name a Ready reason ("
+            + String.join(", ", Arrays.stream(ReadyReason.values()).map(Enum::name).toList()) + "), got '"
+            + expectation.reason() + "'");
+      }
+      expectations.put(SandboxReport.key(invocation), expectation);
+    }
+    return expectations;
+  }
+
+  private static boolean isLambdaInvocation(GenericKubernetesResource object) {
+    return "LambdaInvocation".equals(object.getKind())
+        && (LambdaInvocation.GROUP + "/" + LambdaInvocation.VERSION).equals(object.getApiVersion());
+  }
+
+  private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects) {
+    Set<String> namespaces = objects.stream().map(o -> o.getMetadata().getNamespace()).collect(Collectors.toSet());
+    for (String namespace : namespaces) {
+      if (objects.stream().noneMatch(o -> "Namespace".equals(o.getKind()) && namespace.equals(o.getMetadata().getName()))) {
+        if (client.namespaces().withName(namespace).get() == null) {
+          client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+              .create();
+        }
+      }
+    }
+    for (GenericKubernetesResource object : objects) {
+      if ("Namespace".equals(object.getKind())) {
+        object.getMetadata().setNamespace(null);
+      }
+      try {
+        client.resource(object).create();
+      } catch (KubernetesClientException e) {
+        throw new IllegalStateException("cannot apply " + object.getKind() + " " + SandboxReport.key(object)
+            + " (HTTP " + e.getCode() + ")", e);
+      }
+    }
+  }
+
+  private static boolean allSettled(KubernetesClient client, Map<String, Expectation> expectations) {
+    List<LambdaInvocation> current = invocations(client, expectations.keySet());
+    return current.size() == expectations.size()
+        && current.stream().allMatch(i -> expectations.get(SandboxReport.key(i)).isSettled(i));
+  }
+
+  private static List<LambdaInvocation> invocations(KubernetesClient client, Set<String> keys) {
+    return client.resources(LambdaInvocation.class).inAnyNamespace().list().getItems().stream()
+        .filter(i -> keys.contains(SandboxReport.key(i)))
+        .sorted(Comparator.comparing(SandboxReport::key))
+        .toList();
+  }
+
+  private static Map<String, Secret> secrets(KubernetesClient client, List<LambdaInvocation> invocations) {
+    Map<String, Secret> byInvocation = new HashMap<>();
+    for (Secret secret : client.secrets().inAnyNamespace().withLabel(SecretLayout.MANAGED_BY_LABEL, SecretLayout.MANAGED_BY_VALUE).list().getItems()) {
+      var refs = secret.getMetadata().getOwnerReferences();
+      for (LambdaInvocation invocation : invocations) {
+        boolean owned = refs != null && refs.stream().anyMatch(r -> invocation.getMetadata().getUid().equals(r.getUid()));
+        if (owned && secret.getMetadata().getNamespace().equals(invocation.getMetadata().getNamespace())) {
+          byInvocation.put(SandboxReport.key(invocation), secret);
+        }
+      }
+    }
+    return byInvocation;
+  }
+
+  private static LambdaEmulator startEmulator() {
+    LambdaEmulator emulator = LambdaEmulator.start("127.0.0.1", 0);
+    ExampleFunctions.registerAll(emulator);
+    return emulator;
+  }
+
+  private LambdaClientSettings lambdaSettings(Optional<LambdaEmulator> builtIn) {
+    URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
+    String region = Optional.ofNullable(environment.get("AWS_REGION"))
+        .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
+        .orElse("us-east-1");
+    AwsCredentialsProvider credentials =
+        builtIn.isEmpty() && environment.containsKey("AWS_ACCESS_KEY_ID")
+            ? DefaultCredentialsProvider.builder().build()
+            : StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    return new LambdaClientSettings(Optional.of(endpoint), Optional.of(Region.of(region)), credentials,
+        OperatorConfig.DEFAULT_MAX_IN_FLIGHT);
+  }
+
+  private OperatorConfig operatorConfig(Optional<LambdaEmulator> builtIn) {
+    URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
+    return new OperatorConfig(Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT,
+        0, RetryPolicy.DEFAULT);
+  }
+
+  private void setLogLevel() throws ManifestException {
+    Level level = Level.toLevel(logLevel, null);
+    if (level == null) {
+      throw new ManifestException("--log-level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '" + logLevel + "'");
+    }
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger("dev.ephemeral.lambda").setLevel(level);
+      // The framework's start-up chatter is not the sandbox's story; its warnings still show.
+      context.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
+    }
+  }
+
+  /** Parses Kubernetes-style durations (90s, 10m, 1h30m). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) throws Exception {
+      if (!value.matches(dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN) && !value.equals("0")) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 30s, 5m or 1h30m");
+      }
+      return value.equals("0") ? Duration.ZERO : io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
+    }
+  }
+}

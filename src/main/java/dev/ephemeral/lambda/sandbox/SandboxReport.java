@@ -1,0 +1,87 @@
+package dev.ephemeral.lambda.sandbox;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.ToLongFunction;
+
+/** Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl. */
+final class SandboxReport {
+
+  enum Format {
+    table,
+    yaml,
+    json
+  }
+
+  private static final List<String> HEADERS =
+      List.of("NAME", "READY", "REASON", "STATUS CODE", "EXECUTED VERSION", "SECRET", "KEYS", "INVOCATIONS");
+
+  private SandboxReport() {}
+
+  static String render(
+      Format format,
+      List<LambdaInvocation> invocations,
+      Map<String, Secret> secretsByInvocation,
+      ToLongFunction<LambdaInvocation> invocationCount) {
+    return switch (format) {
+      case table -> table(invocations, secretsByInvocation, invocationCount);
+      case yaml -> new KubernetesSerialization().asYaml(list(invocations, secretsByInvocation));
+      case json -> new KubernetesSerialization().asJson(list(invocations, secretsByInvocation)) + "\n";
+    };
+  }
+
+  static String key(HasMetadata resource) {
+    return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+  }
+
+  private static Object list(List<LambdaInvocation> invocations, Map<String, Secret> secrets) {
+    List<HasMetadata> items = new ArrayList<>(invocations);
+    invocations.stream().map(i -> secrets.get(key(i))).filter(s -> s != null).forEach(items::add);
+    return new KubernetesListBuilder().withItems(items).build();
+  }
+
+  private static String table(
+      List<LambdaInvocation> invocations, Map<String, Secret> secrets, ToLongFunction<LambdaInvocation> counts) {
+    long namespaces = invocations.stream().map(i -> i.getMetadata().getNamespace()).distinct().count();
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(HEADERS);
+    for (LambdaInvocation invocation : invocations) {
+      var status = Optional.ofNullable(invocation.getStatus());
+      var condition = status.flatMap(s -> s.readyCondition());
+      Secret secret = secrets.get(key(invocation));
+      rows.add(
+          List.of(
+              namespaces > 1 ? key(invocation) : invocation.getMetadata().getName(),
+              condition.map(c -> c.getStatus()).orElse("Unknown"),
+              condition.map(c -> c.getReason()).orElse("<none>"),
+              status.map(s -> s.getStatusCode()).map(String::valueOf).orElse("<none>"),
+              status.map(s -> s.getExecutedVersion()).orElse("<none>"),
+              secret == null ? "<none>" : secret.getMetadata().getName(),
+              secret == null || secret.getData() == null ? "<none>" : String.join(",", new TreeSet<>(secret.getData().keySet())),
+              String.valueOf(counts.applyAsLong(invocation))));
+    }
+    int[] widths = new int[HEADERS.size()];
+    rows.forEach(row -> {
+      for (int i = 0; i < row.size(); i++) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    });
+    StringBuilder out = new StringBuilder();
+    for (List<String> row : rows) {
+      for (int i = 0; i < row.size(); i++) {
+        String cell = row.get(i);
+        out.append(i == row.size() - 1 ? cell : cell + " ".repeat(widths[i] - cell.length() + 3));
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+}
