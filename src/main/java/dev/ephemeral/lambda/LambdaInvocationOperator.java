@@ -9,8 +9,11 @@ import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The operator assembled: the JOSDK loop with the LambdaInvocation reconciler. The same assembly
@@ -22,7 +25,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
-    this(client, config, invoker, clock, InvocationObserver.NONE);
+    this(client, config, invoker, clock, InvocationObserver.NONE, Optional.empty(), Optional.empty());
   }
 
   public LambdaInvocationOperator(
@@ -31,22 +34,41 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       LambdaInvoker invoker,
       Clock clock,
       InvocationObserver observer) {
+    this(client, config, invoker, clock, observer, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * @param frameworkMetrics JOSDK's reconcile metrics, if collected
+   * @param leaderElection leader election settings; empty runs without
+   */
+  public LambdaInvocationOperator(
+      KubernetesClient client,
+      OperatorConfig config,
+      LambdaInvoker invoker,
+      Clock clock,
+      InvocationObserver observer,
+      Optional<Metrics> frameworkMetrics,
+      Optional<LeaderElectionConfiguration> leaderElection) {
     ObjectMapper mapper = new ObjectMapper();
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper), invoker, new ResultSecret(mapper), config.retryPolicy(), clock, observer);
     operator =
         new Operator(
-            o -> o.withKubernetesClient(client)
-                    // Status is written with merge patches, Secrets with create/update: no
-                    // server-side apply anywhere.
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withSSABasedCreateUpdateMatchForDependentResources(false)
-                    .withCloseClientOnStop(false)
-                    .withConcurrentReconciliationThreads(Math.max(10, config.maxInFlight() + 2))
-                    .withStopOnInformerErrorDuringStartup(true)
-                    .withCacheSyncTimeout(Duration.ofMinutes(2))
-                    .withReconciliationTerminationTimeout(Duration.ofSeconds(10)));
+            o -> {
+              o.withKubernetesClient(client)
+                  // Status is written with JSON patches, Secrets with create/update: no
+                  // server-side apply anywhere.
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withSSABasedCreateUpdateMatchForDependentResources(false)
+                  .withCloseClientOnStop(false)
+                  .withConcurrentReconciliationThreads(Math.max(10, config.maxInFlight() + 2))
+                  .withStopOnInformerErrorDuringStartup(true)
+                  .withCacheSyncTimeout(Duration.ofMinutes(2))
+                  .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
+              frameworkMetrics.ifPresent(o::withMetrics);
+              leaderElection.ifPresent(o::withLeaderElectionConfiguration);
+            });
     operator.register(
         reconciler,
         c -> {
@@ -58,6 +80,12 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   public void start() {
     operator.start();
+  }
+
+  /** Informers started and healthy. A standby replica (not the leader) is ready too. */
+  public boolean isReady() {
+    var runtime = operator.getRuntimeInfo();
+    return runtime.isStarted() && runtime.allEventSourcesAreHealthy();
   }
 
   @Override

@@ -11,7 +11,16 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import dev.ephemeral.lambda.events.EventRecorder;
+import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,25 +67,37 @@ public final class OperatorMain implements Callable<Integer> {
         System.err.println("lambda-invocation-operator: " + unreachable.get());
         return 1;
       }
+      var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
           var invoker =
               new AwsLambdaInvoker(
                   new LambdaClientSettings(
                       config.lambdaEndpoint(), Optional.empty(), DefaultCredentialsProvider.builder().build(),
                       config.maxInFlight()),
-                  new ObjectMapper());
-          var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC());
-          var health = HealthServer.start(config.httpPort())) {
-        var stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-        operator.start();
-        health.markReady();
-        LOG.atInfo()
-            .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
-            .addKeyValue("httpPort", config.httpPort())
-            .log("Operator started");
-        stopped.await();
-        return 0;
+                  new ObjectMapper())) {
+        Clock clock = Clock.systemUTC();
+        var observer = InvocationObserver.all(List.of(
+            new OperatorMetrics(registry, invoker::inFlight), new EventRecorder(client, clock)));
+        Optional<LeaderElectionConfiguration> leaderElection =
+            config.leaderElection()
+                ? Optional.of(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
+                    .withLeaseNamespace(config.leaseNamespace().orElse(client.getNamespace()))
+                    .build())
+                : Optional.empty();
+        try (var operator = new LambdaInvocationOperator(client, config, invoker, clock, observer,
+                Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), leaderElection);
+            var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry)) {
+          var stopped = new CountDownLatch(1);
+          Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
+          operator.start();
+          LOG.atInfo()
+              .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
+              .addKeyValue("httpPort", endpoints.port())
+              .addKeyValue("leaderElection", config.leaderElection())
+              .log("Operator started");
+          stopped.await();
+          return 0;
+        }
       }
     }
 

@@ -21,13 +21,23 @@ import org.slf4j.LoggerFactory;
  * @param lambdaEndpoint endpoint override for Lambda (LocalStack, tests); empty means AWS
  * @param maxInFlight the most invocations in flight at once
  * @param httpPort port of the health and metrics endpoints
+ * @param leaderElection whether replicas elect a leader through a Lease (only the leader invokes)
+ * @param leaseNamespace namespace of the Lease; empty means the client's namespace
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
     Optional<URI> lambdaEndpoint,
     int maxInFlight,
     int httpPort,
-    RetryPolicy retryPolicy) {
+    RetryPolicy retryPolicy,
+    boolean leaderElection,
+    Optional<String> leaseNamespace) {
+
+  /** Settings for an operator without leader election (the sandbox, tests). */
+  public static OperatorConfig single(
+      Set<String> watchNamespaces, Optional<URI> lambdaEndpoint, int maxInFlight, RetryPolicy retryPolicy) {
+    return new OperatorConfig(watchNamespaces, lambdaEndpoint, maxInFlight, 0, retryPolicy, false, Optional.empty());
+  }
 
   public static final String WATCH_NAMESPACES = "WATCH_NAMESPACES";
   public static final String MAX_INVOCATIONS_IN_FLIGHT = "MAX_INVOCATIONS_IN_FLIGHT";
@@ -38,6 +48,11 @@ public record OperatorConfig(
   public static final String RETRY_MAX_BACKOFF = "RETRY_MAX_BACKOFF";
   public static final String RETRY_MAX_RETRIES = "RETRY_MAX_RETRIES";
   public static final String RETRY_SLOW_INTERVAL = "RETRY_SLOW_INTERVAL";
+  public static final String LEADER_ELECTION = "LEADER_ELECTION";
+  public static final String POD_NAMESPACE = "POD_NAMESPACE";
+
+  /** Name of the Lease that the replicas compete for. */
+  public static final String LEASE_NAME = "lambda-invocation-operator";
 
   public static final int DEFAULT_MAX_IN_FLIGHT = 10;
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -56,7 +71,19 @@ public record OperatorConfig(
             reader.read(RETRY_INITIAL_BACKOFF, defaults.initialBackoff(), OperatorConfig::duration),
             reader.read(RETRY_MAX_BACKOFF, defaults.maxBackoff(), OperatorConfig::duration),
             reader.read(RETRY_MAX_RETRIES, defaults.maxRetries(), v -> nonNegative(v, 100)),
-            reader.read(RETRY_SLOW_INTERVAL, defaults.slowInterval(), OperatorConfig::duration)));
+            reader.read(RETRY_SLOW_INTERVAL, defaults.slowInterval(), OperatorConfig::duration)),
+        reader.read(LEADER_ELECTION, true, OperatorConfig::bool),
+        reader.read(POD_NAMESPACE, Optional.empty(), v -> Optional.of(v)));
+  }
+
+  private static boolean bool(String raw) {
+    if (raw.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (raw.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException("must be true or false");
   }
 
   private record Reader(Map<String, String> env) {

@@ -3,8 +3,12 @@ package dev.ephemeral.lambda.reconciler;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import java.time.Duration;
+import java.util.List;
 
-/** Hears what the reconciler does (for metrics and the sandbox's report). Never sees results. */
+/**
+ * Hears what the reconciler does: for metrics, Events and the sandbox's report. It is only ever
+ * given safe text (reasons and condition messages), never any part of a result or a log.
+ */
 public interface InvocationObserver {
 
   /**
@@ -14,11 +18,50 @@ public interface InvocationObserver {
    */
   void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency);
 
+  /** An attempt ended without a written Secret (invocation failure, conflict, invalid spec...). */
+  default void failed(LambdaInvocation resource, ReadyReason reason, String message) {}
+
   /** A result Secret was created or updated. */
   default void secretWritten(LambdaInvocation resource) {}
 
   /** A result Secret reached its ttl and was deleted. */
-  default void secretExpired(LambdaInvocation resource) {}
+  default void secretExpired(LambdaInvocation resource, String message) {}
 
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
+
+  /** All of {@code observers}, in order; one that throws does not stop the others. */
+  static InvocationObserver all(List<InvocationObserver> observers) {
+    return new InvocationObserver() {
+      @Override
+      public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+        observers.forEach(o -> safely(() -> o.invoked(resource, trigger, outcome, latency)));
+      }
+
+      @Override
+      public void failed(LambdaInvocation resource, ReadyReason reason, String message) {
+        observers.forEach(o -> safely(() -> o.failed(resource, reason, message)));
+      }
+
+      @Override
+      public void secretWritten(LambdaInvocation resource) {
+        observers.forEach(o -> safely(() -> o.secretWritten(resource)));
+      }
+
+      @Override
+      public void secretExpired(LambdaInvocation resource, String message) {
+        observers.forEach(o -> safely(() -> o.secretExpired(resource, message)));
+      }
+    };
+  }
+
+  private static void safely(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(InvocationObserver.class)
+          .atWarn()
+          .addKeyValue("error", e.getClass().getSimpleName())
+          .log("An invocation observer failed; continuing");
+    }
+  }
 }

@@ -179,6 +179,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           StatusFactory.failed(resource, status, Optional.empty(), ReadyReason.InvalidSpec,
               message + "; fix the spec", now);
       if (!next.equals(status)) {
+        observer.failed(resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
         LOG.atWarn()
             .addKeyValue(NAMESPACE, namespace())
             .addKeyValue(NAME, name())
@@ -319,6 +320,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .addKeyValue(TRIGGER, trigger)
           .addKeyValue(REASON, failed.reason())
           .log("Invocation failed: {}", message);
+      observer.failed(resource, failed.reason(), message);
       Long rejected = rejectsGeneration ? resource.getMetadata().getGeneration() : null;
       RetryState retry = nextRetry;
       memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
@@ -336,15 +338,16 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
     UpdateControl<LambdaInvocation> retire(InvocationPlan plan) {
       String secretName = Objects.requireNonNullElse(status.getSecretName(), plan.secretName());
-      if (secretWriter.deleteIfControlled(namespace(), secretName, resource)) {
-        observer.secretExpired(resource);
-      }
+      boolean deleted = secretWriter.deleteIfControlled(namespace(), secretName, resource);
       LOG.atInfo()
           .addKeyValue(NAMESPACE, namespace())
           .addKeyValue(NAME, name())
           .addKeyValue(SECRET, secretName)
           .log("Secret expired and was deleted");
       var next = StatusFactory.expired(resource, status, now);
+      if (deleted) {
+        observer.secretExpired(resource, next.readyCondition().orElseThrow().getMessage());
+      }
       memory.update(uid, m -> m.withRetry(null));
       writeStatus(next);
       return reschedule(

@@ -1,22 +1,36 @@
 package dev.ephemeral.lambda.sandbox;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 
 /**
  * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, with the operator's
  * generated CRD registered so the status subresource behaves as on a cluster (a status write
  * changes only status, the generation moves only with the spec). It applies no schema, CEL rules
- * or garbage collection.
+ * or garbage collection. A SelfSubjectRulesReview (leader election's permission check) is answered
+ * with leave to use Leases. Every request is recorded with the client's user agent.
  */
 public final class InProcessKubernetes implements AutoCloseable {
 
@@ -32,20 +46,51 @@ public final class InProcessKubernetes implements AutoCloseable {
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
   }
 
+  /** One request the API received. */
+  public record Request(String method, String path, String userAgent) {}
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
+  private final List<Request> requests;
 
-  private InProcessKubernetes(KubernetesMockServer server) {
+  private InProcessKubernetes(KubernetesMockServer server, List<Request> requests) {
     this.server = server;
+    this.requests = requests;
     this.client = server.createClient();
   }
 
   public static InProcessKubernetes start() {
-    var server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    var dispatcher =
+        new KubernetesMixedDispatcher(responses) {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            requests.add(new Request(request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
+            return super.dispatch(request);
+          }
+        };
+    var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    var kubernetes = new InProcessKubernetes(server);
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(
+            201,
+            new SelfSubjectRulesReviewBuilder()
+                .withNewStatus()
+                .withIncomplete(false)
+                .withResourceRules(
+                    new ResourceRuleBuilder()
+                        .withApiGroups("coordination.k8s.io")
+                        .withResources("leases")
+                        .withVerbs("get", "create", "update")
+                        .build())
+                .endStatus()
+                .build())
+        .always();
+    var kubernetes = new InProcessKubernetes(server, requests);
     kubernetes.client.resource(loadCrd()).create();
     return kubernetes;
   }
@@ -55,7 +100,7 @@ public final class InProcessKubernetes implements AutoCloseable {
       if (in == null) {
         throw new IllegalStateException("the generated CRD " + CRD_RESOURCE + " is not on the classpath");
       }
-      return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in, CustomResourceDefinition.class);
+      return Serialization.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -66,9 +111,18 @@ public final class InProcessKubernetes implements AutoCloseable {
     return client;
   }
 
-  /** A new client of this API, for a second operator instance; the caller closes it. */
-  public KubernetesClient newClient() {
-    return server.createClient();
+  /** A new client of this API whose requests carry {@code userAgent}; the caller closes it. */
+  public KubernetesClient newClient(String userAgent) {
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())
+        .build();
+  }
+
+  /** Every request received so far. */
+  public List<Request> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
   }
 
   public String url() {

@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.sandbox;
 
+import io.fabric8.kubernetes.api.model.AnyType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Reads Kubernetes objects from YAML or JSON files, as {@code kubectl apply -f} does. */
@@ -80,6 +82,14 @@ final class ManifestLoader {
         continue;
       }
       if (!(document instanceof HasMetadata object)) {
+        // A mapping without apiVersion or kind comes back as a RawExtension: say which field is missing.
+        if (document instanceof AnyType any && any.getValue() instanceof Map<?, ?> map) {
+          for (String field : List.of("apiVersion", "kind")) {
+            if (!(map.get(field) instanceof String value) || value.isBlank()) {
+              throw new ManifestException(file + ": document " + index + " has no " + field);
+            }
+          }
+        }
         throw new ManifestException(file + ": document " + index + " is not a Kubernetes object");
       }
       objects.add(generic(object, file, index));

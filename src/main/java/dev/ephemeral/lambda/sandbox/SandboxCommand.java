@@ -57,11 +57,13 @@ import software.amazon.awssdk.regions.Region;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Run the operator with no cluster and no AWS account: an in-process Kubernetes API, a built-in",
-      "Lambda endpoint serving example functions, and the real operator against both.",
-      "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go to",
-      "stderr). Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the",
-      "reason in annotation " + Expectation.ANNOTATION + "), 1 otherwise, 2 for bad arguments or files."
+      // One element per paragraph: picocli wraps each at the usage width.
+      "Run the operator with no cluster and no AWS account: an in-process Kubernetes API, a built-in"
+          + " Lambda endpoint serving example functions, and the real operator against both.",
+      "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go to"
+          + " stderr).",
+      "Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the reason in"
+          + " annotation " + Expectation.ANNOTATION + "), 1 otherwise, 2 for bad arguments or files."
     })
 public final class SandboxCommand implements Callable<Integer> {
 
@@ -288,8 +290,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
   private OperatorConfig operatorConfig(Optional<LambdaEmulator> builtIn) {
     URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
-    return new OperatorConfig(Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT,
-        0, RetryPolicy.DEFAULT);
+    return OperatorConfig.single(Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT,
+        RetryPolicy.DEFAULT);
   }
 
   private void setLogLevel() throws ManifestException {

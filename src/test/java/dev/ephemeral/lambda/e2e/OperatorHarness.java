@@ -17,7 +17,14 @@ import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.ephemeral.lambda.events.EventRecorder;
+import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -40,11 +47,16 @@ final class OperatorHarness implements AutoCloseable {
   static final RetryPolicy FAST_RETRIES =
       new RetryPolicy(Duration.ofMillis(300), Duration.ofSeconds(1), 2, Duration.ofSeconds(2));
 
+  /** User agent of the operator's own API client, to tell its requests from the test's. */
+  static final String OPERATOR_USER_AGENT = "lambda-invocation-operator/test";
+
   final InProcessKubernetes kubernetes;
   final LambdaEmulator lambda;
   private final RetryPolicy retryPolicy;
   private AwsLambdaInvoker invoker;
   private LambdaInvocationOperator operator;
+  private KubernetesClient operatorClient;
+  PrometheusMeterRegistry registry;
 
   private OperatorHarness(RetryPolicy retryPolicy) {
     this.retryPolicy = retryPolicy;
@@ -63,7 +75,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   OperatorConfig config() {
-    return new OperatorConfig(Set.of(), Optional.of(lambda.endpoint()), 4, 0, retryPolicy);
+    return OperatorConfig.single(Set.of(), Optional.of(lambda.endpoint()), 4, retryPolicy);
   }
 
   void startOperator() {
@@ -75,14 +87,25 @@ final class OperatorHarness implements AutoCloseable {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
                 4),
             new ObjectMapper());
-    operator = new LambdaInvocationOperator(client(), config(), invoker, Clock.systemUTC());
+    operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var observer = InvocationObserver.all(List.of(
+        new OperatorMetrics(registry, invoker::inFlight),
+        new EventRecorder(operatorClient, Clock.systemUTC())));
+    operator = new LambdaInvocationOperator(operatorClient, config(), invoker, Clock.systemUTC(), observer,
+        Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), Optional.empty());
     operator.start();
   }
 
   void stopOperator() {
     operator.close();
     invoker.close();
+    operatorClient.close();
     operator = null;
+  }
+
+  LambdaInvocationOperator operator() {
+    return operator;
   }
 
   void restartOperator() {

@@ -1,0 +1,92 @@
+package dev.ephemeral.lambda.events;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import dev.ephemeral.lambda.reconciler.Trigger;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records core/v1 Events on a LambdaInvocation for failures, conflicts and expiry, with the
+ * condition's reason and (safe) message. An Event that cannot be written is logged and dropped.
+ */
+public final class EventRecorder implements InvocationObserver {
+
+  public static final String COMPONENT = "lambda-invocation-operator";
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+  private static final int MAX_MESSAGE = 1024;
+
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  public EventRecorder(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  @Override
+  public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+    // Successes are in the status; Events are for what needs attention.
+  }
+
+  @Override
+  public void failed(LambdaInvocation resource, ReadyReason reason, String message) {
+    record(resource, "Warning", reason.name(), message);
+  }
+
+  @Override
+  public void secretExpired(LambdaInvocation resource, String message) {
+    record(resource, "Normal", ReadyReason.Expired.name(), message);
+  }
+
+  private void record(LambdaInvocation resource, String type, String reason, String message) {
+    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    var meta = resource.getMetadata();
+    var event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(meta.getName() + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
+            .withNamespace(meta.getNamespace())
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(resource.getApiVersion())
+                    .withKind(resource.getKind())
+                    .withName(meta.getName())
+                    .withNamespace(meta.getNamespace())
+                    .withUid(meta.getUid())
+                    .withResourceVersion(meta.getResourceVersion())
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .withReportingInstance(System.getenv().getOrDefault("HOSTNAME", COMPONENT))
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .build();
+    try {
+      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+    } catch (KubernetesClientException e) {
+      LOG.atWarn()
+          .addKeyValue("namespace", meta.getNamespace())
+          .addKeyValue("name", meta.getName())
+          .addKeyValue("reason", reason)
+          .addKeyValue("httpCode", e.getCode())
+          .log("Could not record an Event");
+    }
+  }
+}

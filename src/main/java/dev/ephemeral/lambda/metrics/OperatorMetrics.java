@@ -1,0 +1,68 @@
+package dev.ephemeral.lambda.metrics;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import dev.ephemeral.lambda.reconciler.Trigger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * The operator's own metrics. Labels carry only enums (outcome, reason, trigger): never a resource
+ * name, a payload or any part of a result.
+ */
+public final class OperatorMetrics implements InvocationObserver {
+
+  public static final String INVOCATIONS = "lambda_invocations";
+  public static final String INVOCATION_DURATION = "lambda_invocation_duration";
+  public static final String SECRETS_WRITTEN = "lambda_secrets_written";
+  public static final String SECRETS_EXPIRED = "lambda_secrets_expired";
+  public static final String IN_FLIGHT = "lambda_invocations_in_flight";
+
+  private final MeterRegistry registry;
+  private final Counter secretsWritten;
+  private final Counter secretsExpired;
+
+  public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight) {
+    this.registry = registry;
+    this.secretsWritten =
+        Counter.builder(SECRETS_WRITTEN).description("Result Secrets created or updated").register(registry);
+    this.secretsExpired =
+        Counter.builder(SECRETS_EXPIRED).description("Result Secrets deleted at their ttl").register(registry);
+    Gauge.builder(IN_FLIGHT, inFlight::getAsInt)
+        .description("Lambda invocations in flight")
+        .register(registry);
+  }
+
+  @Override
+  public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+    String result = outcome == ReadyReason.Invoked ? "success" : "failure";
+    Counter.builder(INVOCATIONS)
+        .description("Lambda invocations, by outcome, reason and trigger")
+        .tag("outcome", result)
+        .tag("reason", outcome.name())
+        .tag("trigger", trigger.name())
+        .register(registry)
+        .increment();
+    Timer.builder(INVOCATION_DURATION)
+        .description("Time from sending the request to the response")
+        .tag("outcome", result)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(latency);
+  }
+
+  @Override
+  public void secretWritten(LambdaInvocation resource) {
+    secretsWritten.increment();
+  }
+
+  @Override
+  public void secretExpired(LambdaInvocation resource, String message) {
+    secretsExpired.increment();
+  }
+}

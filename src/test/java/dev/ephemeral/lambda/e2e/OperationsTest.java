@@ -1,0 +1,126 @@
+package dev.ephemeral.lambda.e2e;
+
+import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ephemeral.lambda.HttpEndpoints;
+import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Health, metrics and Events, observed the way a cluster's tooling observes them. */
+class OperationsTest {
+
+  private static final String SENTINEL = "M3TR1C-sentinel-result";
+  private final HttpClient http = HttpClient.newHttpClient();
+  private OperatorHarness harness;
+
+  @BeforeEach
+  void start() {
+    harness = OperatorHarness.start();
+    harness.lambda
+        .function("ok", call -> FunctionOutcome.result(("{\"v\":\"" + SENTINEL + "\"}").getBytes(StandardCharsets.UTF_8)))
+        .function("broken", call -> FunctionOutcome.functionError("Unhandled", "RuntimeError", "secret detail " + SENTINEL, null));
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  @Test
+  void healthEndpointsAnswerLiveAndReadyOnceInformersAreSynced() throws Exception {
+    try (var endpoints = HttpEndpoints.start(0, harness.operator()::isReady, harness.registry)) {
+      assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> get(endpoints, "/readyz").statusCode() == 200);
+      assertThat(get(endpoints, "/readyz").body()).isEqualTo("ok\n");
+    }
+    var notStarted = new LambdaInvocationOperator(harness.client(), harness.config(),
+        request -> { throw new AssertionError("never invoked"); }, Clock.systemUTC());
+    try (var endpoints = HttpEndpoints.start(0, notStarted::isReady, harness.registry)) {
+      assertThat(get(endpoints, "/readyz").statusCode()).isEqualTo(503);
+      assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void metricsEndpointServesInvocationSecretAndReconcileMetrics() throws Exception {
+    harness.create(invocation("good", "ok", "{}"));
+    harness.create(invocation("bad", "broken", "{}"));
+    harness.awaitReason("good", "Invoked");
+    harness.awaitReason("bad", "FunctionError");
+
+    try (var endpoints = HttpEndpoints.start(0, harness.operator()::isReady, harness.registry)) {
+      HttpResponse<String> response = get(endpoints, "/metrics");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+      String metrics = response.body();
+      assertThat(metrics)
+          .contains("lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"} 1.0")
+          .contains("lambda_invocations_total{outcome=\"failure\",reason=\"FunctionError\",trigger=\"SPEC_CHANGED\"} 1.0")
+          .contains("lambda_invocation_duration_seconds_bucket{outcome=\"success\"")
+          .contains("lambda_secrets_written_total 1.0")
+          .contains("lambda_secrets_expired_total 0.0")
+          .contains("lambda_invocations_in_flight 0.0")
+          .containsPattern("operator_sdk_\\w*reconcil\\w*")
+          .doesNotContain(SENTINEL)
+          .doesNotContain("RuntimeError")
+          .doesNotContain("good")
+          .doesNotContain("bad\"");
+    }
+  }
+
+  @Test
+  void eventsRecordFailuresConflictsAndExpiryWithSafeMessages() {
+    harness.create(invocation("bad", "broken", "{}"));
+    harness.client().secrets().resource(new SecretBuilder().withNewMetadata().withName("taken")
+        .withNamespace(NAMESPACE).endMetadata().withData(Map.of("k", "dg==")).build()).create();
+    harness.create(invocation("taken", "ok", "{}"));
+    var shortLived = invocation("short", "ok", "{}");
+    secretSpec(shortLived).setTtl("1s");
+    harness.create(shortLived);
+
+    harness.awaitReason("bad", "FunctionError");
+    harness.awaitReason("taken", "SecretConflict");
+    harness.awaitReason("short", "Expired");
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      List<Event> events = harness.client().v1().events().inNamespace(NAMESPACE).list().getItems();
+      assertThat(events).anySatisfy(e -> assertEvent(e, "bad", "Warning", "FunctionError"));
+      assertThat(events).anySatisfy(e -> assertEvent(e, "taken", "Warning", "SecretConflict"));
+      assertThat(events).anySatisfy(e -> assertEvent(e, "short", "Normal", "Expired"));
+      assertThat(events).allSatisfy(e -> assertThat(e.getMessage()).doesNotContain(SENTINEL).doesNotContain("secret detail"));
+    });
+  }
+
+  private void assertEvent(Event event, String name, String type, String reason) {
+    assertThat(event.getInvolvedObject().getName()).isEqualTo(name);
+    assertThat(event.getInvolvedObject().getKind()).isEqualTo("LambdaInvocation");
+    assertThat(event.getInvolvedObject().getUid()).isEqualTo(harness.get(name).getMetadata().getUid());
+    assertThat(event.getType()).isEqualTo(type);
+    assertThat(event.getReason()).isEqualTo(reason);
+    assertThat(event.getMessage()).isNotBlank();
+    assertThat(event.getSource().getComponent()).isEqualTo("lambda-invocation-operator");
+  }
+
+  private HttpResponse<String> get(HttpEndpoints endpoints, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
