@@ -1,0 +1,139 @@
+package dev.ephemeral.lambda.e2e;
+
+import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * Two replicas against one API: only the Lease holder invokes; when it stops, the standby takes
+ * over. A takeover is the new leader's start (trigger 5): each resource is invoked once by it, and
+ * no trigger is acted on by both replicas.
+ */
+class LeaderElectionTest {
+
+  private static final String LEASE_NAMESPACE = "lambda-invocation-system";
+
+  record Call(String replica, String resource, Trigger trigger) {}
+
+  private InProcessKubernetes kubernetes;
+  private LambdaEmulator lambda;
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() {
+    kubernetes = InProcessKubernetes.start();
+    lambda = LambdaEmulator.start("127.0.0.1", 0);
+    lambda.function("constant", call -> FunctionOutcome.json(Map.of("answer", 42)));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable closeable : closeables) {
+      closeable.close();
+    }
+    lambda.close();
+    kubernetes.close();
+  }
+
+  @Test
+  void onlyTheLeaderInvokesAndTheStandbyTakesOverWithoutRepeatingATrigger() throws Exception {
+    LambdaInvocationOperator a = replica("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
+    LambdaInvocationOperator b = replica("b");
+    b.start();
+
+    kubernetes.client().resource(invocation("api-key", "constant", "{}")).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> ready("api-key"));
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> calls.size() == 1);
+    assertThat(calls).containsExactly(new Call("a", "api-key", Trigger.SPEC_CHANGED));
+    assertThat(a.isReady()).isTrue();
+    assertThat(b.isReady()).as("a standby replica is ready too").isTrue();
+    assertThat(holder()).isEqualTo("a");
+
+    a.close();
+    await().atMost(Duration.ofSeconds(15)).until(() -> "b".equals(holder()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
+    assertThat(calls.get(1)).isEqualTo(new Call("b", "api-key", Trigger.OPERATOR_STARTED));
+
+    kubernetes.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("api-key")
+        .edit(r -> {
+          r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
+          return r;
+        });
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 3);
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> calls.size() == 3);
+    assertThat(calls.get(2)).isEqualTo(new Call("b", "api-key", Trigger.INVOKE_REQUESTED));
+    assertThat(lambda.invocationCount("constant")).isEqualTo(3);
+  }
+
+  private LambdaInvocationOperator replica(String identity) {
+    KubernetesClient client = kubernetes.newClient("lambda-invocation-operator/" + identity);
+    var invoker = new AwsLambdaInvoker(
+        new LambdaClientSettings(Optional.of(lambda.endpoint()), Optional.of(Region.EU_WEST_1),
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")), 4),
+        new ObjectMapper());
+    var config = new OperatorConfig(Set.of(), Optional.of(lambda.endpoint()), 4, 0,
+        OperatorHarness.FAST_RETRIES, true, Optional.of(LEASE_NAMESPACE));
+    InvocationObserver observer = (resource, trigger, outcome, latency) -> {
+      if (outcome == ReadyReason.Invoked) {
+        calls.add(new Call(identity, resource.getMetadata().getName(), trigger));
+      }
+    };
+    var leaderElection = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
+        .withLeaseNamespace(LEASE_NAMESPACE)
+        .withIdentity(identity)
+        .withLeaseDuration(Duration.ofSeconds(2))
+        .withRenewDeadline(Duration.ofMillis(1500))
+        .withRetryPeriod(Duration.ofMillis(250))
+        .withExitOnStopLeading(false)
+        .build();
+    var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC(), observer,
+        Optional.empty(), Optional.of(leaderElection));
+    closeables.add(0, client);
+    closeables.add(0, invoker);
+    closeables.add(0, operator);
+    return operator;
+  }
+
+  private String holder() {
+    Lease lease = kubernetes.client().leases().inNamespace(LEASE_NAMESPACE).withName(OperatorConfig.LEASE_NAME).get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private boolean ready(String name) {
+    var resource = kubernetes.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).get();
+    return resource != null && resource.getStatus() != null && resource.getStatus().isReady();
+  }
+}
