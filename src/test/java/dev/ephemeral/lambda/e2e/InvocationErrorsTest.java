@@ -112,8 +112,7 @@ class InvocationErrorsTest {
         .contains("not retried until the spec changes");
 
     harness.lambda.function(function, call -> FunctionOutcome.json(Map.of("ok", true)));
-    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(function)
-        .edit(r -> {
+    OperatorHarness.edit(harness.client(), function, r -> {
           r.getSpec().setPayload(OperatorHarness.json("{\"fixed\":true}"));
           return r;
         });
@@ -144,8 +143,7 @@ class InvocationErrorsTest {
     await().atMost(Duration.ofSeconds(6)).until(() -> harness.lambda.invocationCount(function) == 2);
 
     long before = harness.lambda.invocationCount(function);
-    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(function)
-        .edit(r -> {
+    OperatorHarness.edit(harness.client(), function, r -> {
           r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "now");
           return r;
         });

@@ -140,8 +140,7 @@ class InvocationLifecycleTest {
     harness.create(invocation("api-key", "secret-generator", "{\"length\":16}"));
     harness.awaitReason("api-key", "Invoked");
 
-    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("api-key")
-        .edit(r -> {
+    OperatorHarness.edit(harness.client(), "api-key", r -> {
           r.getSpec().setPayload(OperatorHarness.json("{\"length\":32}"));
           return r;
         });
@@ -267,8 +266,7 @@ class InvocationLifecycleTest {
   }
 
   private void requestInvocation(String name, String value) {
-    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name)
-        .edit(r -> {
+    OperatorHarness.edit(harness.client(), name, r -> {
           r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
           return r;
         });

@@ -87,8 +87,7 @@ class LeaderElectionTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
     assertThat(calls.get(1)).isEqualTo(new Call("b", "api-key", Trigger.OPERATOR_STARTED));
 
-    kubernetes.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("api-key")
-        .edit(r -> {
+    OperatorHarness.edit(kubernetes.client(), "api-key", r -> {
           r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
           return r;
         });

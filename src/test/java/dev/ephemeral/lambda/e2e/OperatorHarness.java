@@ -156,6 +156,23 @@ final class OperatorHarness implements AutoCloseable {
     return resource;
   }
 
+  /**
+   * Edits a LambdaInvocation as a user would, retrying when the operator's status write got there
+   * first (the edit is an optimistic-locking patch).
+   */
+  static void edit(KubernetesClient client, String name, java.util.function.UnaryOperator<LambdaInvocation> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).edit(change);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   static SecretSpec secretSpec(LambdaInvocation resource) {
     if (resource.getSpec().getSecret() == null) {
       resource.getSpec().setSecret(new SecretSpec());
