@@ -42,7 +42,21 @@ public final class OperatorMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new OperatorMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line: a bad argument gets one line and a pointer to --help, exit status 2. */
+  public static CommandLine commandLine() {
+    var commandLine = new CommandLine(new OperatorMain());
+    commandLine.setParameterExceptionHandler(
+        (e, args) -> {
+          var err = e.getCommandLine().getErr();
+          err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage());
+          err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+          err.flush();
+          return CommandLine.ExitCode.USAGE;
+        });
+    return commandLine;
   }
 
   /** Without a subcommand: run the operator. */

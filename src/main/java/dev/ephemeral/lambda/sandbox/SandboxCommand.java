@@ -303,6 +303,7 @@ public final class SandboxCommand implements Callable<Integer> {
       context.getLogger("dev.ephemeral.lambda").setLevel(level);
       // The framework's start-up chatter is not the sandbox's story; its warnings still show.
       context.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
+      context.getLogger("Default ConfigurationService implementation").setLevel(Level.WARN);
     }
   }
 

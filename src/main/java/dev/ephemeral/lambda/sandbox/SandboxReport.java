@@ -2,7 +2,7 @@ package dev.ephemeral.lambda.sandbox;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
+import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
@@ -45,7 +45,11 @@ final class SandboxReport {
   private static Object list(List<LambdaInvocation> invocations, Map<String, Secret> secrets) {
     List<HasMetadata> items = new ArrayList<>(invocations);
     invocations.stream().map(i -> secrets.get(key(i))).filter(s -> s != null).forEach(items::add);
-    return new KubernetesListBuilder().withItems(items).build();
+    // Not KubernetesListBuilder: it looks for a generated builder class for every item, and the
+    // LambdaInvocation model has none (IllegalStateException "Failed to create builder").
+    var list = new KubernetesList();
+    list.setItems(items);
+    return list;
   }
 
   private static String table(
