@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -92,26 +94,50 @@ public final class OperatorMain implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         var observer = InvocationObserver.all(List.of(
             new OperatorMetrics(registry, invoker::inFlight), new EventRecorder(client, clock)));
+        var stopping = new AtomicBoolean();
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-                    .withLeaseNamespace(config.leaseNamespace().orElse(client.getNamespace()))
+                    .withLeaseNamespace(config.leaseNamespace()
+                        .orElse(Optional.ofNullable(client.getNamespace()).orElse("default")))
+                    // Losing the Lease while running means another replica may lead: exit, and
+                    // come back as a standby. Giving it up at shutdown is not that.
+                    .withExitOnStopLeading(false)
+                    .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> LOG.info("Became the leader"),
+                        () -> {
+                          if (!stopping.get()) {
+                            LOG.error("Lost the leader Lease; exiting so that only one replica invokes");
+                            new Thread(() -> System.exit(1), "exit").start();
+                          }
+                        },
+                        leader -> LOG.atInfo().addKeyValue("leader", leader).log("Leader elected")))
                     .build())
                 : Optional.empty();
-        try (var operator = new LambdaInvocationOperator(client, config, invoker, clock, observer,
-                Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), leaderElection);
-            var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry)) {
-          var stopped = new CountDownLatch(1);
-          Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
+        var operator = new LambdaInvocationOperator(client, config, invoker, clock, observer,
+            Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), leaderElection);
+        var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
+        // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          LOG.info("Stopping the operator");
+          stopping.set(true);
+          operator.close();
+          endpoints.close();
+        }, "shutdown"));
+        try {
           operator.start();
-          LOG.atInfo()
-              .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
-              .addKeyValue("httpPort", endpoints.port())
-              .addKeyValue("leaderElection", config.leaderElection())
-              .log("Operator started");
-          stopped.await();
-          return 0;
+        } catch (RuntimeException e) {
+          // Such as leader election without leave to use the Lease: say what, not a stack trace.
+          System.err.println("lambda-invocation-operator: cannot start: " + e.getMessage());
+          return 1;
         }
+        LOG.atInfo()
+            .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
+            .addKeyValue("httpPort", endpoints.port())
+            .addKeyValue("leaderElection", config.leaderElection())
+            .log("Operator started");
+        new CountDownLatch(1).await();
+        return 0;
       }
     }
 
