@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ephemeral.lambda.customresource.InvocationCondition;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
-import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.validation.InvocationPlan;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -466,22 +464,7 @@ class InvocationDecisionTest {
   }
 
   private static LambdaInvocation resource(long generation, String invokeRequest) {
-    var resource = new LambdaInvocation();
-    var metadata =
-        new ObjectMetaBuilder()
-            .withName("api-key")
-            .withNamespace("shop")
-            .withUid("0d6c3f0e-1111-2222-3333-444455556666")
-            .withGeneration(generation)
-            .build();
-    if (invokeRequest != null) {
-      metadata.setAnnotations(Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, invokeRequest));
-    }
-    resource.setMetadata(metadata);
-    var spec = new LambdaInvocationSpec();
-    spec.setFunctionName("secret-generator");
-    resource.setSpec(spec);
-    return resource;
+    return Fixtures.resource(generation, invokeRequest);
   }
 
   private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {

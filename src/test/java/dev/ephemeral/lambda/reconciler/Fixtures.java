@@ -1,0 +1,32 @@
+package dev.ephemeral.lambda.reconciler;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.Map;
+
+/** Resources for the reconciler's unit tests. */
+final class Fixtures {
+
+  private Fixtures() {}
+
+  /** LambdaInvocation shop/api-key at {@code generation}, with the invoke-requested-at value if not null. */
+  static LambdaInvocation resource(long generation, String invokeRequest) {
+    var resource = new LambdaInvocation();
+    var metadata =
+        new ObjectMetaBuilder()
+            .withName("api-key")
+            .withNamespace("shop")
+            .withUid("0d6c3f0e-1111-2222-3333-444455556666")
+            .withGeneration(generation)
+            .build();
+    if (invokeRequest != null) {
+      metadata.setAnnotations(Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, invokeRequest));
+    }
+    resource.setMetadata(metadata);
+    var spec = new LambdaInvocationSpec();
+    spec.setFunctionName("secret-generator");
+    resource.setSpec(spec);
+    return resource;
+  }
+}
