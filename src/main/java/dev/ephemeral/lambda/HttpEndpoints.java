@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
-/** /livez, /readyz and /metrics (Prometheus text format) on one port, over the JDK's HTTP server. */
+/**
+ * /livez, /readyz and /metrics (Prometheus text format) on one port, over the JDK's HTTP server.
+ */
 public final class HttpEndpoints implements AutoCloseable {
 
   private final HttpServer server;
@@ -19,20 +21,28 @@ public final class HttpEndpoints implements AutoCloseable {
     this.server = server;
   }
 
-  public static HttpEndpoints start(int port, BooleanSupplier ready, PrometheusMeterRegistry registry) {
+  public static HttpEndpoints start(
+      int port, BooleanSupplier ready, PrometheusMeterRegistry registry) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-      server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-        Thread thread = new Thread(r, "http-endpoints");
-        thread.setDaemon(true);
-        return thread;
-      }));
+      server.setExecutor(
+          Executors.newFixedThreadPool(
+              2,
+              r -> {
+                Thread thread = new Thread(r, "http-endpoints");
+                thread.setDaemon(true);
+                return thread;
+              }));
       server.createContext("/livez", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
       server.createContext(
           "/readyz",
           exchange -> {
             boolean isReady = ready.getAsBoolean();
-            respond(exchange, isReady ? 200 : 503, "text/plain", isReady ? "ok\n" : "informers not synced\n");
+            respond(
+                exchange,
+                isReady ? 200 : 503,
+                "text/plain",
+                isReady ? "ok\n" : "informers not synced\n");
           });
       server.createContext(
           "/metrics",
@@ -48,7 +58,8 @@ public final class HttpEndpoints implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private static void respond(HttpExchange exchange, int code, String contentType, String body) throws IOException {
+  private static void respond(HttpExchange exchange, int code, String contentType, String body)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", contentType + "; charset=utf-8");
     exchange.sendResponseHeaders(code, bytes.length);

@@ -25,7 +25,14 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
-    this(client, config, invoker, clock, InvocationObserver.NONE, Optional.empty(), Optional.empty());
+    this(
+        client,
+        config,
+        invoker,
+        clock,
+        InvocationObserver.NONE,
+        Optional.empty(),
+        Optional.empty());
   }
 
   public LambdaInvocationOperator(
@@ -52,7 +59,12 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     ObjectMapper mapper = new ObjectMapper();
     var reconciler =
         new LambdaInvocationReconciler(
-            new SpecValidator(mapper), invoker, new ResultSecret(mapper), config.retryPolicy(), clock, observer);
+            new SpecValidator(mapper),
+            invoker,
+            new ResultSecret(mapper),
+            config.retryPolicy(),
+            clock,
+            observer);
     operator =
         new Operator(
             o -> {

@@ -3,8 +3,11 @@ package dev.ephemeral.lambda;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.sandbox.SandboxCommand;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -12,9 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import dev.ephemeral.lambda.events.EventRecorder;
-import dev.ephemeral.lambda.metrics.OperatorMetrics;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -36,8 +36,9 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 @Command(
     name = "lambda-invocation-operator",
     mixinStandardHelpOptions = true,
-    description = "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
-        + " in a short-lived Secret.",
+    description =
+        "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
+            + " in a short-lived Secret.",
     subcommands = {OperatorMain.Run.class, SandboxCommand.class})
 public final class OperatorMain implements Callable<Integer> {
 
@@ -54,7 +55,10 @@ public final class OperatorMain implements Callable<Integer> {
         (e, args) -> {
           var err = e.getCommandLine().getErr();
           err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage());
-          err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+          err.println(
+              "Try '"
+                  + e.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for the options.");
           err.flush();
           return CommandLine.ExitCode.USAGE;
         });
@@ -70,8 +74,9 @@ public final class OperatorMain implements Callable<Integer> {
   @Command(
       name = "run",
       mixinStandardHelpOptions = true,
-      description = "Run the operator against the current kubeconfig or in-cluster config,"
-          + " configured by environment variables (see README).")
+      description =
+          "Run the operator against the current kubeconfig or in-cluster config,"
+              + " configured by environment variables (see README).")
   static final class Run implements Callable<Integer> {
 
     @Override
@@ -88,42 +93,69 @@ public final class OperatorMain implements Callable<Integer> {
           var invoker =
               new AwsLambdaInvoker(
                   new LambdaClientSettings(
-                      config.lambdaEndpoint(), Optional.empty(), DefaultCredentialsProvider.builder().build(),
+                      config.lambdaEndpoint(),
+                      Optional.empty(),
+                      DefaultCredentialsProvider.builder().build(),
                       config.maxInFlight()),
                   new ObjectMapper())) {
         Clock clock = Clock.systemUTC();
-        var observer = InvocationObserver.all(List.of(
-            new OperatorMetrics(registry, invoker::inFlight), new EventRecorder(client, clock)));
+        var observer =
+            InvocationObserver.all(
+                List.of(
+                    new OperatorMetrics(registry, invoker::inFlight),
+                    new EventRecorder(client, clock)));
         var stopping = new AtomicBoolean();
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
-                ? Optional.of(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-                    .withLeaseNamespace(config.leaseNamespace()
-                        .orElse(Optional.ofNullable(client.getNamespace()).orElse("default")))
-                    // Losing the Lease while running means another replica may lead: exit, and
-                    // come back as a standby. Giving it up at shutdown is not that.
-                    .withExitOnStopLeading(false)
-                    .withLeaderCallbacks(new LeaderCallbacks(
-                        () -> LOG.info("Became the leader"),
-                        () -> {
-                          if (!stopping.get()) {
-                            LOG.error("Lost the leader Lease; exiting so that only one replica invokes");
-                            new Thread(() -> System.exit(1), "exit").start();
-                          }
-                        },
-                        leader -> LOG.atInfo().addKeyValue("leader", leader).log("Leader elected")))
-                    .build())
+                ? Optional.of(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            OperatorConfig.LEASE_NAME)
+                        .withLeaseNamespace(
+                            config
+                                .leaseNamespace()
+                                .orElse(
+                                    Optional.ofNullable(client.getNamespace()).orElse("default")))
+                        // Losing the Lease while running means another replica may lead: exit, and
+                        // come back as a standby. Giving it up at shutdown is not that.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(
+                            new LeaderCallbacks(
+                                () -> LOG.info("Became the leader"),
+                                () -> {
+                                  if (!stopping.get()) {
+                                    LOG.error(
+                                        "Lost the leader Lease; exiting so that only one replica"
+                                            + " invokes");
+                                    new Thread(() -> System.exit(1), "exit").start();
+                                  }
+                                },
+                                leader ->
+                                    LOG.atInfo()
+                                        .addKeyValue("leader", leader)
+                                        .log("Leader elected")))
+                        .build())
                 : Optional.empty();
-        var operator = new LambdaInvocationOperator(client, config, invoker, clock, observer,
-            Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), leaderElection);
+        var operator =
+            new LambdaInvocationOperator(
+                client,
+                config,
+                invoker,
+                clock,
+                observer,
+                Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
+                leaderElection);
         var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
         // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          LOG.info("Stopping the operator");
-          stopping.set(true);
-          operator.close();
-          endpoints.close();
-        }, "shutdown"));
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      LOG.info("Stopping the operator");
+                      stopping.set(true);
+                      operator.close();
+                      endpoints.close();
+                    },
+                    "shutdown"));
         try {
           operator.start();
         } catch (RuntimeException e) {
@@ -132,7 +164,8 @@ public final class OperatorMain implements Callable<Integer> {
           return 1;
         }
         LOG.atInfo()
-            .addKeyValue("namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
+            .addKeyValue(
+                "namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
             .addKeyValue("httpPort", endpoints.port())
             .addKeyValue("leaderElection", config.leaderElection())
             .log("Operator started");
@@ -150,24 +183,37 @@ public final class OperatorMain implements Callable<Integer> {
               .withRequestTimeout(10_000)
               .build();
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
-        client.resources(LambdaInvocation.class).inAnyNamespace().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+        client
+            .resources(LambdaInvocation.class)
+            .inAnyNamespace()
+            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
         return Optional.empty();
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) {
-          return Optional.of("the LambdaInvocation CRD is not installed in the cluster at "
-              + kubeConfig.getMasterUrl() + ": run kubectl apply -f crds/");
+          return Optional.of(
+              "the LambdaInvocation CRD is not installed in the cluster at "
+                  + kubeConfig.getMasterUrl()
+                  + ": run kubectl apply -f crds/");
         }
         if (e.getCode() == 401 || e.getCode() == 403) {
-          return Optional.of("the Kubernetes API at " + kubeConfig.getMasterUrl()
-              + " refused access (HTTP " + e.getCode() + "): check the credentials and RBAC");
+          return Optional.of(
+              "the Kubernetes API at "
+                  + kubeConfig.getMasterUrl()
+                  + " refused access (HTTP "
+                  + e.getCode()
+                  + "): check the credentials and RBAC");
         }
         Throwable root = e;
         while (root.getCause() != null) {
           root = root.getCause();
         }
-        return Optional.of("cannot reach the Kubernetes API at " + kubeConfig.getMasterUrl() + " ("
-            + root.getClass().getSimpleName()
-            + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")");
+        return Optional.of(
+            "cannot reach the Kubernetes API at "
+                + kubeConfig.getMasterUrl()
+                + " ("
+                + root.getClass().getSimpleName()
+                + (root.getMessage() == null ? "" : ": " + root.getMessage())
+                + ")");
       }
     }
   }

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator's settings, read from environment variables in this one place. A bad value is
- * logged and replaced by its default, so a typo never crash-loops the operator.
+ * The operator's settings, read from environment variables in this one place. A bad value is logged
+ * and replaced by its default, so a typo never crash-loops the operator.
  *
  * @param watchNamespaces namespaces to watch; empty means all
  * @param lambdaEndpoint endpoint override for Lambda (LocalStack, tests); empty means AWS
@@ -35,8 +35,12 @@ public record OperatorConfig(
 
   /** Settings for an operator without leader election (the sandbox, tests). */
   public static OperatorConfig single(
-      Set<String> watchNamespaces, Optional<URI> lambdaEndpoint, int maxInFlight, RetryPolicy retryPolicy) {
-    return new OperatorConfig(watchNamespaces, lambdaEndpoint, maxInFlight, 0, retryPolicy, false, Optional.empty());
+      Set<String> watchNamespaces,
+      Optional<URI> lambdaEndpoint,
+      int maxInFlight,
+      RetryPolicy retryPolicy) {
+    return new OperatorConfig(
+        watchNamespaces, lambdaEndpoint, maxInFlight, 0, retryPolicy, false, Optional.empty());
   }
 
   public static final String WATCH_NAMESPACES = "WATCH_NAMESPACES";
@@ -64,7 +68,10 @@ public record OperatorConfig(
     RetryPolicy defaults = RetryPolicy.DEFAULT;
     return new OperatorConfig(
         reader.read(WATCH_NAMESPACES, Set.of(), OperatorConfig::namespaces),
-        reader.read(AWS_ENDPOINT_URL_LAMBDA, reader.read(AWS_ENDPOINT_URL, Optional.empty(), OperatorConfig::uri), OperatorConfig::uri),
+        reader.read(
+            AWS_ENDPOINT_URL_LAMBDA,
+            reader.read(AWS_ENDPOINT_URL, Optional.empty(), OperatorConfig::uri),
+            OperatorConfig::uri),
         reader.read(MAX_INVOCATIONS_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, v -> positive(v, 1000)),
         reader.read(HTTP_PORT, DEFAULT_HTTP_PORT, v -> positive(v, 65535)),
         new RetryPolicy(

@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** An invocation of an AWS Lambda function whose result is kept in a Secret owned by this resource. */
+/**
+ * An invocation of an AWS Lambda function whose result is kept in a Secret owned by this resource.
+ */
 @Group(LambdaInvocation.GROUP)
 @Version(LambdaInvocation.VERSION)
 @Kind("LambdaInvocation")

@@ -20,7 +20,8 @@ public class LambdaInvocationStatus {
   @JsonPropertyDescription("HTTP status code of the invocation whose result is in the Secret.")
   private Integer statusCode;
 
-  @JsonPropertyDescription("Function version that ran for the invocation whose result is in the Secret.")
+  @JsonPropertyDescription(
+      "Function version that ran for the invocation whose result is in the Secret.")
   private String executedVersion;
 
   @JsonPropertyDescription("Name of the Secret that holds (or held, once expired) the result.")
@@ -39,7 +40,8 @@ public class LambdaInvocationStatus {
       "The value of the annotation lambda.ephemeral.dev/invoke-requested-at last acted on.")
   private String lastHandledInvokeRequest;
 
-  @JsonPropertyDescription("The Ready condition: True once the Secret holds the current spec's result.")
+  @JsonPropertyDescription(
+      "The Ready condition: True once the Secret holds the current spec's result.")
   private List<InvocationCondition> conditions = new ArrayList<>();
 
   @JsonIgnore

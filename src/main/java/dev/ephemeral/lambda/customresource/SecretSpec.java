@@ -40,7 +40,8 @@ public class SecretSpec {
       "Extra Secret keys taken from a JSON result: Secret data key -> JSON Pointer (RFC 6901),"
           + " such as api_key: /api_key. A string is written as its text, any other value as JSON."
           + " A pointer that does not resolve leaves Ready=False, reason ResultKeyMissing.")
-  private Map<String, @Size(max = JSON_POINTER_MAX_LENGTH) @Pattern(JSON_POINTER_PATTERN) String> keys;
+  private Map<String, @Size(max = JSON_POINTER_MAX_LENGTH) @Pattern(JSON_POINTER_PATTERN) String>
+      keys;
 
   @Size(max = MAX_SECRET_METADATA_ENTRIES)
   @ValidationRule(

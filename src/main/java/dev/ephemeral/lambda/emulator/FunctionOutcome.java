@@ -4,84 +4,93 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import java.util.Objects;
 
-/** How an emulated invocation answers: a result, a function error, an API error, or one of those after a delay. */
+/**
+ * How an emulated invocation answers: a result, a function error, an API error, or one of those
+ * after a delay.
+ */
 public sealed interface FunctionOutcome {
 
-    /** HTTP 200 with the payload; the log text is returned only when the caller asked for {@code Tail}. */
-    record Result(byte[] payload, String logText) implements FunctionOutcome {
-        public Result {
-            Objects.requireNonNull(payload, "payload");
-        }
+  /**
+   * HTTP 200 with the payload; the log text is returned only when the caller asked for {@code
+   * Tail}.
+   */
+  record Result(byte[] payload, String logText) implements FunctionOutcome {
+    public Result {
+      Objects.requireNonNull(payload, "payload");
     }
+  }
 
-    /** HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload. */
-    record FunctionError(String kind, String errorType, String errorMessage, String logText)
-            implements FunctionOutcome {
-        public FunctionError {
-            if (!"Handled".equals(kind) && !"Unhandled".equals(kind)) {
-                throw new IllegalArgumentException("kind must be Handled or Unhandled, was " + kind);
-            }
-            Objects.requireNonNull(errorType, "errorType");
-            Objects.requireNonNull(errorMessage, "errorMessage");
-        }
+  /** HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload. */
+  record FunctionError(String kind, String errorType, String errorMessage, String logText)
+      implements FunctionOutcome {
+    public FunctionError {
+      if (!"Handled".equals(kind) && !"Unhandled".equals(kind)) {
+        throw new IllegalArgumentException("kind must be Handled or Unhandled, was " + kind);
+      }
+      Objects.requireNonNull(errorType, "errorType");
+      Objects.requireNonNull(errorMessage, "errorMessage");
     }
+  }
 
-    /** An error of the Lambda service itself, before or instead of running the function. */
-    record ApiError(int httpStatus, String errorType, String message, Integer retryAfterSeconds)
-            implements FunctionOutcome {
-        public ApiError {
-            if (httpStatus < 400 || httpStatus > 599) {
-                throw new IllegalArgumentException("httpStatus must be 4xx or 5xx, was " + httpStatus);
-            }
-            Objects.requireNonNull(errorType, "errorType");
-            Objects.requireNonNull(message, "message");
-            if (retryAfterSeconds != null && retryAfterSeconds < 0) {
-                throw new IllegalArgumentException("retryAfterSeconds must not be negative");
-            }
-        }
+  /** An error of the Lambda service itself, before or instead of running the function. */
+  record ApiError(int httpStatus, String errorType, String message, Integer retryAfterSeconds)
+      implements FunctionOutcome {
+    public ApiError {
+      if (httpStatus < 400 || httpStatus > 599) {
+        throw new IllegalArgumentException("httpStatus must be 4xx or 5xx, was " + httpStatus);
+      }
+      Objects.requireNonNull(errorType, "errorType");
+      Objects.requireNonNull(message, "message");
+      if (retryAfterSeconds != null && retryAfterSeconds < 0) {
+        throw new IllegalArgumentException("retryAfterSeconds must not be negative");
+      }
     }
+  }
 
-    /** Waits, then answers with {@code then}; lets tests exercise client timeouts. */
-    record Delayed(Duration delay, FunctionOutcome then) implements FunctionOutcome {
-        public Delayed {
-            Objects.requireNonNull(delay, "delay");
-            Objects.requireNonNull(then, "then");
-            if (delay.isNegative()) {
-                throw new IllegalArgumentException("delay must not be negative");
-            }
-        }
+  /** Waits, then answers with {@code then}; lets tests exercise client timeouts. */
+  record Delayed(Duration delay, FunctionOutcome then) implements FunctionOutcome {
+    public Delayed {
+      Objects.requireNonNull(delay, "delay");
+      Objects.requireNonNull(then, "then");
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("delay must not be negative");
+      }
     }
+  }
 
-    static FunctionOutcome result(byte[] payload) {
-        return new Result(payload, null);
-    }
+  static FunctionOutcome result(byte[] payload) {
+    return new Result(payload, null);
+  }
 
-    static FunctionOutcome result(byte[] payload, String logText) {
-        return new Result(payload, logText);
-    }
+  static FunctionOutcome result(byte[] payload, String logText) {
+    return new Result(payload, logText);
+  }
 
-    /** A 200 result whose payload is {@code value} serialized with Jackson. */
-    static FunctionOutcome json(Object value) {
-        try {
-            return new Result(EmulatorJson.MAPPER.writeValueAsBytes(value), null);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("value is not serializable to JSON: " + e.getOriginalMessage(), e);
-        }
+  /** A 200 result whose payload is {@code value} serialized with Jackson. */
+  static FunctionOutcome json(Object value) {
+    try {
+      return new Result(EmulatorJson.MAPPER.writeValueAsBytes(value), null);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "value is not serializable to JSON: " + e.getOriginalMessage(), e);
     }
+  }
 
-    static FunctionOutcome functionError(String kind, String errorType, String errorMessage, String logText) {
-        return new FunctionError(kind, errorType, errorMessage, logText);
-    }
+  static FunctionOutcome functionError(
+      String kind, String errorType, String errorMessage, String logText) {
+    return new FunctionError(kind, errorType, errorMessage, logText);
+  }
 
-    static FunctionOutcome apiError(int httpStatus, String errorType, String message) {
-        return new ApiError(httpStatus, errorType, message, null);
-    }
+  static FunctionOutcome apiError(int httpStatus, String errorType, String message) {
+    return new ApiError(httpStatus, errorType, message, null);
+  }
 
-    static FunctionOutcome apiError(int httpStatus, String errorType, String message, Integer retryAfterSeconds) {
-        return new ApiError(httpStatus, errorType, message, retryAfterSeconds);
-    }
+  static FunctionOutcome apiError(
+      int httpStatus, String errorType, String message, Integer retryAfterSeconds) {
+    return new ApiError(httpStatus, errorType, message, retryAfterSeconds);
+  }
 
-    static FunctionOutcome delay(Duration delay, FunctionOutcome then) {
-        return new Delayed(delay, then);
-    }
+  static FunctionOutcome delay(Duration delay, FunctionOutcome then) {
+    return new Delayed(delay, then);
+  }
 }

@@ -4,5 +4,5 @@ package dev.ephemeral.lambda.emulator;
 @FunctionalInterface
 public interface LambdaFunction {
 
-    FunctionOutcome handle(FunctionCall call);
+  FunctionOutcome handle(FunctionCall call);
 }

@@ -34,7 +34,8 @@ public final class EventRecorder implements InvocationObserver {
   }
 
   @Override
-  public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+  public void invoked(
+      LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
     // Successes are in the status; Events are for what needs attention.
   }
 
@@ -54,7 +55,10 @@ public final class EventRecorder implements InvocationObserver {
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(meta.getName() + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
+            .withName(
+                meta.getName()
+                    + "."
+                    + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
             .withNamespace(meta.getNamespace())
             .endMetadata()
             .withInvolvedObject(
@@ -68,7 +72,8 @@ public final class EventRecorder implements InvocationObserver {
                     .build())
             .withType(type)
             .withReason(reason)
-            .withMessage(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
+            .withMessage(
+                message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
             .withNewSource()
             .withComponent(COMPONENT)
             .endSource()

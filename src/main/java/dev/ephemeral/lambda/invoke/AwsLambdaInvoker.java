@@ -96,7 +96,8 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
   }
 
   private InvocationResult toResult(InvokeResponse response) {
-    byte[] payload = response.payload() == null ? new byte[0] : response.payload().asByteArrayUnsafe();
+    byte[] payload =
+        response.payload() == null ? new byte[0] : response.payload().asByteArrayUnsafe();
     int statusCode = response.statusCode() == null ? 200 : response.statusCode();
     if (response.functionError() != null) {
       return errors.functionError(response.functionError(), payload);
@@ -109,7 +110,9 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
     Region resolved =
         region != null
             ? Region.of(region)
-            : settings.defaultRegion().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
+            : settings
+                .defaultRegion()
+                .orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
     return clients.computeIfAbsent(resolved, this::newClient);
   }
 

@@ -14,8 +14,18 @@ public record InvocationRequest(
 
   @Override
   public String toString() {
-    return "InvocationRequest[functionName=" + functionName + ", qualifier=" + qualifier
-        + ", region=" + region + ", payloadBytes=" + payload.length + ", tailLog=" + tailLog
-        + ", timeout=" + timeout + "]";
+    return "InvocationRequest[functionName="
+        + functionName
+        + ", qualifier="
+        + qualifier
+        + ", region="
+        + region
+        + ", payloadBytes="
+        + payload.length
+        + ", tailLog="
+        + tailLog
+        + ", timeout="
+        + timeout
+        + "]";
   }
 }

@@ -28,44 +28,86 @@ public final class InvokeErrorTable {
   /** By Lambda error code (x-amzn-ErrorType). */
   private static final Map<String, Entry> BY_ERROR_CODE =
       Map.ofEntries(
-          Map.entry("ResourceNotFoundException", new Entry(FunctionNotFound, SLOW,
-              "check spec.functionName, spec.qualifier and spec.region")),
-          Map.entry("AccessDeniedException", new Entry(AccessDenied, SLOW,
-              "allow lambda:InvokeFunction on the function for the operator's AWS identity")),
-          Map.entry("UnrecognizedClientException", new Entry(AccessDenied, SLOW,
-              "the operator's AWS credentials are not valid")),
-          Map.entry("InvalidSignatureException", new Entry(AccessDenied, SLOW,
-              "the operator's AWS credentials are not valid")),
-          Map.entry("ExpiredTokenException", new Entry(AccessDenied, SLOW,
-              "the operator's AWS credentials have expired")),
-          Map.entry("KMSAccessDeniedException", new Entry(KMSAccessDenied, SLOW,
-              "the function cannot decrypt its environment: re-point the function's execution role"
-                  + " to one allowed to use its KMS key, or recreate the function")),
-          Map.entry("KMSDisabledException", new Entry(KMSAccessDenied, SLOW,
-              "the function's KMS key is disabled: enable it, or recreate the function")),
-          Map.entry("KMSInvalidStateException", new Entry(KMSAccessDenied, SLOW,
-              "the function's KMS key is not usable: fix the key, or recreate the function")),
-          Map.entry("KMSNotFoundException", new Entry(KMSAccessDenied, SLOW,
-              "the function's KMS key was not found: recreate the function")),
-          Map.entry("TooManyRequestsException", new Entry(Throttled, BACKOFF,
-              "Lambda is throttling")),
-          Map.entry("ResourceConflictException", new Entry(InvocationFailed, BACKOFF,
-              "the function is being created or updated")),
-          Map.entry("ResourceNotReadyException", new Entry(InvocationFailed, BACKOFF,
-              "the function is not ready yet")),
-          Map.entry("ServiceException", new Entry(InvocationFailed, BACKOFF,
-              "Lambda service error")),
-          Map.entry("InvalidRequestContentException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
-              "Lambda rejected the request: fix spec.payload or spec.clientContext")),
-          Map.entry("InvalidParameterValueException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
-              "Lambda rejected a parameter: fix the spec")),
-          Map.entry("RequestTooLargeException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
-              "the request is too large for a synchronous invocation: shrink spec.payload")),
-          Map.entry("UnsupportedMediaTypeException", new Entry(InvocationFailed, ON_SPEC_CHANGE,
-              "Lambda rejected the request's content type")));
+          Map.entry(
+              "ResourceNotFoundException",
+              new Entry(
+                  FunctionNotFound,
+                  SLOW,
+                  "check spec.functionName, spec.qualifier and spec.region")),
+          Map.entry(
+              "AccessDeniedException",
+              new Entry(
+                  AccessDenied,
+                  SLOW,
+                  "allow lambda:InvokeFunction on the function for the operator's AWS identity")),
+          Map.entry(
+              "UnrecognizedClientException",
+              new Entry(AccessDenied, SLOW, "the operator's AWS credentials are not valid")),
+          Map.entry(
+              "InvalidSignatureException",
+              new Entry(AccessDenied, SLOW, "the operator's AWS credentials are not valid")),
+          Map.entry(
+              "ExpiredTokenException",
+              new Entry(AccessDenied, SLOW, "the operator's AWS credentials have expired")),
+          Map.entry(
+              "KMSAccessDeniedException",
+              new Entry(
+                  KMSAccessDenied,
+                  SLOW,
+                  "the function cannot decrypt its environment: re-point the function's execution"
+                      + " role to one allowed to use its KMS key, or recreate the function")),
+          Map.entry(
+              "KMSDisabledException",
+              new Entry(
+                  KMSAccessDenied,
+                  SLOW,
+                  "the function's KMS key is disabled: enable it, or recreate the function")),
+          Map.entry(
+              "KMSInvalidStateException",
+              new Entry(
+                  KMSAccessDenied,
+                  SLOW,
+                  "the function's KMS key is not usable: fix the key, or recreate the function")),
+          Map.entry(
+              "KMSNotFoundException",
+              new Entry(
+                  KMSAccessDenied,
+                  SLOW,
+                  "the function's KMS key was not found: recreate the function")),
+          Map.entry(
+              "TooManyRequestsException", new Entry(Throttled, BACKOFF, "Lambda is throttling")),
+          Map.entry(
+              "ResourceConflictException",
+              new Entry(InvocationFailed, BACKOFF, "the function is being created or updated")),
+          Map.entry(
+              "ResourceNotReadyException",
+              new Entry(InvocationFailed, BACKOFF, "the function is not ready yet")),
+          Map.entry(
+              "ServiceException", new Entry(InvocationFailed, BACKOFF, "Lambda service error")),
+          Map.entry(
+              "InvalidRequestContentException",
+              new Entry(
+                  InvocationFailed,
+                  ON_SPEC_CHANGE,
+                  "Lambda rejected the request: fix spec.payload or spec.clientContext")),
+          Map.entry(
+              "InvalidParameterValueException",
+              new Entry(
+                  InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected a parameter: fix the spec")),
+          Map.entry(
+              "RequestTooLargeException",
+              new Entry(
+                  InvocationFailed,
+                  ON_SPEC_CHANGE,
+                  "the request is too large for a synchronous invocation: shrink spec.payload")),
+          Map.entry(
+              "UnsupportedMediaTypeException",
+              new Entry(
+                  InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request's content type")));
 
   private static final Pattern SAFE_ERROR_TYPE = Pattern.compile("^[A-Za-z0-9_.$:-]{1,128}$");
   private static final int MAX_AWS_MESSAGE = 300;
+
   /** Above this the payload is not searched for echoes, and AWS's message is simply withheld. */
   private static final int MAX_VETTED_PAYLOAD = 64 * 1024;
 
@@ -83,15 +125,19 @@ public final class InvokeErrorTable {
     String errorType = errorType(errorPayload);
     String safeKind = "Handled".equals(kind) ? "Handled" : "Unhandled";
     String message =
-        "the function returned an error (" + safeKind
-            + (errorType == null ? "" : ", errorType " + errorType) + ")";
+        "the function returned an error ("
+            + safeKind
+            + (errorType == null ? "" : ", errorType " + errorType)
+            + ")";
     return new Failed(FunctionError, BACKOFF, message);
   }
 
   /** An exception from the SDK. {@code payload} is what was sent, used to vet AWS's message. */
   public Failed exception(Throwable e, byte[] payload) {
     if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
-      return new Failed(InvocationTimeout, BACKOFF,
+      return new Failed(
+          InvocationTimeout,
+          BACKOFF,
           "no response within spec.timeout; the function may still have run");
     }
     if (e instanceof AwsServiceException service) {
@@ -99,28 +145,38 @@ public final class InvokeErrorTable {
     }
     if (e instanceof SdkClientException client) {
       if (hasCause(client, java.net.SocketTimeoutException.class)) {
-        return new Failed(InvocationTimeout, BACKOFF,
+        return new Failed(
+            InvocationTimeout,
+            BACKOFF,
             "the response did not arrive in time; the function may still have run");
       }
       if (hasCause(client, IOException.class)) {
-        return new Failed(InvocationFailed, BACKOFF,
+        return new Failed(
+            InvocationFailed,
+            BACKOFF,
             "cannot reach the Lambda endpoint (" + rootCauseName(client) + ")");
       }
       String text = String.valueOf(client.getMessage());
       if (text.contains("credentials")) {
-        return new Failed(AccessDenied, SLOW,
+        return new Failed(
+            AccessDenied,
+            SLOW,
             "the operator found no AWS credentials (environment, web identity, Pod Identity,"
                 + " profile or instance role)");
       }
       if (text.contains("region")) {
-        return new Failed(InvocationFailed, SLOW,
+        return new Failed(
+            InvocationFailed,
+            SLOW,
             "no AWS region: set spec.region, or AWS_REGION for the operator");
       }
-      return new Failed(InvocationFailed, BACKOFF,
+      return new Failed(
+          InvocationFailed,
+          BACKOFF,
           "the AWS SDK failed (" + client.getClass().getSimpleName() + ")");
     }
-    return new Failed(InvocationFailed, BACKOFF,
-        "invocation failed (" + e.getClass().getSimpleName() + ")");
+    return new Failed(
+        InvocationFailed, BACKOFF, "invocation failed (" + e.getClass().getSimpleName() + ")");
   }
 
   private Failed serviceError(AwsServiceException e, byte[] payload) {
@@ -130,9 +186,14 @@ public final class InvokeErrorTable {
     if (entry == null) {
       entry = byStatus(status);
     }
-    String awsMessage = vetted(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage(), payload);
+    String awsMessage =
+        vetted(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage(), payload);
     String message =
-        entry.advice() + " (HTTP " + status + (code == null ? "" : " " + code) + ")"
+        entry.advice()
+            + " (HTTP "
+            + status
+            + (code == null ? "" : " " + code)
+            + ")"
             + (awsMessage == null ? "" : ": " + awsMessage);
     Optional<Duration> retryAfter = Optional.empty();
     if (e instanceof TooManyRequestsException throttled) {
@@ -159,8 +220,11 @@ public final class InvokeErrorTable {
 
   private static Optional<Duration> retryAfter(TooManyRequestsException e) {
     String seconds = e.retryAfterSeconds();
-    if (seconds == null && e.awsErrorDetails() != null && e.awsErrorDetails().sdkHttpResponse() != null) {
-      seconds = e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
+    if (seconds == null
+        && e.awsErrorDetails() != null
+        && e.awsErrorDetails().sdkHttpResponse() != null) {
+      seconds =
+          e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
     }
     if (seconds == null) {
       return Optional.empty();
@@ -194,9 +258,10 @@ public final class InvokeErrorTable {
     if (awsMessage == null || awsMessage.isBlank() || payload.length > MAX_VETTED_PAYLOAD) {
       return null;
     }
-    String text = awsMessage.length() > MAX_AWS_MESSAGE
-        ? awsMessage.substring(0, MAX_AWS_MESSAGE) + "..."
-        : awsMessage;
+    String text =
+        awsMessage.length() > MAX_AWS_MESSAGE
+            ? awsMessage.substring(0, MAX_AWS_MESSAGE) + "..."
+            : awsMessage;
     String sent = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
     int window = 8;
     for (int i = 0; i + window <= text.length(); i++) {

@@ -1,6 +1,8 @@
 package dev.ephemeral.lambda.invoke;
 
-/** Invokes a Lambda function synchronously. Never throws for AWS-side failures: they are classified. */
+/**
+ * Invokes a Lambda function synchronously. Never throws for AWS-side failures: they are classified.
+ */
 public interface LambdaInvoker {
 
   InvocationResult invoke(InvocationRequest request) throws InterruptedException;

@@ -6,8 +6,12 @@ public enum RetryClass {
   BACKOFF,
   /** Every few minutes, and at once on any trigger: the fix lies outside the resource. */
   SLOW,
-  /** Not retried; the next trigger invokes again (the function ran, a rerun repeats its effects). */
+  /**
+   * Not retried; the next trigger invokes again (the function ran, a rerun repeats its effects).
+   */
   ON_TRIGGER,
-  /** Not retried until the spec changes (or the user asks explicitly): the request itself is bad. */
+  /**
+   * Not retried until the spec changes (or the user asks explicitly): the request itself is bad.
+   */
   ON_SPEC_CHANGE
 }

@@ -30,16 +30,21 @@ public final class OperatorMetrics implements InvocationObserver {
   public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight) {
     this.registry = registry;
     this.secretsWritten =
-        Counter.builder(SECRETS_WRITTEN).description("Result Secrets created or updated").register(registry);
+        Counter.builder(SECRETS_WRITTEN)
+            .description("Result Secrets created or updated")
+            .register(registry);
     this.secretsExpired =
-        Counter.builder(SECRETS_EXPIRED).description("Result Secrets deleted at their ttl").register(registry);
+        Counter.builder(SECRETS_EXPIRED)
+            .description("Result Secrets deleted at their ttl")
+            .register(registry);
     Gauge.builder(IN_FLIGHT, inFlight::getAsInt)
         .description("Lambda invocations in flight")
         .register(registry);
   }
 
   @Override
-  public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+  public void invoked(
+      LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
     String result = outcome == ReadyReason.Invoked ? "success" : "failure";
     Counter.builder(INVOCATIONS)
         .description("Lambda invocations, by outcome, reason and trigger")

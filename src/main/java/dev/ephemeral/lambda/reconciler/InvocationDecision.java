@@ -21,7 +21,8 @@ public final class InvocationDecision {
 
   /**
    * @param status the latest status (the operator's own last write, or the cached one), may be null
-   * @param memory what this process remembers of the resource; null if it has not seen it since start
+   * @param memory what this process remembers of the resource; null if it has not seen it since
+   *     start
    */
   public static Decision decide(
       LambdaInvocation resource,
@@ -83,9 +84,7 @@ public final class InvocationDecision {
       return new Decision.Invoke(Trigger.SECRET_CHANGED);
     }
     return new Decision.Wait(
-        Stream.of(nextRefresh, expiry, retryAt)
-            .flatMap(Optional::stream)
-            .min(Instant::compareTo));
+        Stream.of(nextRefresh, expiry, retryAt).flatMap(Optional::stream).min(Instant::compareTo));
   }
 
   static Optional<Instant> instant(String rfc3339) {

@@ -33,7 +33,8 @@ public interface InvocationObserver {
   static InvocationObserver all(List<InvocationObserver> observers) {
     return new InvocationObserver() {
       @Override
-      public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+      public void invoked(
+          LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
         observers.forEach(o -> safely(() -> o.invoked(resource, trigger, outcome, latency)));
       }
 

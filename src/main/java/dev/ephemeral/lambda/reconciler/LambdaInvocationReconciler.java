@@ -133,7 +133,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
               if (!ResultSecret.isControlledBy(s, resource)) {
                 return SecretObservation.FOREIGN;
               }
-              return ResultSecret.isIntact(s) ? SecretObservation.INTACT : SecretObservation.TAMPERED;
+              return ResultSecret.isIntact(s)
+                  ? SecretObservation.INTACT
+                  : SecretObservation.TAMPERED;
             })
         .orElse(SecretObservation.ABSENT);
   }
@@ -141,7 +143,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private void forgetDeletedResources(Context<LambdaInvocation> context) {
     var cache = context.getPrimaryCache();
     if (memory.size() > 2 * cache.list().count() + 64) {
-      memory.retainOnly(cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet()));
+      memory.retainOnly(
+          cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet()));
     }
   }
 
@@ -150,7 +153,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     at.ifPresent(
         t -> {
           Duration delay = Duration.between(now, t);
-          control.rescheduleAfter((delay.isNegative() ? Duration.ZERO : delay).plus(RESCHEDULE_MARGIN));
+          control.rescheduleAfter(
+              (delay.isNegative() ? Duration.ZERO : delay).plus(RESCHEDULE_MARGIN));
         });
     return control;
   }
@@ -164,7 +168,11 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     private final String uid;
     private final SecretWriter secretWriter;
 
-    Step(LambdaInvocation resource, Context<LambdaInvocation> context, LambdaInvocationStatus status, Instant now) {
+    Step(
+        LambdaInvocation resource,
+        Context<LambdaInvocation> context,
+        LambdaInvocationStatus status,
+        Instant now) {
       this.resource = resource;
       this.context = context;
       this.status = status;
@@ -176,10 +184,16 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     UpdateControl<LambdaInvocation> reportInvalid(String message) {
       memory.update(uid, m -> m.withRetry(null));
       var next =
-          StatusFactory.failed(resource, status, Optional.empty(), ReadyReason.InvalidSpec,
-              message + "; fix the spec", now);
+          StatusFactory.failed(
+              resource,
+              status,
+              Optional.empty(),
+              ReadyReason.InvalidSpec,
+              message + "; fix the spec",
+              now);
       if (!next.equals(status)) {
-        observer.failed(resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
+        observer.failed(
+            resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
         LOG.atWarn()
             .addKeyValue(NAMESPACE, namespace())
             .addKeyValue(NAME, name())
@@ -204,15 +218,24 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       InvocationResult result;
       Instant started = clock.instant();
       try {
-        result = invoker.invoke(
-            new InvocationRequest(plan.functionName(), plan.qualifier(), plan.region(), plan.payload(),
-                plan.clientContext(), plan.tailLog(), plan.timeout()));
+        result =
+            invoker.invoke(
+                new InvocationRequest(
+                    plan.functionName(),
+                    plan.qualifier(),
+                    plan.region(),
+                    plan.payload(),
+                    plan.clientContext(),
+                    plan.tailLog(),
+                    plan.timeout()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return UpdateControl.noUpdate();
       }
       Instant finished = clock.instant();
-      observer.invoked(resource, trigger,
+      observer.invoked(
+          resource,
+          trigger,
           result instanceof InvocationResult.Failed f ? f.reason() : ReadyReason.Invoked,
           Duration.between(started, finished));
       Instant invokedAt = finished.truncatedTo(ChronoUnit.SECONDS);
@@ -223,22 +246,37 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
 
     private UpdateControl<LambdaInvocation> store(
-        InvocationPlan plan, Trigger trigger, InvocationResult.Succeeded result,
-        Optional<Secret> existing, Instant invokedAt) {
+        InvocationPlan plan,
+        Trigger trigger,
+        InvocationResult.Succeeded result,
+        Optional<Secret> existing,
+        Instant invokedAt) {
       var build = resultSecret.build(resource, plan, result, invokedAt);
       if (build instanceof ResultSecret.Rejected rejected) {
-        return failure(plan, trigger,
-            new InvocationResult.Failed(rejected.reason(), RetryClass.ON_TRIGGER, rejected.message()), invokedAt);
+        return failure(
+            plan,
+            trigger,
+            new InvocationResult.Failed(
+                rejected.reason(), RetryClass.ON_TRIGGER, rejected.message()),
+            invokedAt);
       }
       Secret desired = ((ResultSecret.Built) build).secret();
       Optional<Secret> written;
       try {
         written = secretWriter.write(desired, existing, resource);
       } catch (KubernetesClientException e) {
-        return failure(plan, trigger,
-            new InvocationResult.Failed(ReadyReason.InvocationFailed, RetryClass.BACKOFF,
-                "the result could not be written to Secret " + plan.secretName() + " (HTTP "
-                    + e.getCode() + (e.getStatus() == null ? "" : " " + e.getStatus().getReason()) + ")"),
+        return failure(
+            plan,
+            trigger,
+            new InvocationResult.Failed(
+                ReadyReason.InvocationFailed,
+                RetryClass.BACKOFF,
+                "the result could not be written to Secret "
+                    + plan.secretName()
+                    + " (HTTP "
+                    + e.getCode()
+                    + (e.getStatus() == null ? "" : " " + e.getStatus().getReason())
+                    + ")"),
             invokedAt);
       }
       if (written.isEmpty()) {
@@ -275,9 +313,15 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
 
     private UpdateControl<LambdaInvocation> conflict(InvocationPlan plan) {
-      return failure(plan, Trigger.RETRY,
-          new InvocationResult.Failed(ReadyReason.SecretConflict, RetryClass.SLOW,
-              "Secret " + plan.secretName() + " exists and is not controlled by this LambdaInvocation;"
+      return failure(
+          plan,
+          Trigger.RETRY,
+          new InvocationResult.Failed(
+              ReadyReason.SecretConflict,
+              RetryClass.SLOW,
+              "Secret "
+                  + plan.secretName()
+                  + " exists and is not controlled by this LambdaInvocation;"
                   + " it was left untouched: delete it, or set spec.secret.name to another name"),
           now);
     }
@@ -290,7 +334,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       String message = failed.message();
       switch (failed.retry()) {
         case BACKOFF -> {
-          int attempts = trigger == Trigger.RETRY && previousRetry != null ? previousRetry.attempts() + 1 : 1;
+          int attempts =
+              trigger == Trigger.RETRY && previousRetry != null ? previousRetry.attempts() + 1 : 1;
           if (attempts <= retryPolicy.maxRetries()) {
             Duration delay = retryPolicy.backoff(attempts);
             if (failed.retryAfter().filter(d -> d.compareTo(delay) > 0).isPresent()) {
@@ -298,8 +343,13 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             } else {
               nextRetry = new RetryState(attempts, at.plus(delay));
             }
-            message += "; retry " + attempts + " of " + retryPolicy.maxRetries() + " at "
-                + StatusFactory.format(nextRetry.nextAttemptAt());
+            message +=
+                "; retry "
+                    + attempts
+                    + " of "
+                    + retryPolicy.maxRetries()
+                    + " at "
+                    + StatusFactory.format(nextRetry.nextAttemptAt());
           } else {
             message += "; retries exhausted, waiting for the next trigger";
           }
@@ -324,13 +374,16 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       Long rejected = rejectsGeneration ? resource.getMetadata().getGeneration() : null;
       RetryState retry = nextRetry;
       memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
-      var next = StatusFactory.failed(resource, status, Optional.of(plan), failed.reason(), message, at);
+      var next =
+          StatusFactory.failed(resource, status, Optional.of(plan), failed.reason(), message, at);
       writeStatus(next);
       // An earlier Secret may still exist: its ttl keeps running through failures.
       Optional<Instant> expiry = InvocationDecision.instant(next.getExpiryTime());
       return reschedule(
-          Stream.of(Optional.ofNullable(retry).map(RetryState::nextAttemptAt),
-                  InvocationDecision.instant(next.getNextRefreshTime()), expiry)
+          Stream.of(
+                  Optional.ofNullable(retry).map(RetryState::nextAttemptAt),
+                  InvocationDecision.instant(next.getNextRefreshTime()),
+                  expiry)
               .flatMap(Optional::stream)
               .min(Instant::compareTo),
           at);

@@ -18,8 +18,11 @@ public final class StatusFactory {
   private StatusFactory() {}
 
   public static LambdaInvocationStatus succeeded(
-      LambdaInvocation resource, LambdaInvocationStatus previous, InvocationPlan plan,
-      Succeeded result, Instant invokedAt) {
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      InvocationPlan plan,
+      Succeeded result,
+      Instant invokedAt) {
     var next = copyOf(previous);
     next.setObservedGeneration(resource.getMetadata().getGeneration());
     next.setLastHandledInvokeRequest(resource.invokeRequest());
@@ -27,21 +30,35 @@ public final class StatusFactory {
     next.setExecutedVersion(result.executedVersion());
     next.setSecretName(plan.secretName());
     next.setLastInvocationTime(format(invokedAt));
-    next.setNextRefreshTime(plan.refreshInterval().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
+    next.setNextRefreshTime(
+        plan.refreshInterval().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
     next.setExpiryTime(plan.ttl().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
-    return withReady(next, previous, resource, true, ReadyReason.Invoked,
-        "result written to Secret " + plan.secretName(), invokedAt);
+    return withReady(
+        next,
+        previous,
+        resource,
+        true,
+        ReadyReason.Invoked,
+        "result written to Secret " + plan.secretName(),
+        invokedAt);
   }
 
   /** A failed attempt: the Secret (and the fields describing it) stay as they were. */
   public static LambdaInvocationStatus failed(
-      LambdaInvocation resource, LambdaInvocationStatus previous, Optional<InvocationPlan> plan,
-      ReadyReason reason, String message, Instant now) {
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      Optional<InvocationPlan> plan,
+      ReadyReason reason,
+      String message,
+      Instant now) {
     var next = copyOf(previous);
     next.setObservedGeneration(resource.getMetadata().getGeneration());
     next.setLastHandledInvokeRequest(resource.invokeRequest());
     next.setNextRefreshTime(
-        plan.flatMap(InvocationPlan::refreshInterval).map(now::plus).map(StatusFactory::format).orElse(null));
+        plan.flatMap(InvocationPlan::refreshInterval)
+            .map(now::plus)
+            .map(StatusFactory::format)
+            .orElse(null));
     if (plan.isEmpty()) {
       next.setNextRefreshTime(null);
     }
@@ -53,9 +70,13 @@ public final class StatusFactory {
       LambdaInvocation resource, LambdaInvocationStatus previous, Instant now) {
     var next = copyOf(previous);
     String message =
-        "Secret " + previous.getSecretName() + " expired at " + previous.getExpiryTime()
+        "Secret "
+            + previous.getSecretName()
+            + " expired at "
+            + previous.getExpiryTime()
             + " and was deleted; change the spec or set the annotation "
-            + LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION + " to invoke again";
+            + LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION
+            + " to invoke again";
     return withReady(next, previous, resource, false, ReadyReason.Expired, message, now);
   }
 
@@ -64,13 +85,19 @@ public final class StatusFactory {
   }
 
   private static LambdaInvocationStatus withReady(
-      LambdaInvocationStatus next, LambdaInvocationStatus previous, LambdaInvocation resource,
-      boolean ready, ReadyReason reason, String message, Instant now) {
+      LambdaInvocationStatus next,
+      LambdaInvocationStatus previous,
+      LambdaInvocation resource,
+      boolean ready,
+      ReadyReason reason,
+      String message,
+      Instant now) {
     String status = ready ? "True" : "False";
     String transition =
         previous == null
             ? null
-            : previous.readyCondition()
+            : previous
+                .readyCondition()
                 .filter(c -> status.equals(c.getStatus()))
                 .map(InvocationCondition::getLastTransitionTime)
                 .orElse(null);

@@ -27,7 +27,8 @@ final class StatusWriter {
     ObjectNode operation = JsonNodeFactory.instance.objectNode();
     operation.put("op", "add");
     operation.put("path", "/status");
-    operation.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
+    operation.set(
+        "value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
     ArrayNode patch = JsonNodeFactory.instance.arrayNode().add(operation);
     client
         .resources(LambdaInvocation.class)

@@ -21,12 +21,16 @@ record Expectation(String reason) {
   static Expectation of(LambdaInvocation resource) {
     var annotations = resource.getMetadata().getAnnotations();
     String expected = annotations == null ? null : annotations.get(ANNOTATION);
-    return new Expectation(expected == null || expected.isBlank() ? ReadyReason.Invoked.name() : expected.trim());
+    return new Expectation(
+        expected == null || expected.isBlank() ? ReadyReason.Invoked.name() : expected.trim());
   }
 
   static String reasonOf(LambdaInvocation resource) {
     if (resource.getStatus() == null
-        || !resource.getMetadata().getGeneration().equals(resource.getStatus().getObservedGeneration())) {
+        || !resource
+            .getMetadata()
+            .getGeneration()
+            .equals(resource.getStatus().getObservedGeneration())) {
       return null;
     }
     return resource.getStatus().readyCondition().map(c -> c.getReason()).orElse(null);

@@ -28,8 +28,8 @@ import java.util.Queue;
 /**
  * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, with the operator's
  * generated CRD registered so the status subresource behaves as on a cluster (a status write
- * changes only status, the generation moves only with the spec). It applies no schema, CEL rules
- * or garbage collection. A SelfSubjectRulesReview (leader election's permission check) is answered
+ * changes only status, the generation moves only with the spec). It applies no schema, CEL rules or
+ * garbage collection. A SelfSubjectRulesReview (leader election's permission check) is answered
  * with leave to use Leases. Every request is recorded with the client's user agent.
  */
 public final class InProcessKubernetes implements AutoCloseable {
@@ -66,11 +66,14 @@ public final class InProcessKubernetes implements AutoCloseable {
         new KubernetesMixedDispatcher(responses) {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            requests.add(new Request(request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
+            requests.add(
+                new Request(
+                    request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
             return super.dispatch(request);
           }
         };
-    var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+    var server =
+        new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     server
         .expect()
@@ -98,7 +101,8 @@ public final class InProcessKubernetes implements AutoCloseable {
   public static CustomResourceDefinition loadCrd() {
     try (InputStream in = InProcessKubernetes.class.getResourceAsStream(CRD_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("the generated CRD " + CRD_RESOURCE + " is not on the classpath");
+        throw new IllegalStateException(
+            "the generated CRD " + CRD_RESOURCE + " is not on the classpath");
       }
       return Serialization.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {

@@ -15,9 +15,13 @@ final class InvocationCounter implements InvocationObserver {
   private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
   @Override
-  public void invoked(LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
-    counts.computeIfAbsent(key(resource.getMetadata().getNamespace(), resource.getMetadata().getName()),
-        k -> new AtomicLong()).incrementAndGet();
+  public void invoked(
+      LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
+    counts
+        .computeIfAbsent(
+            key(resource.getMetadata().getNamespace(), resource.getMetadata().getName()),
+            k -> new AtomicLong())
+        .incrementAndGet();
   }
 
   long count(String namespace, String name) {

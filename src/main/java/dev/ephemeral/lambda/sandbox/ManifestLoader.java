@@ -25,7 +25,10 @@ final class ManifestLoader {
 
   private final KubernetesSerialization serialization = new KubernetesSerialization();
 
-  /** Loads every object of every file; a directory contributes its *.yaml, *.yml and *.json files, sorted. */
+  /**
+   * Loads every object of every file; a directory contributes its *.yaml, *.yml and *.json files,
+   * sorted.
+   */
   List<GenericKubernetesResource> load(List<Path> paths) throws ManifestException {
     var objects = new ArrayList<GenericKubernetesResource>();
     for (Path path : paths) {
@@ -64,7 +67,8 @@ final class ManifestLoader {
     List<?> documents;
     try {
       Object parsed = serialization.unmarshal(text);
-      documents = parsed instanceof List<?> list ? list : parsed == null ? List.of() : List.of(parsed);
+      documents =
+          parsed instanceof List<?> list ? list : parsed == null ? List.of() : List.of(parsed);
     } catch (RuntimeException e) {
       throw new ManifestException(file + " is not valid YAML or JSON: " + firstLine(e));
     }
@@ -82,7 +86,8 @@ final class ManifestLoader {
         continue;
       }
       if (!(document instanceof HasMetadata object)) {
-        // A mapping without apiVersion or kind comes back as a RawExtension: say which field is missing.
+        // A mapping without apiVersion or kind comes back as a RawExtension: say which field is
+        // missing.
         if (document instanceof AnyType any && any.getValue() instanceof Map<?, ?> map) {
           for (String field : List.of("apiVersion", "kind")) {
             if (!(map.get(field) instanceof String value) || value.isBlank()) {
@@ -97,7 +102,8 @@ final class ManifestLoader {
     return objects;
   }
 
-  private GenericKubernetesResource generic(HasMetadata object, Path file, int index) throws ManifestException {
+  private GenericKubernetesResource generic(HasMetadata object, Path file, int index)
+      throws ManifestException {
     var generic = serialization.convertValue(object, GenericKubernetesResource.class);
     String where = file + ": document " + index;
     if (generic.getApiVersion() == null || generic.getApiVersion().isBlank()) {

@@ -49,8 +49,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * Runs the real operator against an in-process Kubernetes API and a built-in Lambda endpoint, applies
- * the given manifests, waits for every LambdaInvocation to settle and reports the outcome.
+ * Runs the real operator against an in-process Kubernetes API and a built-in Lambda endpoint,
+ * applies the given manifests, waits for every LambdaInvocation to settle and reports the outcome.
  */
 @Command(
     name = "sandbox",
@@ -58,12 +58,15 @@ import software.amazon.awssdk.regions.Region;
     sortOptions = false,
     description = {
       // One element per paragraph: picocli wraps each at the usage width.
-      "Run the operator with no cluster and no AWS account: an in-process Kubernetes API, a built-in"
-          + " Lambda endpoint serving example functions, and the real operator against both.",
-      "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go to"
-          + " stderr).",
-      "Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the reason in"
-          + " annotation " + Expectation.ANNOTATION + "), 1 otherwise, 2 for bad arguments or files."
+      "Run the operator with no cluster and no AWS account: an in-process Kubernetes API, a"
+          + " built-in Lambda endpoint serving example functions, and the real operator against"
+          + " both.",
+      "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go"
+          + " to stderr).",
+      "Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the reason"
+          + " in annotation "
+          + Expectation.ANNOTATION
+          + "), 1 otherwise, 2 for bad arguments or files."
     })
 public final class SandboxCommand implements Callable<Integer> {
 
@@ -84,7 +87,8 @@ public final class SandboxCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "60s",
       converter = DurationConverter.class,
-      description = "How long to wait for the LambdaInvocations to settle (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long to wait for the LambdaInvocations to settle (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Option(
@@ -92,27 +96,35 @@ public final class SandboxCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "0s",
       converter = DurationConverter.class,
-      description = "Keep running this long after they settle, to watch refresh and expiry (default: ${DEFAULT-VALUE}).")
+      description =
+          "Keep running this long after they settle, to watch refresh and expiry (default:"
+              + " ${DEFAULT-VALUE}).")
   Duration duration;
 
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       defaultValue = "table",
-      description = "table, yaml or json: yaml and json print the LambdaInvocations and their Secrets as kubectl get would.")
+      description =
+          "table, yaml or json: yaml and json print the LambdaInvocations and their Secrets as"
+              + " kubectl get would.")
   SandboxReport.Format output;
 
   @Option(
       names = "--lambda-endpoint",
       paramLabel = "URL",
-      description = "Send invocations to this Lambda-compatible endpoint (LocalStack, an emulator) instead of the built-in one.")
+      description =
+          "Send invocations to this Lambda-compatible endpoint (LocalStack, an emulator) instead of"
+              + " the built-in one.")
   URI lambdaEndpoint;
 
   @Option(
       names = "--log-level",
       paramLabel = "LEVEL",
       defaultValue = "WARN",
-      description = "Level of the operator's own logs on stderr: TRACE, DEBUG, INFO, WARN, ERROR or OFF (default: ${DEFAULT-VALUE}).")
+      description =
+          "Level of the operator's own logs on stderr: TRACE, DEBUG, INFO, WARN, ERROR or OFF"
+              + " (default: ${DEFAULT-VALUE}).")
   String logLevel;
 
   @CommandLine.Spec CommandSpec spec;
@@ -126,14 +138,18 @@ public final class SandboxCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       setLogLevel();
-      if (lambdaEndpoint != null && (lambdaEndpoint.getScheme() == null || lambdaEndpoint.getHost() == null)) {
-        throw new ManifestException("--lambda-endpoint must be an absolute URL such as http://localhost:4566");
+      if (lambdaEndpoint != null
+          && (lambdaEndpoint.getScheme() == null || lambdaEndpoint.getHost() == null)) {
+        throw new ManifestException(
+            "--lambda-endpoint must be an absolute URL such as http://localhost:4566");
       }
       List<Path> sources = paths == null || paths.isEmpty() ? List.of(Path.of("examples")) : paths;
       List<GenericKubernetesResource> objects = new ManifestLoader().load(sources);
       Map<String, Expectation> expectations = checkInvocations(objects);
       if (expectations.isEmpty()) {
-        throw new ManifestException("no LambdaInvocation found in " + sources.stream().map(Path::toString).collect(Collectors.joining(", ")));
+        throw new ManifestException(
+            "no LambdaInvocation found in "
+                + sources.stream().map(Path::toString).collect(Collectors.joining(", ")));
       }
       return run(objects, expectations, out);
     } catch (ManifestException e) {
@@ -143,14 +159,19 @@ public final class SandboxCommand implements Callable<Integer> {
     }
   }
 
-  private int run(List<GenericKubernetesResource> objects, Map<String, Expectation> expectations, PrintWriter out)
+  private int run(
+      List<GenericKubernetesResource> objects,
+      Map<String, Expectation> expectations,
+      PrintWriter out)
       throws InterruptedException {
     var counter = new InvocationCounter();
-    Optional<LambdaEmulator> lambda = lambdaEndpoint == null ? Optional.of(startEmulator()) : Optional.empty();
+    Optional<LambdaEmulator> lambda =
+        lambdaEndpoint == null ? Optional.of(startEmulator()) : Optional.empty();
     try (var kubernetes = InProcessKubernetes.start();
         var invoker = new AwsLambdaInvoker(lambdaSettings(lambda), new ObjectMapper());
-        var operator = new LambdaInvocationOperator(
-            kubernetes.client(), operatorConfig(lambda), invoker, Clock.systemUTC(), counter)) {
+        var operator =
+            new LambdaInvocationOperator(
+                kubernetes.client(), operatorConfig(lambda), invoker, Clock.systemUTC(), counter)) {
       operator.start();
       apply(kubernetes.client(), objects);
 
@@ -164,22 +185,32 @@ public final class SandboxCommand implements Callable<Integer> {
 
       List<LambdaInvocation> invocations = invocations(kubernetes.client(), expectations.keySet());
       Map<String, Secret> secrets = secrets(kubernetes.client(), invocations);
-      out.print(SandboxReport.render(output, invocations, secrets,
-          i -> counter.count(i.getMetadata().getNamespace(), i.getMetadata().getName())));
+      out.print(
+          SandboxReport.render(
+              output,
+              invocations,
+              secrets,
+              i -> counter.count(i.getMetadata().getNamespace(), i.getMetadata().getName())));
       out.flush();
-      boolean allMet = invocations.size() == expectations.size()
-          && invocations.stream().allMatch(i -> expectations.get(SandboxReport.key(i)).isMet(i));
+      boolean allMet =
+          invocations.size() == expectations.size()
+              && invocations.stream()
+                  .allMatch(i -> expectations.get(SandboxReport.key(i)).isMet(i));
       return allMet ? OK : UNEXPECTED;
     } finally {
       lambda.ifPresent(LambdaEmulator::close);
     }
   }
 
-  /** Checks each LambdaInvocation as the API server would at admission; returns their expectations. */
-  private Map<String, Expectation> checkInvocations(List<GenericKubernetesResource> objects) throws ManifestException {
+  /**
+   * Checks each LambdaInvocation as the API server would at admission; returns their expectations.
+   */
+  private Map<String, Expectation> checkInvocations(List<GenericKubernetesResource> objects)
+      throws ManifestException {
     var serialization = new KubernetesSerialization();
     var validator = new SpecValidator(new ObjectMapper());
-    Set<String> reasons = Arrays.stream(ReadyReason.values()).map(Enum::name).collect(Collectors.toSet());
+    Set<String> reasons =
+        Arrays.stream(ReadyReason.values()).map(Enum::name).collect(Collectors.toSet());
     Map<String, Expectation> expectations = new HashMap<>();
     Set<String> seen = new HashSet<>();
     for (GenericKubernetesResource object : objects) {
@@ -205,9 +236,15 @@ public final class SandboxCommand implements Callable<Integer> {
       }
       Expectation expectation = Expectation.of(invocation);
       if (!reasons.contains(expectation.reason())) {
-        throw new ManifestException(id + ": annotation " + Expectation.ANNOTATION + " must name a Ready reason ("
-            + String.join(", ", Arrays.stream(ReadyReason.values()).map(Enum::name).toList()) + "), got '"
-            + expectation.reason() + "'");
+        throw new ManifestException(
+            id
+                + ": annotation "
+                + Expectation.ANNOTATION
+                + " must name a Ready reason ("
+                + String.join(", ", Arrays.stream(ReadyReason.values()).map(Enum::name).toList())
+                + "), got '"
+                + expectation.reason()
+                + "'");
       }
       expectations.put(SandboxReport.key(invocation), expectation);
     }
@@ -220,11 +257,22 @@ public final class SandboxCommand implements Callable<Integer> {
   }
 
   private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects) {
-    Set<String> namespaces = objects.stream().map(o -> o.getMetadata().getNamespace()).collect(Collectors.toSet());
+    Set<String> namespaces =
+        objects.stream().map(o -> o.getMetadata().getNamespace()).collect(Collectors.toSet());
     for (String namespace : namespaces) {
-      if (objects.stream().noneMatch(o -> "Namespace".equals(o.getKind()) && namespace.equals(o.getMetadata().getName()))) {
+      if (objects.stream()
+          .noneMatch(
+              o ->
+                  "Namespace".equals(o.getKind()) && namespace.equals(o.getMetadata().getName()))) {
         if (client.namespaces().withName(namespace).get() == null) {
-          client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+          client
+              .namespaces()
+              .resource(
+                  new NamespaceBuilder()
+                      .withNewMetadata()
+                      .withName(namespace)
+                      .endMetadata()
+                      .build())
               .create();
         }
       }
@@ -236,13 +284,21 @@ public final class SandboxCommand implements Callable<Integer> {
       try {
         client.resource(object).create();
       } catch (KubernetesClientException e) {
-        throw new IllegalStateException("cannot apply " + object.getKind() + " " + SandboxReport.key(object)
-            + " (HTTP " + e.getCode() + ")", e);
+        throw new IllegalStateException(
+            "cannot apply "
+                + object.getKind()
+                + " "
+                + SandboxReport.key(object)
+                + " (HTTP "
+                + e.getCode()
+                + ")",
+            e);
       }
     }
   }
 
-  private static boolean allSettled(KubernetesClient client, Map<String, Expectation> expectations) {
+  private static boolean allSettled(
+      KubernetesClient client, Map<String, Expectation> expectations) {
     List<LambdaInvocation> current = invocations(client, expectations.keySet());
     return current.size() == expectations.size()
         && current.stream().allMatch(i -> expectations.get(SandboxReport.key(i)).isSettled(i));
@@ -255,13 +311,27 @@ public final class SandboxCommand implements Callable<Integer> {
         .toList();
   }
 
-  private static Map<String, Secret> secrets(KubernetesClient client, List<LambdaInvocation> invocations) {
+  private static Map<String, Secret> secrets(
+      KubernetesClient client, List<LambdaInvocation> invocations) {
     Map<String, Secret> byInvocation = new HashMap<>();
-    for (Secret secret : client.secrets().inAnyNamespace().withLabel(SecretLayout.MANAGED_BY_LABEL, SecretLayout.MANAGED_BY_VALUE).list().getItems()) {
+    for (Secret secret :
+        client
+            .secrets()
+            .inAnyNamespace()
+            .withLabel(SecretLayout.MANAGED_BY_LABEL, SecretLayout.MANAGED_BY_VALUE)
+            .list()
+            .getItems()) {
       var refs = secret.getMetadata().getOwnerReferences();
       for (LambdaInvocation invocation : invocations) {
-        boolean owned = refs != null && refs.stream().anyMatch(r -> invocation.getMetadata().getUid().equals(r.getUid()));
-        if (owned && secret.getMetadata().getNamespace().equals(invocation.getMetadata().getNamespace())) {
+        boolean owned =
+            refs != null
+                && refs.stream()
+                    .anyMatch(r -> invocation.getMetadata().getUid().equals(r.getUid()));
+        if (owned
+            && secret
+                .getMetadata()
+                .getNamespace()
+                .equals(invocation.getMetadata().getNamespace())) {
           byInvocation.put(SandboxReport.key(invocation), secret);
         }
       }
@@ -277,27 +347,32 @@ public final class SandboxCommand implements Callable<Integer> {
 
   private LambdaClientSettings lambdaSettings(Optional<LambdaEmulator> builtIn) {
     URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
-    String region = Optional.ofNullable(environment.get("AWS_REGION"))
-        .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
-        .orElse("us-east-1");
+    String region =
+        Optional.ofNullable(environment.get("AWS_REGION"))
+            .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
+            .orElse("us-east-1");
     AwsCredentialsProvider credentials =
         builtIn.isEmpty() && environment.containsKey("AWS_ACCESS_KEY_ID")
             ? DefaultCredentialsProvider.builder().build()
             : StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    return new LambdaClientSettings(Optional.of(endpoint), Optional.of(Region.of(region)), credentials,
+    return new LambdaClientSettings(
+        Optional.of(endpoint),
+        Optional.of(Region.of(region)),
+        credentials,
         OperatorConfig.DEFAULT_MAX_IN_FLIGHT);
   }
 
   private OperatorConfig operatorConfig(Optional<LambdaEmulator> builtIn) {
     URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
-    return OperatorConfig.single(Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT,
-        RetryPolicy.DEFAULT);
+    return OperatorConfig.single(
+        Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT, RetryPolicy.DEFAULT);
   }
 
   private void setLogLevel() throws ManifestException {
     Level level = Level.toLevel(logLevel, null);
     if (level == null) {
-      throw new ManifestException("--log-level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '" + logLevel + "'");
+      throw new ManifestException(
+          "--log-level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '" + logLevel + "'");
     }
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
       context.getLogger("dev.ephemeral.lambda").setLevel(level);
@@ -311,10 +386,14 @@ public final class SandboxCommand implements Callable<Integer> {
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) throws Exception {
-      if (!value.matches(dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN) && !value.equals("0")) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 30s, 5m or 1h30m");
+      if (!value.matches(dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN)
+          && !value.equals("0")) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration such as 30s, 5m or 1h30m");
       }
-      return value.equals("0") ? Duration.ZERO : io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
+      return value.equals("0")
+          ? Duration.ZERO
+          : io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
     }
   }
 }

@@ -12,7 +12,9 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
-/** Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl. */
+/**
+ * Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl.
+ */
 final class SandboxReport {
 
   enum Format {
@@ -22,7 +24,15 @@ final class SandboxReport {
   }
 
   private static final List<String> HEADERS =
-      List.of("NAME", "READY", "REASON", "STATUS CODE", "EXECUTED VERSION", "SECRET", "KEYS", "INVOCATIONS");
+      List.of(
+          "NAME",
+          "READY",
+          "REASON",
+          "STATUS CODE",
+          "EXECUTED VERSION",
+          "SECRET",
+          "KEYS",
+          "INVOCATIONS");
 
   private SandboxReport() {}
 
@@ -34,7 +44,8 @@ final class SandboxReport {
     return switch (format) {
       case table -> table(invocations, secretsByInvocation, invocationCount);
       case yaml -> new KubernetesSerialization().asYaml(list(invocations, secretsByInvocation));
-      case json -> new KubernetesSerialization().asJson(list(invocations, secretsByInvocation)) + "\n";
+      case json ->
+          new KubernetesSerialization().asJson(list(invocations, secretsByInvocation)) + "\n";
     };
   }
 
@@ -53,8 +64,11 @@ final class SandboxReport {
   }
 
   private static String table(
-      List<LambdaInvocation> invocations, Map<String, Secret> secrets, ToLongFunction<LambdaInvocation> counts) {
-    long namespaces = invocations.stream().map(i -> i.getMetadata().getNamespace()).distinct().count();
+      List<LambdaInvocation> invocations,
+      Map<String, Secret> secrets,
+      ToLongFunction<LambdaInvocation> counts) {
+    long namespaces =
+        invocations.stream().map(i -> i.getMetadata().getNamespace()).distinct().count();
     List<List<String>> rows = new ArrayList<>();
     rows.add(HEADERS);
     for (LambdaInvocation invocation : invocations) {
@@ -69,15 +83,18 @@ final class SandboxReport {
               status.map(s -> s.getStatusCode()).map(String::valueOf).orElse("<none>"),
               status.map(s -> s.getExecutedVersion()).orElse("<none>"),
               secret == null ? "<none>" : secret.getMetadata().getName(),
-              secret == null || secret.getData() == null ? "<none>" : String.join(",", new TreeSet<>(secret.getData().keySet())),
+              secret == null || secret.getData() == null
+                  ? "<none>"
+                  : String.join(",", new TreeSet<>(secret.getData().keySet())),
               String.valueOf(counts.applyAsLong(invocation))));
     }
     int[] widths = new int[HEADERS.size()];
-    rows.forEach(row -> {
-      for (int i = 0; i < row.size(); i++) {
-        widths[i] = Math.max(widths[i], row.get(i).length());
-      }
-    });
+    rows.forEach(
+        row -> {
+          for (int i = 0; i < row.size(); i++) {
+            widths[i] = Math.max(widths[i], row.get(i).length());
+          }
+        });
     StringBuilder out = new StringBuilder();
     for (List<String> row : rows) {
       for (int i = 0; i < row.size(); i++) {

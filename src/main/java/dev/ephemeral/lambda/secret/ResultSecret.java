@@ -38,7 +38,8 @@ public final class ResultSecret {
     this.mapper = mapper;
   }
 
-  public Build build(LambdaInvocation owner, InvocationPlan plan, Succeeded result, Instant invokedAt) {
+  public Build build(
+      LambdaInvocation owner, InvocationPlan plan, Succeeded result, Instant invokedAt) {
     var raw = new TreeMap<String, byte[]>();
     raw.put(RESULT_KEY, result.payload());
     if (plan.tailLog() && result.logResult() != null) {
@@ -47,9 +48,11 @@ public final class ResultSecret {
     if (!plan.secretKeys().isEmpty()) {
       JsonNode json;
       try {
-        // Trailing text after a JSON value makes the result not JSON (Jackson ignores it by default).
+        // Trailing text after a JSON value makes the result not JSON (Jackson ignores it by
+        // default).
         json =
-            mapper.reader()
+            mapper
+                .reader()
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .readTree(result.payload());
       } catch (IOException e) {
@@ -66,7 +69,10 @@ public final class ResultSecret {
         if (value.isMissingNode()) {
           return new Rejected(
               ReadyReason.ResultKeyMissing,
-              "spec.secret.keys." + key.getKey() + ": JSON Pointer '" + key.getValue()
+              "spec.secret.keys."
+                  + key.getKey()
+                  + ": JSON Pointer '"
+                  + key.getValue()
                   + "' matches nothing in the result; nothing was written");
         }
         String text = value.isTextual() ? value.textValue() : value.toString();
@@ -83,8 +89,11 @@ public final class ResultSecret {
     if (size > MAX_SECRET_BYTES) {
       return new Rejected(
           ReadyReason.ResultTooLarge,
-          "the Secret's data would be " + size + " bytes; a Secret holds at most "
-              + MAX_SECRET_BYTES + "; nothing was written");
+          "the Secret's data would be "
+              + size
+              + " bytes; a Secret holds at most "
+              + MAX_SECRET_BYTES
+              + "; nothing was written");
     }
 
     String hash = DataHash.of(data);
@@ -93,7 +102,8 @@ public final class ResultSecret {
     labels.put(INVOCATION_LABEL, owner.getMetadata().getName());
     var annotations = new TreeMap<>(plan.secretAnnotations());
     annotations.put(INVOKED_AT_ANNOTATION, invokedAt.toString());
-    plan.ttl().ifPresent(ttl -> annotations.put(EXPIRES_AT_ANNOTATION, invokedAt.plus(ttl).toString()));
+    plan.ttl()
+        .ifPresent(ttl -> annotations.put(EXPIRES_AT_ANNOTATION, invokedAt.plus(ttl).toString()));
     annotations.put(DATA_HASH_ANNOTATION, hash);
 
     Secret secret =
@@ -125,8 +135,9 @@ public final class ResultSecret {
     return refs != null
         && refs.stream()
             .anyMatch(
-                ref -> Boolean.TRUE.equals(ref.getController())
-                    && owner.getMetadata().getUid().equals(ref.getUid()));
+                ref ->
+                    Boolean.TRUE.equals(ref.getController())
+                        && owner.getMetadata().getUid().equals(ref.getUid()));
   }
 
   /** Whether the data is still what the operator wrote (the hash annotation matches). */

@@ -27,6 +27,8 @@ public record InvocationPlan(
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations) {
 
-  /** How long to wait for a response when spec.timeout is absent: the longest a function can run. */
+  /**
+   * How long to wait for a response when spec.timeout is absent: the longest a function can run.
+   */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(15);
 }

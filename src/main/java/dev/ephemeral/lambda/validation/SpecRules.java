@@ -16,7 +16,10 @@ public final class SpecRules {
   public static final int FUNCTION_NAME_MAX_LENGTH = 170;
   public static final int PLAIN_NAME_MAX_LENGTH = 64;
 
-  /** The name part (between the optional ARN prefix and the optional qualifier) has at most 64 characters. */
+  /**
+   * The name part (between the optional ARN prefix and the optional qualifier) has at most 64
+   * characters.
+   */
   public static final String FUNCTION_NAME_PART_PATTERN =
       "^(arn:[^:]*:lambda:[^:]*:[0-9]{12}:function:|[0-9]{12}:function:)?[^:]{1,64}(:[^:]+)?$";
 
@@ -56,8 +59,8 @@ public final class SpecRules {
 
   /**
    * A valid Secret data key: {@code [-._a-zA-Z0-9]+}, and (as the API server also demands) not
-   * {@code .} and not starting with {@code ..}. Written with {@code [.]} rather than an escaped dot so
-   * the same text works as a Java regex, a schema pattern and inside a CEL string literal.
+   * {@code .} and not starting with {@code ..}. Written with {@code [.]} rather than an escaped dot
+   * so the same text works as a Java regex, a schema pattern and inside a CEL string literal.
    */
   public static final String SECRET_KEY_PATTERN = "^[.]?[-_a-zA-Z0-9][-._a-zA-Z0-9]*$";
 
@@ -84,7 +87,10 @@ public final class SpecRules {
   public static final String QUALIFIED_NAME_KEYS_RULE =
       "self.all(k, k.matches('" + QUALIFIED_NAME_PATTERN + "') && !k.matches('^[^/]{254,}/'))";
 
-  /** A label value: empty, or at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric. */
+  /**
+   * A label value: empty, or at most 63 alphanumerics, '-', '_' or '.', starting and ending
+   * alphanumeric.
+   */
   public static final String LABEL_VALUE_PATTERN = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 
   public static final int LABEL_VALUE_MAX_LENGTH = 63;

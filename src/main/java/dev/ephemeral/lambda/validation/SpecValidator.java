@@ -75,8 +75,10 @@ public final class SpecValidator {
     checkQualifier(functionName, qualifier, violations);
 
     String region = spec.getRegion();
-    if (region != null && (region.length() > REGION_MAX_LENGTH || !REGION.matcher(region).matches())) {
-      violations.add("spec.region: must be an AWS region name such as eu-west-1, got '" + region + "'");
+    if (region != null
+        && (region.length() > REGION_MAX_LENGTH || !REGION.matcher(region).matches())) {
+      violations.add(
+          "spec.region: must be an AWS region name such as eu-west-1, got '" + region + "'");
     }
 
     byte[] payload = serializePayload(spec, violations);
@@ -95,23 +97,35 @@ public final class SpecValidator {
     if (timeout.compareTo(MIN_DURATION) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
       violations.add("spec.timeout: must be between 1s and 15m, got '" + spec.getTimeout() + "'");
     }
-    Optional<Duration> refresh = duration("spec.refreshInterval", spec.getRefreshInterval(), violations);
+    Optional<Duration> refresh =
+        duration("spec.refreshInterval", spec.getRefreshInterval(), violations);
     refresh
         .filter(d -> d.compareTo(MIN_DURATION) < 0)
-        .ifPresent(d -> violations.add("spec.refreshInterval: must be at least 1s, got '" + spec.getRefreshInterval() + "'"));
+        .ifPresent(
+            d ->
+                violations.add(
+                    "spec.refreshInterval: must be at least 1s, got '"
+                        + spec.getRefreshInterval()
+                        + "'"));
 
     var secret = Optional.ofNullable(spec.getSecret()).orElseGet(SecretSpec::new);
     String secretName =
         Optional.ofNullable(secret.getName()).orElse(resource.getMetadata().getName());
     if (secret.getName() != null
-        && (secretName.length() > SECRET_NAME_MAX_LENGTH || !SECRET_NAME.matcher(secretName).matches())) {
+        && (secretName.length() > SECRET_NAME_MAX_LENGTH
+            || !SECRET_NAME.matcher(secretName).matches())) {
       violations.add(
           "spec.secret.name: must be a valid Secret name (lowercase DNS subdomain, at most 253"
-              + " characters), got '" + secretName + "'");
+              + " characters), got '"
+              + secretName
+              + "'");
     }
     Optional<Duration> ttl = duration("spec.secret.ttl", secret.getTtl(), violations);
     ttl.filter(d -> d.compareTo(MIN_DURATION) < 0)
-        .ifPresent(d -> violations.add("spec.secret.ttl: must be at least 1s, got '" + secret.getTtl() + "'"));
+        .ifPresent(
+            d ->
+                violations.add(
+                    "spec.secret.ttl: must be at least 1s, got '" + secret.getTtl() + "'"));
 
     Map<String, JsonPointer> keys = secretKeys(secret.getKeys(), violations);
     Map<String, String> labels = labels(secret.getLabels(), violations);
@@ -141,17 +155,21 @@ public final class SpecValidator {
     if (functionName == null || functionName.isEmpty()) {
       violations.add("spec.functionName: required");
     } else if (functionName.length() > FUNCTION_NAME_MAX_LENGTH) {
-      violations.add("spec.functionName: must be at most 170 characters, got " + functionName.length());
+      violations.add(
+          "spec.functionName: must be at most 170 characters, got " + functionName.length());
     } else if (!FUNCTION_NAME.matcher(functionName).matches()) {
       violations.add(
           "spec.functionName: must be a function name, name:qualifier, partial ARN"
-              + " (123456789012:function:name) or full ARN, got '" + functionName + "'");
+              + " (123456789012:function:name) or full ARN, got '"
+              + functionName
+              + "'");
     } else if (!FUNCTION_NAME_PART.matcher(functionName).matches()) {
       violations.add("spec.functionName: the function name part must be at most 64 characters");
     }
   }
 
-  private static void checkQualifier(String functionName, String qualifier, List<String> violations) {
+  private static void checkQualifier(
+      String functionName, String qualifier, List<String> violations) {
     if (qualifier == null) {
       return;
     }
@@ -160,7 +178,9 @@ public final class SpecValidator {
         || !QUALIFIER.matcher(qualifier).matches()) {
       violations.add(
           "spec.qualifier: must be a version or alias of 1 to 128 characters from [a-zA-Z0-9$_-],"
-              + " got '" + qualifier + "'");
+              + " got '"
+              + qualifier
+              + "'");
     } else if (functionName != null
         && QUALIFIED_FUNCTION_NAME.matcher(functionName).matches()
         && !functionName.endsWith(":" + qualifier)) {
@@ -193,11 +213,13 @@ public final class SpecValidator {
     }
     if (clientContext.isEmpty() || clientContext.length() > CLIENT_CONTEXT_MAX_LENGTH) {
       violations.add(
-          "spec.clientContext: must be 1 to 3583 characters of base64, got " + clientContext.length());
+          "spec.clientContext: must be 1 to 3583 characters of base64, got "
+              + clientContext.length());
       return;
     }
     if (!BASE64.matcher(clientContext).matches()) {
-      violations.add("spec.clientContext: must be standard base64 (A-Z a-z 0-9 + / with = padding)");
+      violations.add(
+          "spec.clientContext: must be standard base64 (A-Z a-z 0-9 + / with = padding)");
       return;
     }
     try {
@@ -223,7 +245,8 @@ public final class SpecValidator {
     }
   }
 
-  private static Map<String, JsonPointer> secretKeys(Map<String, String> keys, List<String> violations) {
+  private static Map<String, JsonPointer> secretKeys(
+      Map<String, String> keys, List<String> violations) {
     if (keys == null) {
       return Map.of();
     }
@@ -238,12 +261,18 @@ public final class SpecValidator {
             violations.add(field + ": the keys result and log_result are reserved");
           } else if (key.length() > SECRET_KEY_MAX_LENGTH || !SECRET_KEY.matcher(key).matches()) {
             violations.add(
-                "spec.secret.keys: '" + key + "' is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
+                "spec.secret.keys: '"
+                    + key
+                    + "' is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
                     + " not '.' and not starting with '..')");
           } else if (pointer == null
               || pointer.length() > JSON_POINTER_MAX_LENGTH
               || !JSON_POINTER.matcher(pointer).matches()) {
-            violations.add(field + ": must be a JSON Pointer (RFC 6901) such as /api_key, got '" + pointer + "'");
+            violations.add(
+                field
+                    + ": must be a JSON Pointer (RFC 6901) such as /api_key, got '"
+                    + pointer
+                    + "'");
           } else {
             result.put(key, JsonPointer.compile(pointer));
           }
@@ -260,18 +289,26 @@ public final class SpecValidator {
     }
     labels.forEach(
         (key, value) -> {
-          if (key.equals("app.kubernetes.io/managed-by") || key.equals("lambda.ephemeral.dev/invocation")) {
+          if (key.equals("app.kubernetes.io/managed-by")
+              || key.equals("lambda.ephemeral.dev/invocation")) {
             violations.add("spec.secret.labels: '" + key + "' is set by the operator");
           } else if (!isQualifiedName(key)) {
             violations.add("spec.secret.labels: '" + key + "' is not a valid label key");
-          } else if (value == null || value.length() > LABEL_VALUE_MAX_LENGTH || !LABEL_VALUE.matcher(value).matches()) {
-            violations.add("spec.secret.labels." + key + ": not a valid label value (at most 63 characters, alphanumeric, '-', '_' or '.')");
+          } else if (value == null
+              || value.length() > LABEL_VALUE_MAX_LENGTH
+              || !LABEL_VALUE.matcher(value).matches()) {
+            violations.add(
+                "spec.secret.labels."
+                    + key
+                    + ": not a valid label value (at most 63 characters, alphanumeric, '-', '_' or"
+                    + " '.')");
           }
         });
     return new TreeMap<>(labels);
   }
 
-  private static Map<String, String> annotations(Map<String, String> annotations, List<String> violations) {
+  private static Map<String, String> annotations(
+      Map<String, String> annotations, List<String> violations) {
     if (annotations == null) {
       return Map.of();
     }
@@ -283,7 +320,10 @@ public final class SpecValidator {
       String key = entry.getKey();
       size += key.length() + (entry.getValue() == null ? 0 : entry.getValue().length());
       if (key.startsWith("lambda.ephemeral.dev/")) {
-        violations.add("spec.secret.annotations: '" + key + "' uses the operator's prefix lambda.ephemeral.dev/");
+        violations.add(
+            "spec.secret.annotations: '"
+                + key
+                + "' uses the operator's prefix lambda.ephemeral.dev/");
       } else if (!isQualifiedName(key)) {
         violations.add("spec.secret.annotations: '" + key + "' is not a valid annotation key");
       }
@@ -294,7 +334,10 @@ public final class SpecValidator {
     return new TreeMap<>(annotations);
   }
 
-  /** A Kubernetes qualified name: an optional DNS subdomain prefix and '/', then a 63-character name. */
+  /**
+   * A Kubernetes qualified name: an optional DNS subdomain prefix and '/', then a 63-character
+   * name.
+   */
   private static boolean isQualifiedName(String key) {
     String name = key;
     int slash = key.indexOf('/');

@@ -27,257 +27,322 @@ import java.util.TreeSet;
 
 /**
  * Admission as a Kubernetes API server would do it for this CRD, which the mock API server in the
- * other tests does not: the object is checked against {@code openAPIV3Schema} (OpenAPI 3.0 keywords,
- * with networknt's json-schema-validator), every {@code x-kubernetes-validations} rule is evaluated
- * with CEL where its field is present, and fields the schema does not know are reported (as kubectl's
- * default {@code --validate=strict} does; the API server would otherwise silently drop them).
+ * other tests does not: the object is checked against {@code openAPIV3Schema} (OpenAPI 3.0
+ * keywords, with networknt's json-schema-validator), every {@code x-kubernetes-validations} rule is
+ * evaluated with CEL where its field is present, and fields the schema does not know are reported
+ * (as kubectl's default {@code --validate=strict} does; the API server would otherwise silently
+ * drop them).
  *
- * <p>Differences from a real API server, none of which matter for this CRD: {@code pattern} runs as a
- * Java regex rather than RE2 (CEL's {@code matches} does use RE2, via re2j), and there is no CEL cost
- * budget and no metadata validation.
+ * <p>Differences from a real API server, none of which matter for this CRD: {@code pattern} runs as
+ * a Java regex rather than RE2 (CEL's {@code matches} does use RE2, via re2j), and there is no CEL
+ * cost budget and no metadata validation.
  */
 final class CrdValidator {
 
-    /** One reason the object is rejected. */
-    record Failure(String path, String kind, String schemaLocation, String message) {
-        boolean names(String field) {
-            return path.equals(field) || path.startsWith(field + ".") || path.startsWith(field + "[");
-        }
-
-        @Override
-        public String toString() {
-            return path + ": " + message + " [" + kind + " at " + schemaLocation + "]";
-        }
+  /** One reason the object is rejected. */
+  record Failure(String path, String kind, String schemaLocation, String message) {
+    boolean names(String field) {
+      return path.equals(field) || path.startsWith(field + ".") || path.startsWith(field + "[");
     }
 
-    /** A CEL rule of the CRD, with where it sits in the schema. */
-    record Rule(String schemaLocation, String path, String rule, String fieldPath) {}
-
-    /** Keywords the CRD may use; anything else makes the test fail rather than be ignored. */
-    private static final Set<String> KNOWN_KEYWORDS =
-            Set.of(
-                    "type",
-                    "description",
-                    "properties",
-                    "required",
-                    "items",
-                    "additionalProperties",
-                    "pattern",
-                    "minLength",
-                    "maxLength",
-                    "minItems",
-                    "maxItems",
-                    "minProperties",
-                    "maxProperties",
-                    "minimum",
-                    "maximum",
-                    "enum",
-                    "x-kubernetes-validations",
-                    "x-kubernetes-preserve-unknown-fields");
-
-    private static final Set<String> RESOURCE_FIELDS = Set.of("apiVersion", "kind", "metadata");
-
-    private final JsonNode schemaNode;
-    private final JsonSchema schema;
-    private final Cel cel;
-    private final Map<String, CelAbstractSyntaxTree> compiled = new HashMap<>();
-    private final List<Rule> rules = new ArrayList<>();
-
-    CrdValidator(JsonNode openApiV3Schema) {
-        this.schemaNode = openApiV3Schema;
-        Set<String> unknown = new TreeSet<>();
-        collect(openApiV3Schema, "", "", unknown);
-        if (!unknown.isEmpty()) {
-            throw new AssertionError(
-                    "the CRD schema uses keywords this test does not check: " + unknown
-                            + "; teach CrdValidator what Kubernetes does with them");
-        }
-        JsonMetaSchema metaSchema =
-                JsonMetaSchema.builder(OpenApi30.getInstance())
-                        .keyword(new NonValidationKeyword("x-kubernetes-validations"))
-                        .keyword(new NonValidationKeyword("x-kubernetes-preserve-unknown-fields"))
-                        .build();
-        JsonSchemaFactory factory =
-                JsonSchemaFactory.getInstance(
-                        SpecVersion.VersionFlag.V4,
-                        builder -> builder.metaSchema(metaSchema).defaultMetaSchemaIri(metaSchema.getIri()));
-        this.schema = factory.getSchema(openApiV3Schema);
-        // Kubernetes' CEL environment: standard library and macros (has, all, exists, ...), matches
-        // searching with RE2 (not anchored), self of the type of the field, here dyn.
-        this.cel =
-                CelFactory.standardCelBuilder()
-                        .setOptions(CelOptions.current().enableRegexPartialMatch(true).build())
-                        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                        .addVar("self", SimpleType.DYN)
-                        .build();
-        for (Rule rule : rules) {
-            compile(rule);
-        }
+    @Override
+    public String toString() {
+      return path + ": " + message + " [" + kind + " at " + schemaLocation + "]";
     }
+  }
 
-    /** Every CEL rule of the CRD. */
-    List<Rule> rules() {
-        return List.copyOf(rules);
+  /** A CEL rule of the CRD, with where it sits in the schema. */
+  record Rule(String schemaLocation, String path, String rule, String fieldPath) {}
+
+  /** Keywords the CRD may use; anything else makes the test fail rather than be ignored. */
+  private static final Set<String> KNOWN_KEYWORDS =
+      Set.of(
+          "type",
+          "description",
+          "properties",
+          "required",
+          "items",
+          "additionalProperties",
+          "pattern",
+          "minLength",
+          "maxLength",
+          "minItems",
+          "maxItems",
+          "minProperties",
+          "maxProperties",
+          "minimum",
+          "maximum",
+          "enum",
+          "x-kubernetes-validations",
+          "x-kubernetes-preserve-unknown-fields");
+
+  private static final Set<String> RESOURCE_FIELDS = Set.of("apiVersion", "kind", "metadata");
+
+  private final JsonNode schemaNode;
+  private final JsonSchema schema;
+  private final Cel cel;
+  private final Map<String, CelAbstractSyntaxTree> compiled = new HashMap<>();
+  private final List<Rule> rules = new ArrayList<>();
+
+  CrdValidator(JsonNode openApiV3Schema) {
+    this.schemaNode = openApiV3Schema;
+    Set<String> unknown = new TreeSet<>();
+    collect(openApiV3Schema, "", "", unknown);
+    if (!unknown.isEmpty()) {
+      throw new AssertionError(
+          "the CRD schema uses keywords this test does not check: "
+              + unknown
+              + "; teach CrdValidator what Kubernetes does with them");
     }
-
-    /** Schema locations (like {@code properties/spec/properties/timeout/pattern}) of every constraint of a keyword. */
-    List<String> constraints(String keyword) {
-        List<String> found = new ArrayList<>();
-        constraints(schemaNode, "", keyword, found);
-        return found;
+    JsonMetaSchema metaSchema =
+        JsonMetaSchema.builder(OpenApi30.getInstance())
+            .keyword(new NonValidationKeyword("x-kubernetes-validations"))
+            .keyword(new NonValidationKeyword("x-kubernetes-preserve-unknown-fields"))
+            .build();
+    JsonSchemaFactory factory =
+        JsonSchemaFactory.getInstance(
+            SpecVersion.VersionFlag.V4,
+            builder -> builder.metaSchema(metaSchema).defaultMetaSchemaIri(metaSchema.getIri()));
+    this.schema = factory.getSchema(openApiV3Schema);
+    // Kubernetes' CEL environment: standard library and macros (has, all, exists, ...), matches
+    // searching with RE2 (not anchored), self of the type of the field, here dyn.
+    this.cel =
+        CelFactory.standardCelBuilder()
+            .setOptions(CelOptions.current().enableRegexPartialMatch(true).build())
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+            .addVar("self", SimpleType.DYN)
+            .build();
+    for (Rule rule : rules) {
+      compile(rule);
     }
+  }
 
-    /** Everything that makes Kubernetes reject the object; empty when it would be admitted. */
-    List<Failure> validate(JsonNode object, Set<String> rulesHeld) {
-        List<Failure> failures = new ArrayList<>();
-        for (ValidationMessage message : schema.validate(object)) {
-            String path = path(message.getInstanceLocation());
-            if ("required".equals(message.getType()) && message.getProperty() != null) {
-                path = path.isEmpty() ? message.getProperty() : path + "." + message.getProperty();
-            }
-            failures.add(
-                    new Failure(path, message.getType(), location(message.getSchemaLocation().getFragment()), message.getMessage()));
+  /** Every CEL rule of the CRD. */
+  List<Rule> rules() {
+    return List.copyOf(rules);
+  }
+
+  /**
+   * Schema locations (like {@code properties/spec/properties/timeout/pattern}) of every constraint
+   * of a keyword.
+   */
+  List<String> constraints(String keyword) {
+    List<String> found = new ArrayList<>();
+    constraints(schemaNode, "", keyword, found);
+    return found;
+  }
+
+  /** Everything that makes Kubernetes reject the object; empty when it would be admitted. */
+  List<Failure> validate(JsonNode object, Set<String> rulesHeld) {
+    List<Failure> failures = new ArrayList<>();
+    for (ValidationMessage message : schema.validate(object)) {
+      String path = path(message.getInstanceLocation());
+      if ("required".equals(message.getType()) && message.getProperty() != null) {
+        path = path.isEmpty() ? message.getProperty() : path + "." + message.getProperty();
+      }
+      failures.add(
+          new Failure(
+              path,
+              message.getType(),
+              location(message.getSchemaLocation().getFragment()),
+              message.getMessage()));
+    }
+    walk(schemaNode, "", object, "", true, failures, rulesHeld);
+    return failures;
+  }
+
+  private void walk(
+      JsonNode schema,
+      String location,
+      JsonNode value,
+      String path,
+      boolean resourceRoot,
+      List<Failure> failures,
+      Set<String> rulesHeld) {
+    // Kubernetes evaluates a field's rules only when the field is present (and not null).
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return;
+    }
+    JsonNode validations = schema.path("x-kubernetes-validations");
+    for (int i = 0; i < validations.size(); i++) {
+      JsonNode validation = validations.get(i);
+      String ruleLocation = location + "/x-kubernetes-validations/" + i;
+      String rule = validation.path("rule").asText();
+      String fieldPath = validation.path("fieldPath").asText("");
+      String failurePath = path + fieldPath;
+      String message = validation.path("message").asText("failed rule: " + rule);
+      try {
+        Object result =
+            cel.createProgram(compiled.get(rule)).eval(Map.of("self", SpecExamples.toJava(value)));
+        if (Boolean.TRUE.equals(result)) {
+          rulesHeld.add(ruleLocation);
+        } else {
+          failures.add(new Failure(failurePath, "x-kubernetes-validations", ruleLocation, message));
         }
-        walk(schemaNode, "", object, "", true, failures, rulesHeld);
-        return failures;
+      } catch (CelEvaluationException e) {
+        // An error (such as duration('abc')) rejects the object too.
+        failures.add(
+            new Failure(
+                failurePath,
+                "x-kubernetes-validations",
+                ruleLocation,
+                message + " (error: " + e.getMessage() + ")"));
+      }
     }
-
-    private void walk(
-            JsonNode schema,
-            String location,
-            JsonNode value,
-            String path,
-            boolean resourceRoot,
-            List<Failure> failures,
-            Set<String> rulesHeld) {
-        // Kubernetes evaluates a field's rules only when the field is present (and not null).
-        if (value == null || value.isNull() || value.isMissingNode()) {
-            return;
-        }
-        JsonNode validations = schema.path("x-kubernetes-validations");
-        for (int i = 0; i < validations.size(); i++) {
-            JsonNode validation = validations.get(i);
-            String ruleLocation = location + "/x-kubernetes-validations/" + i;
-            String rule = validation.path("rule").asText();
-            String fieldPath = validation.path("fieldPath").asText("");
-            String failurePath = path + fieldPath;
-            String message = validation.path("message").asText("failed rule: " + rule);
-            try {
-                Object result = cel.createProgram(compiled.get(rule)).eval(Map.of("self", SpecExamples.toJava(value)));
-                if (Boolean.TRUE.equals(result)) {
-                    rulesHeld.add(ruleLocation);
-                } else {
-                    failures.add(new Failure(failurePath, "x-kubernetes-validations", ruleLocation, message));
+    if (value.isObject()) {
+      JsonNode properties = schema.path("properties");
+      JsonNode additional = schema.path("additionalProperties");
+      boolean preserveUnknown =
+          schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+      value
+          .fields()
+          .forEachRemaining(
+              e -> {
+                String name = e.getKey();
+                String childPath = path.isEmpty() ? name : path + "." + name;
+                if (properties.has(name)) {
+                  walk(
+                      properties.get(name),
+                      location + "/properties/" + name,
+                      e.getValue(),
+                      childPath,
+                      false,
+                      failures,
+                      rulesHeld);
+                } else if (additional.isObject()) {
+                  walk(
+                      additional,
+                      location + "/additionalProperties",
+                      e.getValue(),
+                      childPath,
+                      false,
+                      failures,
+                      rulesHeld);
+                } else if (!(resourceRoot && RESOURCE_FIELDS.contains(name))
+                    && !preserveUnknown
+                    && !additional.asBoolean(false)) {
+                  failures.add(
+                      new Failure(
+                          childPath,
+                          "unknown field",
+                          location,
+                          "unknown field \"" + childPath + "\""));
                 }
-            } catch (CelEvaluationException e) {
-                // An error (such as duration('abc')) rejects the object too.
-                failures.add(
-                        new Failure(failurePath, "x-kubernetes-validations", ruleLocation, message + " (error: " + e.getMessage() + ")"));
-            }
-        }
-        if (value.isObject()) {
-            JsonNode properties = schema.path("properties");
-            JsonNode additional = schema.path("additionalProperties");
-            boolean preserveUnknown = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
-            value.fields()
-                    .forEachRemaining(
-                            e -> {
-                                String name = e.getKey();
-                                String childPath = path.isEmpty() ? name : path + "." + name;
-                                if (properties.has(name)) {
-                                    walk(properties.get(name), location + "/properties/" + name, e.getValue(), childPath, false, failures, rulesHeld);
-                                } else if (additional.isObject()) {
-                                    walk(additional, location + "/additionalProperties", e.getValue(), childPath, false, failures, rulesHeld);
-                                } else if (!(resourceRoot && RESOURCE_FIELDS.contains(name))
-                                        && !preserveUnknown
-                                        && !additional.asBoolean(false)) {
-                                    failures.add(new Failure(childPath, "unknown field", location, "unknown field \"" + childPath + "\""));
-                                }
-                            });
-        } else if (value.isArray() && schema.path("items").isObject()) {
-            for (int i = 0; i < value.size(); i++) {
-                walk(schema.get("items"), location + "/items", value.get(i), path + "[" + i + "]", false, failures, rulesHeld);
-            }
-        }
+              });
+    } else if (value.isArray() && schema.path("items").isObject()) {
+      for (int i = 0; i < value.size(); i++) {
+        walk(
+            schema.get("items"),
+            location + "/items",
+            value.get(i),
+            path + "[" + i + "]",
+            false,
+            failures,
+            rulesHeld);
+      }
     }
+  }
 
-    private void collect(JsonNode schema, String location, String path, Set<String> unknown) {
-        schema.fieldNames()
-                .forEachRemaining(
-                        keyword -> {
-                            if (!KNOWN_KEYWORDS.contains(keyword)) {
-                                unknown.add(keyword + " (at " + location + ")");
-                            }
-                        });
-        JsonNode validations = schema.path("x-kubernetes-validations");
-        for (int i = 0; i < validations.size(); i++) {
-            rules.add(
-                    new Rule(
-                            location + "/x-kubernetes-validations/" + i,
-                            path,
-                            validations.get(i).path("rule").asText(),
-                            validations.get(i).path("fieldPath").asText("")));
-        }
-        schema.path("properties")
-                .fields()
-                .forEachRemaining(
-                        e -> collect(e.getValue(), location + "/properties/" + e.getKey(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), unknown));
-        if (schema.path("items").isObject()) {
-            collect(schema.get("items"), location + "/items", path + "[]", unknown);
-        }
-        if (schema.path("additionalProperties").isObject()) {
-            collect(schema.get("additionalProperties"), location + "/additionalProperties", path + ".*", unknown);
-        }
-    }
-
-    private static void constraints(JsonNode schema, String location, String keyword, List<String> found) {
-        if (schema.has(keyword)) {
-            found.add(location + "/" + keyword);
-        }
-        schema.path("properties")
-                .fields()
-                .forEachRemaining(e -> constraints(e.getValue(), location + "/properties/" + e.getKey(), keyword, found));
-        if (schema.path("items").isObject()) {
-            constraints(schema.get("items"), location + "/items", keyword, found);
-        }
-        if (schema.path("additionalProperties").isObject()) {
-            constraints(schema.get("additionalProperties"), location + "/additionalProperties", keyword, found);
-        }
-    }
-
-    private void compile(Rule rule) {
-        try {
-            compiled.computeIfAbsent(rule.rule(), r -> {
-                try {
-                    return cel.compile(r).getAst();
-                } catch (CelValidationException e) {
-                    throw new IllegalArgumentException(e.getMessage(), e);
-                }
+  private void collect(JsonNode schema, String location, String path, Set<String> unknown) {
+    schema
+        .fieldNames()
+        .forEachRemaining(
+            keyword -> {
+              if (!KNOWN_KEYWORDS.contains(keyword)) {
+                unknown.add(keyword + " (at " + location + ")");
+              }
             });
-        } catch (IllegalArgumentException e) {
-            throw new AssertionError(
-                    "x-kubernetes-validations rule at " + rule.path() + " does not compile: " + rule.rule() + "\n" + e.getMessage(), e);
-        }
+    JsonNode validations = schema.path("x-kubernetes-validations");
+    for (int i = 0; i < validations.size(); i++) {
+      rules.add(
+          new Rule(
+              location + "/x-kubernetes-validations/" + i,
+              path,
+              validations.get(i).path("rule").asText(),
+              validations.get(i).path("fieldPath").asText("")));
     }
+    schema
+        .path("properties")
+        .fields()
+        .forEachRemaining(
+            e ->
+                collect(
+                    e.getValue(),
+                    location + "/properties/" + e.getKey(),
+                    path.isEmpty() ? e.getKey() : path + "." + e.getKey(),
+                    unknown));
+    if (schema.path("items").isObject()) {
+      collect(schema.get("items"), location + "/items", path + "[]", unknown);
+    }
+    if (schema.path("additionalProperties").isObject()) {
+      collect(
+          schema.get("additionalProperties"),
+          location + "/additionalProperties",
+          path + ".*",
+          unknown);
+    }
+  }
 
-    private static String path(JsonNodePath instanceLocation) {
-        var parts = new ArrayList<String>();
-        for (int i = 0; i < instanceLocation.getNameCount(); i++) {
-            Object element = instanceLocation.getElement(i);
-            if (element instanceof Integer index) {
-                parts.add("[" + index + "]");
-            } else {
-                parts.add((parts.isEmpty() ? "" : ".") + element);
+  private static void constraints(
+      JsonNode schema, String location, String keyword, List<String> found) {
+    if (schema.has(keyword)) {
+      found.add(location + "/" + keyword);
+    }
+    schema
+        .path("properties")
+        .fields()
+        .forEachRemaining(
+            e -> constraints(e.getValue(), location + "/properties/" + e.getKey(), keyword, found));
+    if (schema.path("items").isObject()) {
+      constraints(schema.get("items"), location + "/items", keyword, found);
+    }
+    if (schema.path("additionalProperties").isObject()) {
+      constraints(
+          schema.get("additionalProperties"), location + "/additionalProperties", keyword, found);
+    }
+  }
+
+  private void compile(Rule rule) {
+    try {
+      compiled.computeIfAbsent(
+          rule.rule(),
+          r -> {
+            try {
+              return cel.compile(r).getAst();
+            } catch (CelValidationException e) {
+              throw new IllegalArgumentException(e.getMessage(), e);
             }
-        }
-        return String.join("", parts);
+          });
+    } catch (IllegalArgumentException e) {
+      throw new AssertionError(
+          "x-kubernetes-validations rule at "
+              + rule.path()
+              + " does not compile: "
+              + rule.rule()
+              + "\n"
+              + e.getMessage(),
+          e);
     }
+  }
 
-    private static String location(JsonNodePath fragment) {
-        var builder = new StringBuilder();
-        for (int i = 0; i < fragment.getNameCount(); i++) {
-            builder.append('/').append(fragment.getElement(i));
-        }
-        return builder.toString();
+  private static String path(JsonNodePath instanceLocation) {
+    var parts = new ArrayList<String>();
+    for (int i = 0; i < instanceLocation.getNameCount(); i++) {
+      Object element = instanceLocation.getElement(i);
+      if (element instanceof Integer index) {
+        parts.add("[" + index + "]");
+      } else {
+        parts.add((parts.isEmpty() ? "" : ".") + element);
+      }
     }
+    return String.join("", parts);
+  }
+
+  private static String location(JsonNodePath fragment) {
+    var builder = new StringBuilder();
+    for (int i = 0; i < fragment.getNameCount(); i++) {
+      builder.append('/').append(fragment.getElement(i));
+    }
+    return builder.toString();
+  }
 }

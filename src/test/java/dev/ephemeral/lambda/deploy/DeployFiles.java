@@ -15,8 +15,10 @@ import java.util.stream.Stream;
 final class DeployFiles {
 
   static final Path DEPLOY = Path.of("deploy");
+
   /** Owned by the Argo CD work: checked by its own tests, not here. */
   static final Path ARGOCD = DEPLOY.resolve("argocd");
+
   static final Path CLUSTER_WIDE = DEPLOY;
   static final Path NAMESPACED = DEPLOY.resolve("namespaced");
   static final Path CLUSTER_RBAC = DEPLOY.resolve("rbac.yaml");

@@ -30,15 +30,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * deploy/ (but deploy/argocd/): every file parses into Kubernetes' typed model with no unknown field,
- * every kustomization lists files that exist, both variants render, the CRD is the committed one, the
- * Deployment is hardened and highly available, and RBAC has no wildcard and matches between the
- * cluster-wide and the namespaced install.
+ * deploy/ (but deploy/argocd/): every file parses into Kubernetes' typed model with no unknown
+ * field, every kustomization lists files that exist, both variants render, the CRD is the committed
+ * one, the Deployment is hardened and highly available, and RBAC has no wildcard and matches
+ * between the cluster-wide and the namespaced install.
  */
 class DeployManifestsTest {
 
-  static final Path COMMITTED_CRD = Path.of("crds", "lambdainvocations.lambda.ephemeral.dev-v1.yml");
+  static final Path COMMITTED_CRD =
+      Path.of("crds", "lambdainvocations.lambda.ephemeral.dev-v1.yml");
   static final Path DEPLOYED_CRD = DeployFiles.CRD_DIR.resolve(COMMITTED_CRD.getFileName());
+
   /** YAML files under deploy/ that no kustomization renders, on purpose. */
   static final Set<Path> EXAMPLES_NOT_RENDERED = Set.of(DeployFiles.STATIC_KEYS_SECRET);
 
@@ -48,8 +50,10 @@ class DeployManifestsTest {
 
   static Stream<Path> components() {
     return DeployFiles.kustomizationDirs().stream()
-        .filter(dir -> DeployFiles.kind(DeployFiles.document(dir.resolve(DeployFiles.KUSTOMIZATION)))
-            .equals(Kustomize.COMPONENT_KIND));
+        .filter(
+            dir ->
+                DeployFiles.kind(DeployFiles.document(dir.resolve(DeployFiles.KUSTOMIZATION)))
+                    .equals(Kustomize.COMPONENT_KIND));
   }
 
   // --- files
@@ -74,7 +78,9 @@ class DeployManifestsTest {
           assertThat(doc.path("apiVersion").asText()).as(file + ": apiVersion").isNotEmpty();
           assertThat(DeployFiles.name(doc)).as(file + ": metadata.name").isNotEmpty();
           KubernetesResource typed = KubernetesModel.typed(doc);
-          KubernetesModel.unknownFields(typed).forEach(f -> problems.add(file + " " + DeployFiles.id(doc) + ": unknown field " + f));
+          KubernetesModel.unknownFields(typed)
+              .forEach(
+                  f -> problems.add(file + " " + DeployFiles.id(doc) + ": unknown field " + f));
         } catch (AssertionError | RuntimeException e) {
           problems.add(file + ": " + e.getMessage());
         }
@@ -85,11 +91,21 @@ class DeployManifestsTest {
 
   @Test
   void theUnknownFieldCheckCatchesATypo() {
-    ObjectNode deployment = (ObjectNode) operatorDeployment(Kustomize.build(DeployFiles.CLUSTER_WIDE)).deepCopy();
-    ((ObjectNode) deployment.path("spec").path("template").path("spec").path("containers").get(0)
-        .path("securityContext")).put("readOnlyRootFileSystem", true);
+    ObjectNode deployment =
+        (ObjectNode) operatorDeployment(Kustomize.build(DeployFiles.CLUSTER_WIDE)).deepCopy();
+    ((ObjectNode)
+            deployment
+                .path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0)
+                .path("securityContext"))
+        .put("readOnlyRootFileSystem", true);
     assertThat(KubernetesModel.unknownFields(KubernetesModel.typed(deployment)))
-        .singleElement().asString().contains("readOnlyRootFileSystem");
+        .singleElement()
+        .asString()
+        .contains("readOnlyRootFileSystem");
   }
 
   @Test
@@ -97,9 +113,17 @@ class DeployManifestsTest {
     String committed = DeployFiles.read(COMMITTED_CRD).replace("\r\n", "\n");
     String deployed = DeployFiles.read(DEPLOYED_CRD).replace("\r\n", "\n");
     if (!deployed.equals(committed)) {
-      throw new AssertionError(DEPLOYED_CRD + " differs from " + COMMITTED_CRD
-          + " (kustomize cannot read files outside deploy/, so deploy/ holds a copy). Update it with:\n\n    cp "
-          + COMMITTED_CRD + " " + DeployFiles.CRD_DIR + "/\n");
+      throw new AssertionError(
+          DEPLOYED_CRD
+              + " differs from "
+              + COMMITTED_CRD
+              + " (kustomize cannot read files outside deploy/, so deploy/ holds a copy). Update it"
+              + " with:\n\n"
+              + "    cp "
+              + COMMITTED_CRD
+              + " "
+              + DeployFiles.CRD_DIR
+              + "/\n");
     }
     for (Path variant : variants().toList()) {
       List<ObjectNode> crds = Kustomize.build(variant).ofKind("CustomResourceDefinition");
@@ -111,8 +135,14 @@ class DeployManifestsTest {
   @Test
   void kustomizationsListOnlyFilesThatExistInsideDeploy() {
     List<Path> dirs = DeployFiles.kustomizationDirs();
-    assertThat(dirs).contains(DeployFiles.CLUSTER_WIDE, DeployFiles.NAMESPACED, DeployFiles.CRD_DIR,
-        DeployFiles.DEPLOY.resolve("base"), DeployFiles.IRSA, DeployFiles.STATIC_KEYS);
+    assertThat(dirs)
+        .contains(
+            DeployFiles.CLUSTER_WIDE,
+            DeployFiles.NAMESPACED,
+            DeployFiles.CRD_DIR,
+            DeployFiles.DEPLOY.resolve("base"),
+            DeployFiles.IRSA,
+            DeployFiles.STATIC_KEYS);
     for (Path dir : dirs) {
       ObjectNode k = DeployFiles.document(dir.resolve(DeployFiles.KUSTOMIZATION));
       Kustomize.kustomization(dir, DeployFiles.kind(k));
@@ -142,9 +172,10 @@ class DeployManifestsTest {
         rendered.addAll(Kustomize.build(dir).files());
       }
     }
-    List<Path> orphans = DeployFiles.yamlFiles().stream()
-        .filter(f -> !rendered.contains(f) && !EXAMPLES_NOT_RENDERED.contains(f))
-        .toList();
+    List<Path> orphans =
+        DeployFiles.yamlFiles().stream()
+            .filter(f -> !rendered.contains(f) && !EXAMPLES_NOT_RENDERED.contains(f))
+            .toList();
     assertThat(orphans).as("YAML files under deploy/ that no kustomization uses").isEmpty();
   }
 
@@ -155,22 +186,35 @@ class DeployManifestsTest {
   void variantInstallsTheOperatorInItsNamespace(Path variant) {
     Kustomize.Build build = Kustomize.build(variant);
     Set<String> kinds = build.objects().stream().map(DeployFiles::kind).collect(Collectors.toSet());
-    assertThat(kinds).contains("CustomResourceDefinition", "Namespace", "ServiceAccount", "Deployment",
-        "Service", "Role", "RoleBinding");
+    assertThat(kinds)
+        .contains(
+            "CustomResourceDefinition",
+            "Namespace",
+            "ServiceAccount",
+            "Deployment",
+            "Service",
+            "Role",
+            "RoleBinding");
     build.one("Namespace", "", OPERATOR_NAMESPACE);
     build.one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME);
     for (ObjectNode object : build.objects()) {
       HasMetadata typed = (HasMetadata) KubernetesModel.typed(object);
       if (typed instanceof Namespaced) {
-        assertThat(DeployFiles.namespace(object)).as(DeployFiles.id(object) + " sets its namespace").isNotEmpty();
+        assertThat(DeployFiles.namespace(object))
+            .as(DeployFiles.id(object) + " sets its namespace")
+            .isNotEmpty();
       } else {
-        assertThat(DeployFiles.namespace(object)).as(DeployFiles.id(object) + " is cluster-scoped").isEmpty();
+        assertThat(DeployFiles.namespace(object))
+            .as(DeployFiles.id(object) + " is cluster-scoped")
+            .isEmpty();
       }
     }
-    // Everything but the RBAC granting access to watched namespaces lives in the operator's namespace.
-    assertThat(build.objects().stream()
-            .filter(o -> !DeployFiles.namespace(o).isEmpty())
-            .filter(o -> !Set.of("Role", "RoleBinding").contains(DeployFiles.kind(o))))
+    // Everything but the RBAC granting access to watched namespaces lives in the operator's
+    // namespace.
+    assertThat(
+            build.objects().stream()
+                .filter(o -> !DeployFiles.namespace(o).isEmpty())
+                .filter(o -> !Set.of("Role", "RoleBinding").contains(DeployFiles.kind(o))))
         .allMatch(o -> DeployFiles.namespace(o).equals(OPERATOR_NAMESPACE));
   }
 
@@ -181,13 +225,17 @@ class DeployManifestsTest {
     JsonNode deployment = operatorDeployment(build);
     JsonNode container = operatorContainer(build);
     assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(2);
-    assertThat(envValue(container, OperatorConfig.LEADER_ELECTION)).isNotEqualTo(Optional.of("false"));
-    JsonNode podNamespace = envVar(container, OperatorConfig.POD_NAMESPACE)
-        .orElseThrow(() -> new AssertionError("no " + OperatorConfig.POD_NAMESPACE + " env"));
+    assertThat(envValue(container, OperatorConfig.LEADER_ELECTION))
+        .isNotEqualTo(Optional.of("false"));
+    JsonNode podNamespace =
+        envVar(container, OperatorConfig.POD_NAMESPACE)
+            .orElseThrow(() -> new AssertionError("no " + OperatorConfig.POD_NAMESPACE + " env"));
     assertThat(podNamespace.path("valueFrom").path("fieldRef").path("fieldPath").asText())
-        .as("POD_NAMESPACE from the downward API").isEqualTo("metadata.namespace");
+        .as("POD_NAMESPACE from the downward API")
+        .isEqualTo("metadata.namespace");
     assertThat(podNamespace.has("value")).isFalse();
-    assertThat(envValue(container, "AWS_REGION")).hasValueSatisfying(r -> assertThat(r).matches("[a-z]{2}(-[a-z]+)+-\\d"));
+    assertThat(envValue(container, "AWS_REGION"))
+        .hasValueSatisfying(r -> assertThat(r).matches("[a-z]{2}(-[a-z]+)+-\\d"));
     JsonNode pdb = build.one("PodDisruptionBudget", OPERATOR_NAMESPACE, OPERATOR_NAME);
     assertThat(pdb.path("spec").path("selector").path("matchLabels"))
         .isEqualTo(deployment.path("spec").path("selector").path("matchLabels"));
@@ -202,7 +250,8 @@ class DeployManifestsTest {
     JsonNode container = operatorContainer(build);
     assertThat(effective(pod, container, "runAsNonRoot").asBoolean()).as("runAsNonRoot").isTrue();
     assertThat(effective(pod, container, "runAsUser").asLong()).as("runAsUser").isEqualTo(65532);
-    assertThat(effective(pod, container, "seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+    assertThat(effective(pod, container, "seccompProfile").path("type").asText())
+        .isEqualTo("RuntimeDefault");
     JsonNode securityContext = container.path("securityContext");
     assertThat(securityContext.path("readOnlyRootFilesystem").asBoolean()).isTrue();
     assertThat(securityContext.path("allowPrivilegeEscalation").isBoolean()).isTrue();
@@ -214,10 +263,17 @@ class DeployManifestsTest {
     assertThat(pod.path("automountServiceAccountToken").asBoolean()).isTrue();
     assertThat(pod.path("serviceAccountName").asText()).isEqualTo(OPERATOR_NAME);
     assertThat(emptyDirMounts(build)).contains("/tmp");
-    assertThat(container.path("image").asText()).isEqualTo("ghcr.io/example/lambda-invocation-operator:0.1.0");
+    assertThat(container.path("image").asText())
+        .isEqualTo("ghcr.io/example/lambda-invocation-operator:0.1.0");
     // Pod Security "restricted" is enforced on the namespace, which the pod above satisfies.
-    assertThat(build.one("Namespace", "", OPERATOR_NAMESPACE).path("metadata").path("labels")
-        .path("pod-security.kubernetes.io/enforce").asText()).isEqualTo("restricted");
+    assertThat(
+            build
+                .one("Namespace", "", OPERATOR_NAMESPACE)
+                .path("metadata")
+                .path("labels")
+                .path("pod-security.kubernetes.io/enforce")
+                .asText())
+        .isEqualTo("restricted");
   }
 
   @ParameterizedTest
@@ -225,19 +281,27 @@ class DeployManifestsTest {
   void deploymentHasProbesOnTheHttpPortAndResources(Path variant) {
     Kustomize.Build build = Kustomize.build(variant);
     JsonNode container = operatorContainer(build);
-    int port = Integer.parseInt(envValue(container, OperatorConfig.HTTP_PORT)
-        .orElse(String.valueOf(OperatorConfig.DEFAULT_HTTP_PORT)));
-    Map<String, String> paths = Map.of("livenessProbe", "/livez", "readinessProbe", "/readyz", "startupProbe", "/livez");
-    paths.forEach((probe, path) -> {
-      JsonNode get = container.path(probe).path("httpGet");
-      assertThat(get.path("path").asText()).as(probe).isEqualTo(path);
-      assertThat(containerPort(container, get.path("port"))).as(probe + " port").isEqualTo(port);
-    });
+    int port =
+        Integer.parseInt(
+            envValue(container, OperatorConfig.HTTP_PORT)
+                .orElse(String.valueOf(OperatorConfig.DEFAULT_HTTP_PORT)));
+    Map<String, String> paths =
+        Map.of("livenessProbe", "/livez", "readinessProbe", "/readyz", "startupProbe", "/livez");
+    paths.forEach(
+        (probe, path) -> {
+          JsonNode get = container.path(probe).path("httpGet");
+          assertThat(get.path("path").asText()).as(probe).isEqualTo(path);
+          assertThat(containerPort(container, get.path("port")))
+              .as(probe + " port")
+              .isEqualTo(port);
+        });
     JsonNode resources = container.path("resources");
     assertThat(resources.path("requests").path("cpu").asText()).isEqualTo("100m");
     assertThat(resources.path("requests").path("memory").asText()).isEqualTo("256Mi");
     assertThat(resources.path("limits").path("memory").asText()).isEqualTo("512Mi");
-    assertThat(resources.path("limits").has("cpu")).as("no CPU limit (throttling slows the JVM)").isFalse();
+    assertThat(resources.path("limits").has("cpu"))
+        .as("no CPU limit (throttling slows the JVM)")
+        .isFalse();
   }
 
   @ParameterizedTest
@@ -245,21 +309,33 @@ class DeployManifestsTest {
   void metricsServiceSelectsTheOperatorPodsOnTheHttpPort(Path variant) {
     Kustomize.Build build = Kustomize.build(variant);
     JsonNode container = operatorContainer(build);
-    JsonNode service = build.ofKind("Service").stream()
-        .filter(s -> StreamSupport.stream(s.path("spec").path("ports").spliterator(), false)
-            .anyMatch(p -> p.path("name").asText().equals("http-metrics")))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no Service with a port named http-metrics"));
-    JsonNode labels = operatorDeployment(build).path("spec").path("template").path("metadata").path("labels");
-    service.path("spec").path("selector").fields().forEachRemaining(e ->
-        assertThat(labels.path(e.getKey()).asText()).as("pod label " + e.getKey()).isEqualTo(e.getValue().asText()));
+    JsonNode service =
+        build.ofKind("Service").stream()
+            .filter(
+                s ->
+                    StreamSupport.stream(s.path("spec").path("ports").spliterator(), false)
+                        .anyMatch(p -> p.path("name").asText().equals("http-metrics")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no Service with a port named http-metrics"));
+    JsonNode labels =
+        operatorDeployment(build).path("spec").path("template").path("metadata").path("labels");
+    service
+        .path("spec")
+        .path("selector")
+        .fields()
+        .forEachRemaining(
+            e ->
+                assertThat(labels.path(e.getKey()).asText())
+                    .as("pod label " + e.getKey())
+                    .isEqualTo(e.getValue().asText()));
     assertThat(service.path("spec").path("selector").size()).isPositive();
     JsonNode port = service.path("spec").path("ports").get(0);
     int containerPort = containerPort(container, port.path("targetPort"));
     assertThat(containerPort).isEqualTo(OperatorConfig.DEFAULT_HTTP_PORT);
     JsonNode annotations = service.path("metadata").path("annotations");
     assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
-    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo(port.path("port").asText());
+    assertThat(annotations.path("prometheus.io/port").asText())
+        .isEqualTo(port.path("port").asText());
     assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
   }
 
@@ -277,12 +353,16 @@ class DeployManifestsTest {
         assertThat(doc.has("aggregationRule")).as(DeployFiles.id(doc) + " aggregates").isFalse();
         for (JsonNode rule : doc.path("rules")) {
           rules++;
-          for (String field : List.of("verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs")) {
+          for (String field :
+              List.of("verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs")) {
             strings(rule.path(field)).stream()
                 .filter(v -> v.contains("*"))
-                .forEach(v -> wildcards.add(file + " " + DeployFiles.id(doc) + " " + field + ": " + v));
+                .forEach(
+                    v -> wildcards.add(file + " " + DeployFiles.id(doc) + " " + field + ": " + v));
           }
-          assertThat(rule.has("nonResourceURLs")).as(DeployFiles.id(doc) + " nonResourceURLs").isFalse();
+          assertThat(rule.has("nonResourceURLs"))
+              .as(DeployFiles.id(doc) + " nonResourceURLs")
+              .isFalse();
         }
       }
     }
@@ -292,15 +372,20 @@ class DeployManifestsTest {
 
   @Test
   void clusterWideRbacIsInOneFile() {
-    List<String> ids = DeployFiles.documents(DeployFiles.CLUSTER_RBAC).stream().map(DeployFiles::id).toList();
-    assertThat(ids).containsExactlyInAnyOrder(
-        "ClusterRole/" + OPERATOR_NAME,
-        "ClusterRoleBinding/" + OPERATOR_NAME,
-        "Role/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
-        "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election");
+    List<String> ids =
+        DeployFiles.documents(DeployFiles.CLUSTER_RBAC).stream().map(DeployFiles::id).toList();
+    assertThat(ids)
+        .containsExactlyInAnyOrder(
+            "ClusterRole/" + OPERATOR_NAME,
+            "ClusterRoleBinding/" + OPERATOR_NAME,
+            "Role/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
+            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election");
     Kustomize.Build build = Kustomize.build(DeployFiles.CLUSTER_WIDE);
     Set<String> rbacKinds = Set.of("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding");
-    assertThat(build.objects().stream().filter(o -> rbacKinds.contains(DeployFiles.kind(o))).map(DeployFiles::id))
+    assertThat(
+            build.objects().stream()
+                .filter(o -> rbacKinds.contains(DeployFiles.kind(o)))
+                .map(DeployFiles::id))
         .as("the cluster-wide install's RBAC is deploy/rbac.yaml, all of it")
         .containsExactlyInAnyOrderElementsOf(ids);
   }
@@ -313,13 +398,20 @@ class DeployManifestsTest {
       for (ObjectNode binding : build.ofKind(kind)) {
         JsonNode roleRef = binding.path("roleRef");
         assertThat(roleRef.path("apiGroup").asText()).isEqualTo("rbac.authorization.k8s.io");
-        String roleNamespace = roleRef.path("kind").asText().equals("Role") ? DeployFiles.namespace(binding) : "";
+        String roleNamespace =
+            roleRef.path("kind").asText().equals("Role") ? DeployFiles.namespace(binding) : "";
         build.one(roleRef.path("kind").asText(), roleNamespace, roleRef.path("name").asText());
         assertThat(binding.path("subjects")).as(DeployFiles.id(binding)).hasSize(1);
         JsonNode subject = binding.path("subjects").get(0);
         assertThat(subject.path("kind").asText()).isEqualTo("ServiceAccount");
-        assertThat(subject.path("name").asText()).isEqualTo(operatorDeployment(build)
-            .path("spec").path("template").path("spec").path("serviceAccountName").asText());
+        assertThat(subject.path("name").asText())
+            .isEqualTo(
+                operatorDeployment(build)
+                    .path("spec")
+                    .path("template")
+                    .path("spec")
+                    .path("serviceAccountName")
+                    .asText());
         assertThat(subject.path("namespace").asText()).isEqualTo(OPERATOR_NAMESPACE);
       }
     }
@@ -329,7 +421,8 @@ class DeployManifestsTest {
   @MethodSource("variants")
   void leaderElectionMayUseItsLeaseInTheOperatorNamespace(Path variant) {
     Kustomize.Build build = Kustomize.build(variant);
-    // On the Lease, in POD_NAMESPACE (the Deployment's namespace), by a Role bound to the ServiceAccount:
+    // On the Lease, in POD_NAMESPACE (the Deployment's namespace), by a Role bound to the
+    // ServiceAccount:
     // get, create and update, which java-operator-sdk's LeaderElectionManager checks for at startup
     // (else it does not start), and patch, which fabric8's LeaderElector renews the Lease with.
     Set<String> verbs = new TreeSet<>();
@@ -337,7 +430,8 @@ class DeployManifestsTest {
       if (!DeployFiles.namespace(binding).equals(OPERATOR_NAMESPACE)) {
         continue;
       }
-      JsonNode role = build.one("Role", OPERATOR_NAMESPACE, binding.path("roleRef").path("name").asText());
+      JsonNode role =
+          build.one("Role", OPERATOR_NAMESPACE, binding.path("roleRef").path("name").asText());
       for (JsonNode rule : role.path("rules")) {
         List<String> names = strings(rule.path("resourceNames"));
         if (strings(rule.path("apiGroups")).contains("coordination.k8s.io")
@@ -356,13 +450,21 @@ class DeployManifestsTest {
     JsonNode crd = DeployFiles.document(COMMITTED_CRD);
     String group = crd.path("spec").path("group").asText();
     String plural = crd.path("spec").path("names").path("plural").asText();
-    JsonNode clusterRole = Kustomize.build(DeployFiles.CLUSTER_WIDE).one("ClusterRole", "", OPERATOR_NAME);
-    assertThat(grants(clusterRole.path("rules"))).containsExactlyInAnyOrderEntriesOf(Map.of(
-        group + "/" + plural, Set.of("get", "list", "watch"),
-        group + "/" + plural + "/status", Set.of("patch"),
-        group + "/" + plural + "/finalizers", Set.of("update"),
-        "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
-        "/events", Set.of("create")));
+    JsonNode clusterRole =
+        Kustomize.build(DeployFiles.CLUSTER_WIDE).one("ClusterRole", "", OPERATOR_NAME);
+    assertThat(grants(clusterRole.path("rules")))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                group + "/" + plural,
+                Set.of("get", "list", "watch"),
+                group + "/" + plural + "/status",
+                Set.of("patch"),
+                group + "/" + plural + "/finalizers",
+                Set.of("update"),
+                "/secrets",
+                Set.of("get", "list", "watch", "create", "update", "delete"),
+                "/events",
+                Set.of("create")));
   }
 
   @Test
@@ -371,24 +473,38 @@ class DeployManifestsTest {
     assertThat(build.ofKind("ClusterRole")).isEmpty();
     assertThat(build.ofKind("ClusterRoleBinding")).isEmpty();
 
-    String watched = envValue(operatorContainer(build), OperatorConfig.WATCH_NAMESPACES)
-        .orElseThrow(() -> new AssertionError("the namespaced variant must set WATCH_NAMESPACES"));
-    Set<String> namespaces = Stream.of(watched.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-        .collect(Collectors.toCollection(TreeSet::new));
+    String watched =
+        envValue(operatorContainer(build), OperatorConfig.WATCH_NAMESPACES)
+            .orElseThrow(
+                () -> new AssertionError("the namespaced variant must set WATCH_NAMESPACES"));
+    Set<String> namespaces =
+        Stream.of(watched.split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toCollection(TreeSet::new));
     assertThat(namespaces).isNotEmpty().doesNotContain(OPERATOR_NAMESPACE);
-    assertThat(envValue(operatorContainer(Kustomize.build(DeployFiles.CLUSTER_WIDE)), OperatorConfig.WATCH_NAMESPACES)
-            .orElse(""))
-        .as("the cluster-wide install watches all namespaces").isBlank();
+    assertThat(
+            envValue(
+                    operatorContainer(Kustomize.build(DeployFiles.CLUSTER_WIDE)),
+                    OperatorConfig.WATCH_NAMESPACES)
+                .orElse(""))
+        .as("the cluster-wide install watches all namespaces")
+        .isBlank();
 
-    // In each watched namespace, and only there, a Role with the ClusterRole's rules, bound to the operator.
-    Map<String, Set<String>> clusterGrants = grants(
-        Kustomize.build(DeployFiles.CLUSTER_WIDE).one("ClusterRole", "", OPERATOR_NAME).path("rules"));
+    // In each watched namespace, and only there, a Role with the ClusterRole's rules, bound to the
+    // operator.
+    Map<String, Set<String>> clusterGrants =
+        grants(
+            Kustomize.build(DeployFiles.CLUSTER_WIDE)
+                .one("ClusterRole", "", OPERATOR_NAME)
+                .path("rules"));
     Set<String> namespacesWithGrants = new TreeSet<>();
     for (ObjectNode binding : build.ofKind("RoleBinding")) {
       String namespace = DeployFiles.namespace(binding);
       JsonNode role = build.one("Role", namespace, binding.path("roleRef").path("name").asText());
       if (namespace.equals(OPERATOR_NAMESPACE)) {
-        assertThat(grants(role.path("rules")).keySet()).as("the operator's own namespace: the Lease only")
+        assertThat(grants(role.path("rules")).keySet())
+            .as("the operator's own namespace: the Lease only")
             .containsExactly("coordination.k8s.io/leases");
         continue;
       }
@@ -397,18 +513,27 @@ class DeployManifestsTest {
     }
     assertThat(namespacesWithGrants).isEqualTo(namespaces);
     for (ObjectNode role : build.ofKind("Role")) {
-      assertThat(build.ofKind("RoleBinding").stream()
-              .anyMatch(b -> DeployFiles.namespace(b).equals(DeployFiles.namespace(role))
-                  && b.path("roleRef").path("name").asText().equals(DeployFiles.name(role))))
-          .as(DeployFiles.id(role) + " is bound").isTrue();
+      assertThat(
+              build.ofKind("RoleBinding").stream()
+                  .anyMatch(
+                      b ->
+                          DeployFiles.namespace(b).equals(DeployFiles.namespace(role))
+                              && b.path("roleRef")
+                                  .path("name")
+                                  .asText()
+                                  .equals(DeployFiles.name(role))))
+          .as(DeployFiles.id(role) + " is bound")
+          .isTrue();
     }
   }
 
   @Test
   void bothVariantsGrantTheSameLeaderElectionRole() {
     String name = OPERATOR_NAME + "-leader-election";
-    JsonNode clusterWide = Kustomize.build(DeployFiles.CLUSTER_WIDE).one("Role", OPERATOR_NAMESPACE, name);
-    JsonNode namespaced = Kustomize.build(DeployFiles.NAMESPACED).one("Role", OPERATOR_NAMESPACE, name);
+    JsonNode clusterWide =
+        Kustomize.build(DeployFiles.CLUSTER_WIDE).one("Role", OPERATOR_NAMESPACE, name);
+    JsonNode namespaced =
+        Kustomize.build(DeployFiles.NAMESPACED).one("Role", OPERATOR_NAMESPACE, name);
     assertThat(namespaced.path("rules")).isEqualTo(clusterWide.path("rules"));
   }
 
@@ -419,7 +544,8 @@ class DeployManifestsTest {
     assertThat(components()).contains(DeployFiles.IRSA, DeployFiles.STATIC_KEYS);
     for (Path variant : variants().toList()) {
       for (Path component : components().toList()) {
-        Kustomize.Build build = Kustomize.build(variant, List.of(component)); // every patch finds its target
+        Kustomize.Build build =
+            Kustomize.build(variant, List.of(component)); // every patch finds its target
         assertThat(build.objects()).hasSameSizeAs(Kustomize.build(variant).objects());
       }
     }
@@ -428,11 +554,17 @@ class DeployManifestsTest {
   @Test
   void irsaAnnotatesTheOperatorServiceAccountWithARoleArn() {
     for (Path variant : variants().toList()) {
-      assertThat(Kustomize.build(variant).one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME)
-          .path("metadata").has("annotations")).isFalse();
-      JsonNode sa = Kustomize.build(variant, List.of(DeployFiles.IRSA))
-          .one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME);
-      assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText())
+      assertThat(
+              Kustomize.build(variant)
+                  .one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME)
+                  .path("metadata")
+                  .has("annotations"))
+          .isFalse();
+      JsonNode sa =
+          Kustomize.build(variant, List.of(DeployFiles.IRSA))
+              .one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME);
+      assertThat(
+              sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText())
           .matches("arn:aws:iam::\\d{12}:role/.+");
       assertThat(sa.path("automountServiceAccountToken").asBoolean()).isTrue();
     }
@@ -447,11 +579,14 @@ class DeployManifestsTest {
     secret.path("stringData").fieldNames().forEachRemaining(keys::add);
     assertThat(keys).containsExactly("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
     for (Path variant : variants().toList()) {
-      JsonNode container = operatorContainer(Kustomize.build(variant, List.of(DeployFiles.STATIC_KEYS)));
+      JsonNode container =
+          operatorContainer(Kustomize.build(variant, List.of(DeployFiles.STATIC_KEYS)));
       assertThat(container.path("envFrom")).hasSize(1);
       assertThat(container.path("envFrom").get(0).path("secretRef").path("name").asText())
           .isEqualTo(DeployFiles.name(secret));
-      assertThat(container.path("envFrom").get(0).path("secretRef").path("optional").asBoolean(false)).isFalse();
+      assertThat(
+              container.path("envFrom").get(0).path("secretRef").path("optional").asBoolean(false))
+          .isFalse();
       // The patch adds envFrom and keeps the Deployment's env.
       assertThat(envVar(container, OperatorConfig.POD_NAMESPACE)).isPresent();
     }
@@ -511,7 +646,8 @@ class DeployManifestsTest {
     }
     Set<String> mounts = new LinkedHashSet<>();
     for (JsonNode mount : operatorContainer(build).path("volumeMounts")) {
-      if (emptyDirs.contains(mount.path("name").asText()) && !mount.path("readOnly").asBoolean(false)) {
+      if (emptyDirs.contains(mount.path("name").asText())
+          && !mount.path("readOnly").asBoolean(false)) {
         mounts.add(mount.path("mountPath").asText());
       }
     }
@@ -536,7 +672,9 @@ class DeployManifestsTest {
     for (JsonNode rule : rules) {
       for (String group : strings(rule.path("apiGroups"))) {
         for (String resource : strings(rule.path("resources"))) {
-          grants.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(strings(rule.path("verbs")));
+          grants
+              .computeIfAbsent(group + "/" + resource, k -> new TreeSet<>())
+              .addAll(strings(rule.path("verbs")));
         }
       }
     }

@@ -31,7 +31,10 @@ record Dockerfile(List<Dockerfile.Stage> stages) {
       }
     }
 
-    /** The words of a shell-form instruction, split on blanks (no quoting in the instructions checked). */
+    /**
+     * The words of a shell-form instruction, split on blanks (no quoting in the instructions
+     * checked).
+     */
     List<String> words() {
       return List.of(arguments.trim().split("\\s+"));
     }
@@ -105,7 +108,10 @@ record Dockerfile(List<Dockerfile.Stage> stages) {
         List<String> words = List.of(arguments.split("\\s+"));
         words = words.stream().filter(w -> !w.startsWith("--platform")).toList();
         image = words.get(0);
-        name = words.size() >= 3 && words.get(1).equalsIgnoreCase("AS") ? Optional.of(words.get(2)) : Optional.empty();
+        name =
+            words.size() >= 3 && words.get(1).equalsIgnoreCase("AS")
+                ? Optional.of(words.get(2))
+                : Optional.empty();
         instructions = new ArrayList<>();
       } else if (image == null) {
         if (!keyword.equals("ARG")) {
@@ -128,8 +134,10 @@ record Dockerfile(List<Dockerfile.Stage> stages) {
   /** The stage a {@code COPY --from=} names, by name or index. */
   Optional<Stage> stage(String reference) {
     return stages.stream()
-        .filter(s -> s.name().map(n -> n.equalsIgnoreCase(reference)).orElse(false)
-            || String.valueOf(s.index()).equals(reference))
+        .filter(
+            s ->
+                s.name().map(n -> n.equalsIgnoreCase(reference)).orElse(false)
+                    || String.valueOf(s.index()).equals(reference))
         .findFirst();
   }
 }

@@ -17,15 +17,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What can be checked of the image without a Docker engine: the jar the runtime stage copies is the
- * one {@code mvn package} writes (by pom.xml's finalName), both stages run Java of the pom's release,
- * the final user is numeric and not root, the exposed port is the operator's default HTTP port and
- * the one the Deployment probes, the JVM works on a read-only root with /tmp an emptyDir.
+ * one {@code mvn package} writes (by pom.xml's finalName), both stages run Java of the pom's
+ * release, the final user is numeric and not root, the exposed port is the operator's default HTTP
+ * port and the one the Deployment probes, the JVM works on a read-only root with /tmp an emptyDir.
  */
 class DockerfileTest {
 
-  private static final Pattern EMBEDDED_JAVA = Pattern.compile("(?:temurin|jdk|jre|corretto)-(\\d+)");
+  private static final Pattern EMBEDDED_JAVA =
+      Pattern.compile("(?:temurin|jdk|jre|corretto)-(\\d+)");
   private static final Pattern LEADING_NUMBER = Pattern.compile("^(\\d+)");
-  private static final Pattern JAVA_REPOSITORY = Pattern.compile("temurin|openjdk|jdk|jre|corretto|java");
+  private static final Pattern JAVA_REPOSITORY =
+      Pattern.compile("temurin|openjdk|jdk|jre|corretto|java");
 
   private final Dockerfile dockerfile = Dockerfile.read();
   private final Pom pom = Pom.read();
@@ -64,17 +66,28 @@ class DockerfileTest {
     Stage build = buildStage();
     List<Instruction> steps = build.instructions();
     int copyPom = indexOf(steps, i -> isCopyOf(i, "pom.xml"));
-    int goOffline = indexOf(steps, i -> i.keyword().equals("RUN") && i.arguments().contains("mvn")
-        && i.arguments().contains("dependency:go-offline"));
+    int goOffline =
+        indexOf(
+            steps,
+            i ->
+                i.keyword().equals("RUN")
+                    && i.arguments().contains("mvn")
+                    && i.arguments().contains("dependency:go-offline"));
     int copySrc = indexOf(steps, i -> isCopyOf(i, "src"));
     int copyCrds = indexOf(steps, i -> isCopyOf(i, "crds"));
     int packageStep = indexOf(steps, DockerfileTest::isMvnPackage);
 
     assertThat(copyPom).as("COPY pom.xml").isNotNegative();
-    assertThat(goOffline).as("RUN mvn dependency:go-offline").isGreaterThan(copyPom).isLessThan(copySrc);
+    assertThat(goOffline)
+        .as("RUN mvn dependency:go-offline")
+        .isGreaterThan(copyPom)
+        .isLessThan(copySrc);
     assertThat(copySrc).as("COPY src").isPositive();
     assertThat(copyCrds).as("COPY crds").isPositive();
-    assertThat(packageStep).as("RUN mvn ... package").isGreaterThan(copySrc).isGreaterThan(copyCrds);
+    assertThat(packageStep)
+        .as("RUN mvn ... package")
+        .isGreaterThan(copySrc)
+        .isGreaterThan(copyCrds);
     assertThat(steps.get(packageStep).arguments()).contains("-B");
   }
 
@@ -93,9 +106,11 @@ class DockerfileTest {
     copies.addAll(runtime.all("ADD"));
     assertThat(copies).as("COPY/ADD in the runtime stage").hasSize(1);
     Copy copy = Copy.of(copies.get(0));
-    Stage from = copy.from()
-        .flatMap(dockerfile::stage)
-        .orElseThrow(() -> new AssertionError("the runtime stage must COPY --from the build stage"));
+    Stage from =
+        copy.from()
+            .flatMap(dockerfile::stage)
+            .orElseThrow(
+                () -> new AssertionError("the runtime stage must COPY --from the build stage"));
     assertThat(from).isEqualTo(buildStage());
     assertThat(copy.sources()).hasSize(1);
     Path source = Path.of(from.workdir()).resolve(copy.sources().get(0)).normalize();
@@ -105,8 +120,11 @@ class DockerfileTest {
 
   @Test
   void finalUserIsNumericAndNotRoot() {
-    String user = runtime.last("USER").orElseThrow(() -> new AssertionError("no USER in the runtime stage"))
-        .arguments();
+    String user =
+        runtime
+            .last("USER")
+            .orElseThrow(() -> new AssertionError("no USER in the runtime stage"))
+            .arguments();
     assertThat(user).matches("\\d+(:\\d+)?");
     String[] ids = user.split(":");
     assertThat(Long.parseLong(ids[0])).as("UID").isNotZero();
@@ -115,7 +133,8 @@ class DockerfileTest {
         .as("the Deployment's runAsUser is the image's USER")
         .isEqualTo(Long.parseLong(ids[0]));
     if (ids.length > 1) {
-      assertThat(pod.path("securityContext").path("runAsGroup").asLong()).isEqualTo(Long.parseLong(ids[1]));
+      assertThat(pod.path("securityContext").path("runAsGroup").asLong())
+          .isEqualTo(Long.parseLong(ids[1]));
     }
   }
 
@@ -133,7 +152,9 @@ class DockerfileTest {
       assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(port);
       for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
         JsonNode probePort = container.path(probe).path("httpGet").path("port");
-        assertThat(DeployManifestsTest.containerPort(container, probePort)).as(probe).isEqualTo(port);
+        assertThat(DeployManifestsTest.containerPort(container, probePort))
+            .as(probe)
+            .isEqualTo(port);
       }
       assertThat(DeployManifestsTest.envValue(container, OperatorConfig.HTTP_PORT))
           .contains(String.valueOf(port));
@@ -142,18 +163,24 @@ class DockerfileTest {
 
   @Test
   void entrypointIsExecFormAndRunsTheJarWithContainerAwareFlags() {
-    Instruction entrypoint = runtime.last("ENTRYPOINT")
-        .orElseThrow(() -> new AssertionError("no ENTRYPOINT in the runtime stage"));
+    Instruction entrypoint =
+        runtime
+            .last("ENTRYPOINT")
+            .orElseThrow(() -> new AssertionError("no ENTRYPOINT in the runtime stage"));
     assertThat(entrypoint.isExecForm()).as("ENTRYPOINT in exec form (JSON array)").isTrue();
-    runtime.last("CMD").ifPresent(cmd -> {
-      assertThat(cmd.isExecForm()).as("CMD in exec form").isTrue();
-      assertThat(cmd.execForm()).containsExactly("run");
-    });
+    runtime
+        .last("CMD")
+        .ifPresent(
+            cmd -> {
+              assertThat(cmd.isExecForm()).as("CMD in exec form").isTrue();
+              assertThat(cmd.execForm()).containsExactly("run");
+            });
     List<String> argv = entrypoint.execForm();
     assertThat(argv.get(0)).isEqualTo("java");
 
     List<String> jvmFlags = new ArrayList<>(argv);
-    env(runtime, "JAVA_TOOL_OPTIONS").ifPresent(o -> jvmFlags.addAll(List.of(o.replace("\"", "").split("\\s+"))));
+    env(runtime, "JAVA_TOOL_OPTIONS")
+        .ifPresent(o -> jvmFlags.addAll(List.of(o.replace("\"", "").split("\\s+"))));
     assertThat(jvmFlags)
         .anyMatch(f -> f.startsWith("-XX:MaxRAMPercentage="))
         .contains("-XX:+ExitOnOutOfMemoryError")
@@ -163,31 +190,41 @@ class DockerfileTest {
   @Test
   void jvmTempDirIsAnEmptyDirBecauseTheRootIsReadOnly() {
     List<String> flags = new ArrayList<>(runtime.last("ENTRYPOINT").orElseThrow().execForm());
-    env(runtime, "JAVA_TOOL_OPTIONS").ifPresent(o -> flags.addAll(List.of(o.replace("\"", "").split("\\s+"))));
-    String tmpdir = flags.stream()
-        .filter(f -> f.startsWith("-Djava.io.tmpdir="))
-        .map(f -> f.substring("-Djava.io.tmpdir=".length()))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("set -Djava.io.tmpdir to the emptyDir"));
+    env(runtime, "JAVA_TOOL_OPTIONS")
+        .ifPresent(o -> flags.addAll(List.of(o.replace("\"", "").split("\\s+"))));
+    String tmpdir =
+        flags.stream()
+            .filter(f -> f.startsWith("-Djava.io.tmpdir="))
+            .map(f -> f.substring("-Djava.io.tmpdir=".length()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("set -Djava.io.tmpdir to the emptyDir"));
     for (Path variant : List.of(DeployFiles.CLUSTER_WIDE, DeployFiles.NAMESPACED)) {
       Kustomize.Build build = Kustomize.build(variant);
-      assertThat(DeployManifestsTest.emptyDirMounts(build)).as(variant + ": emptyDir mounts").contains(tmpdir);
+      assertThat(DeployManifestsTest.emptyDirMounts(build))
+          .as(variant + ": emptyDir mounts")
+          .contains(tmpdir);
     }
   }
 
   @Test
   void dockerignoreKeepsTheBuildContextSmallButKeepsWhatTheBuildCopies() {
-    List<String> patterns = DeployFiles.read(Path.of(".dockerignore")).lines()
-        .map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
-        .toList();
+    List<String> patterns =
+        DeployFiles.read(Path.of(".dockerignore"))
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .toList();
     assertThat(patterns).noneMatch(p -> p.startsWith("!"));
     assertThat(ignored(patterns, "target/lambda-invocation-operator.jar")).as("target/").isTrue();
     assertThat(ignored(patterns, ".git/HEAD")).as(".git").isTrue();
     for (Instruction copy : buildStage().all("COPY")) {
       for (String source : Copy.of(copy).sources()) {
-        assertThat(ignored(patterns, source)).as("COPY source %s is in .dockerignore", source).isFalse();
-        assertThat(ignored(patterns, source + "/main/Example.java")).as("files under %s", source).isFalse();
+        assertThat(ignored(patterns, source))
+            .as("COPY source %s is in .dockerignore", source)
+            .isFalse();
+        assertThat(ignored(patterns, source + "/main/Example.java"))
+            .as("files under %s", source)
+            .isFalse();
       }
     }
   }
@@ -217,12 +254,14 @@ class DockerfileTest {
   }
 
   private static boolean isCopyOf(Instruction i, String source) {
-    return i.keyword().equals("COPY") && Copy.of(i).sources().stream()
-        .map(s -> s.replaceAll("/+$", "").replaceFirst("^\\./", ""))
-        .anyMatch(source::equals);
+    return i.keyword().equals("COPY")
+        && Copy.of(i).sources().stream()
+            .map(s -> s.replaceAll("/+$", "").replaceFirst("^\\./", ""))
+            .anyMatch(source::equals);
   }
 
-  private static int indexOf(List<Instruction> steps, java.util.function.Predicate<Instruction> matches) {
+  private static int indexOf(
+      List<Instruction> steps, java.util.function.Predicate<Instruction> matches) {
     for (int i = 0; i < steps.size(); i++) {
       if (matches.test(steps.get(i))) {
         return i;
@@ -251,7 +290,10 @@ class DockerfileTest {
     return value;
   }
 
-  /** The Java major version of a JDK/JRE image, from its tag: eclipse-temurin:17-jre, maven:3.9-eclipse-temurin-17. */
+  /**
+   * The Java major version of a JDK/JRE image, from its tag: eclipse-temurin:17-jre,
+   * maven:3.9-eclipse-temurin-17.
+   */
   static Optional<Integer> javaMajor(String image) {
     int colon = image.lastIndexOf(':');
     if (colon < 0 || image.indexOf('/', colon) >= 0) {
@@ -295,7 +337,8 @@ class DockerfileTest {
           from = Optional.of(flag.substring("--from=".length()));
         }
       }
-      return new Copy(from, List.copyOf(words.subList(0, words.size() - 1)), words.get(words.size() - 1));
+      return new Copy(
+          from, List.copyOf(words.subList(0, words.size() - 1)), words.get(words.size() - 1));
     }
   }
 }

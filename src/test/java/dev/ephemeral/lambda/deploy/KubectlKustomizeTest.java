@@ -19,9 +19,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Where {@code kubectl} (or {@code kustomize}) is installed: the real kustomize renders every variant,
- * with and without each AWS-credentials component, exactly as this test suite's {@link Kustomize}
- * does (so the other tests check what {@code kubectl apply -k} applies). Skipped without the binary.
+ * Where {@code kubectl} (or {@code kustomize}) is installed: the real kustomize renders every
+ * variant, with and without each AWS-credentials component, exactly as this test suite's {@link
+ * Kustomize} does (so the other tests check what {@code kubectl apply -k} applies). Skipped without
+ * the binary.
  */
 class KubectlKustomizeTest {
 
@@ -38,14 +39,17 @@ class KubectlKustomizeTest {
       for (Path component : DeployManifestsTest.components().toList()) {
         Path overlay = SCRATCH.resolve(variant.getFileName() + "-" + component.getFileName());
         Files.createDirectories(overlay);
-        Files.writeString(overlay.resolve(DeployFiles.KUSTOMIZATION), """
+        Files.writeString(
+            overlay.resolve(DeployFiles.KUSTOMIZATION),
+            """
             apiVersion: kustomize.config.k8s.io/v1beta1
             kind: Kustomization
             resources:
             - %s
             components:
             - %s
-            """.formatted(relative(overlay, variant), relative(overlay, component)));
+            """
+                .formatted(relative(overlay, variant), relative(overlay, component)));
         compare(command, overlay, variant, List.of(component));
         rendered.add(variant + " + " + component);
       }
@@ -57,8 +61,11 @@ class KubectlKustomizeTest {
       throws Exception {
     Map<String, JsonNode> expected = byId(Kustomize.build(variant, components).objects());
     Map<String, JsonNode> actual = byId(run(command, dir));
-    assertThat(actual.keySet()).as("objects rendered from " + dir).containsExactlyElementsOf(expected.keySet());
-    actual.forEach((id, object) -> assertThat(object).as(dir + ": " + id).isEqualTo(expected.get(id)));
+    assertThat(actual.keySet())
+        .as("objects rendered from " + dir)
+        .containsExactlyElementsOf(expected.keySet());
+    actual.forEach(
+        (id, object) -> assertThat(object).as(dir + ": " + id).isEqualTo(expected.get(id)));
   }
 
   private static Map<String, JsonNode> byId(List<ObjectNode> objects) {
@@ -68,7 +75,10 @@ class KubectlKustomizeTest {
   }
 
   private static String relative(Path from, Path to) {
-    return from.toAbsolutePath().normalize().relativize(to.toAbsolutePath().normalize()).toString()
+    return from.toAbsolutePath()
+        .normalize()
+        .relativize(to.toAbsolutePath().normalize())
+        .toString()
         .replace(File.separatorChar, '/');
   }
 

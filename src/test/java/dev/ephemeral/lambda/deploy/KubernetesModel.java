@@ -30,8 +30,11 @@ final class KubernetesModel {
     KubernetesResource resource = SERIALIZATION.convertValue(manifest, KubernetesResource.class);
     if (resource == null || resource instanceof GenericKubernetesResource) {
       throw new AssertionError(
-          DeployFiles.id(manifest) + ": unknown apiVersion/kind " + manifest.path("apiVersion").asText()
-              + " " + DeployFiles.kind(manifest));
+          DeployFiles.id(manifest)
+              + ": unknown apiVersion/kind "
+              + manifest.path("apiVersion").asText()
+              + " "
+              + DeployFiles.kind(manifest));
     }
     return resource;
   }

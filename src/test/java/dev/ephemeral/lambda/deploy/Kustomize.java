@@ -20,8 +20,8 @@ import java.util.Set;
  * directories), components, strategic-merge patches given by path, and images. It refuses any field
  * it does not implement, so a kustomization that uses more fails the tests rather than being
  * misread. Lists whose items all have a {@code name} are merged by name (containers, env, volumes),
- * other lists are replaced, as strategic merge patch does for the fields deploy/ patches.
- * {@link KubectlKustomizeTest} checks that it renders what {@code kubectl kustomize} renders.
+ * other lists are replaced, as strategic merge patch does for the fields deploy/ patches. {@link
+ * KubectlKustomizeTest} checks that it renders what {@code kubectl kustomize} renders.
  */
 final class Kustomize {
 
@@ -66,7 +66,10 @@ final class Kustomize {
     return new Build(objects, files);
   }
 
-  /** The kustomization.yaml of dir, checked to be of the given kind and to use only supported fields. */
+  /**
+   * The kustomization.yaml of dir, checked to be of the given kind and to use only supported
+   * fields.
+   */
   static ObjectNode kustomization(Path dir, String expectedKind) {
     Path file = dir.resolve(KUSTOMIZATION);
     if (!Files.isRegularFile(file)) {
@@ -77,15 +80,23 @@ final class Kustomize {
         expectedKind.equals(COMPONENT_KIND)
             ? "kustomize.config.k8s.io/v1alpha1"
             : "kustomize.config.k8s.io/v1beta1";
-    if (!k.path("apiVersion").asText().equals(expectedApiVersion) || !DeployFiles.kind(k).equals(expectedKind)) {
-      throw new AssertionError(file + " must be apiVersion " + expectedApiVersion + ", kind " + expectedKind);
+    if (!k.path("apiVersion").asText().equals(expectedApiVersion)
+        || !DeployFiles.kind(k).equals(expectedKind)) {
+      throw new AssertionError(
+          file + " must be apiVersion " + expectedApiVersion + ", kind " + expectedKind);
     }
-    k.fieldNames().forEachRemaining(field -> {
-      if (!SUPPORTED_FIELDS.contains(field)) {
-        throw new AssertionError(file + ": field " + field + " is not supported by this test's Kustomize"
-            + " (deprecated, or extend Kustomize and check it against kubectl kustomize)");
-      }
-    });
+    k.fieldNames()
+        .forEachRemaining(
+            field -> {
+              if (!SUPPORTED_FIELDS.contains(field)) {
+                throw new AssertionError(
+                    file
+                        + ": field "
+                        + field
+                        + " is not supported by this test's Kustomize (deprecated, or extend"
+                        + " Kustomize and check it against kubectl kustomize)");
+              }
+            });
     return k;
   }
 
@@ -99,7 +110,8 @@ final class Kustomize {
       throw new AssertionError(dir + ": " + entry + " points outside deploy/");
     }
     if (!Files.exists(resolved)) {
-      throw new AssertionError(dir.resolve(KUSTOMIZATION) + " lists " + entry + ", which does not exist");
+      throw new AssertionError(
+          dir.resolve(KUSTOMIZATION) + " lists " + entry + ", which does not exist");
     }
     return resolved;
   }
@@ -111,7 +123,8 @@ final class Kustomize {
         Set<String> keys = new LinkedHashSet<>();
         entry.fieldNames().forEachRemaining(keys::add);
         if (!keys.equals(Set.of("path"))) {
-          throw new AssertionError("only patches with a path alone (strategic merge) are supported, got " + entry);
+          throw new AssertionError(
+              "only patches with a path alone (strategic merge) are supported, got " + entry);
         }
         entries.add(entry.path("path").asText());
       } else {
@@ -121,7 +134,8 @@ final class Kustomize {
     return entries;
   }
 
-  private static List<ObjectNode> render(Path dir, String kind, List<Path> extraComponents, Set<Path> files) {
+  private static List<ObjectNode> render(
+      Path dir, String kind, List<Path> extraComponents, Set<Path> files) {
     ObjectNode k = kustomization(dir, kind);
     files.add(dir.resolve(KUSTOMIZATION));
     List<ObjectNode> objects = new ArrayList<>();
@@ -152,18 +166,25 @@ final class Kustomize {
     return objects;
   }
 
-  private static void applyPatches(Path dir, ObjectNode k, List<ObjectNode> objects, Set<Path> files) {
+  private static void applyPatches(
+      Path dir, ObjectNode k, List<ObjectNode> objects, Set<Path> files) {
     for (String entry : entries(k, "patches")) {
       Path file = resolve(dir, entry);
       files.add(file);
       for (ObjectNode patch : DeployFiles.documents(file)) {
-        ObjectNode target = objects.stream()
-            .filter(o -> DeployFiles.kind(o).equals(DeployFiles.kind(patch)))
-            .filter(o -> DeployFiles.name(o).equals(DeployFiles.name(patch)))
-            .filter(o -> DeployFiles.namespace(o).equals(DeployFiles.namespace(patch)))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError(
-                file + " patches " + DeployFiles.id(patch) + ", which is not among the objects rendered"));
+        ObjectNode target =
+            objects.stream()
+                .filter(o -> DeployFiles.kind(o).equals(DeployFiles.kind(patch)))
+                .filter(o -> DeployFiles.name(o).equals(DeployFiles.name(patch)))
+                .filter(o -> DeployFiles.namespace(o).equals(DeployFiles.namespace(patch)))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            file
+                                + " patches "
+                                + DeployFiles.id(patch)
+                                + ", which is not among the objects rendered"));
         merge(target, patch);
       }
     }
@@ -173,16 +194,22 @@ final class Kustomize {
     for (JsonNode image : k.path("images")) {
       String name = image.path("name").asText();
       for (ObjectNode object : objects) {
-        for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
+        for (JsonNode container :
+            object.path("spec").path("template").path("spec").path("containers")) {
           String current = container.path("image").asText();
           int at = current.indexOf('@');
           int colon = current.lastIndexOf(':');
-          String repository = at >= 0 ? current.substring(0, at)
-              : colon > current.lastIndexOf('/') ? current.substring(0, colon) : current;
+          String repository =
+              at >= 0
+                  ? current.substring(0, at)
+                  : colon > current.lastIndexOf('/') ? current.substring(0, colon) : current;
           if (!repository.equals(name)) {
             continue;
           }
-          String tag = at >= 0 ? current.substring(at) : colon > current.lastIndexOf('/') ? current.substring(colon) : "";
+          String tag =
+              at >= 0
+                  ? current.substring(at)
+                  : colon > current.lastIndexOf('/') ? current.substring(colon) : "";
           String newName = image.path("newName").asText(repository);
           if (image.has("newTag")) {
             tag = ":" + image.path("newTag").asText();
@@ -207,7 +234,11 @@ final class Kustomize {
         target.remove(key);
       } else if (value.isObject() && current != null && current.isObject()) {
         merge((ObjectNode) current, (ObjectNode) value);
-      } else if (value.isArray() && current != null && current.isArray() && named(value) && named(current)) {
+      } else if (value.isArray()
+          && current != null
+          && current.isArray()
+          && named(value)
+          && named(current)) {
         mergeByName((ArrayNode) current, (ArrayNode) value);
       } else {
         target.set(key, value.deepCopy());
@@ -224,7 +255,9 @@ final class Kustomize {
     return true;
   }
 
-  /** As strategic merge patch orders them: the patch's items first, then the others in their order. */
+  /**
+   * As strategic merge patch orders them: the patch's items first, then the others in their order.
+   */
   private static void mergeByName(ArrayNode target, ArrayNode patch) {
     List<JsonNode> merged = new ArrayList<>();
     Set<String> patched = new LinkedHashSet<>();

@@ -34,7 +34,9 @@ final class Pom {
 
   Optional<String> text(String xpath) {
     try {
-      Node node = (Node) XPathFactory.newInstance().newXPath().evaluate(xpath, document, XPathConstants.NODE);
+      Node node =
+          (Node)
+              XPathFactory.newInstance().newXPath().evaluate(xpath, document, XPathConstants.NODE);
       return node == null ? Optional.empty() : Optional.of(node.getTextContent().trim());
     } catch (Exception e) {
       throw new AssertionError(xpath, e);
@@ -55,22 +57,29 @@ final class Pom {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String property = m.group(1);
-      String replacement = switch (property) {
-        case "project.artifactId" -> artifactId();
-        case "project.version" -> text("/project/version").orElseThrow();
-        case "project.groupId" -> text("/project/groupId").orElseThrow();
-        default -> text("/project/properties/" + property)
-            .orElseThrow(() -> new AssertionError("pom.xml: cannot resolve ${" + property + "}"));
-      };
+      String replacement =
+          switch (property) {
+            case "project.artifactId" -> artifactId();
+            case "project.version" -> text("/project/version").orElseThrow();
+            case "project.groupId" -> text("/project/groupId").orElseThrow();
+            default ->
+                text("/project/properties/" + property)
+                    .orElseThrow(
+                        () -> new AssertionError("pom.xml: cannot resolve ${" + property + "}"));
+          };
       m.appendReplacement(out, Matcher.quoteReplacement(resolve(replacement)));
     }
     m.appendTail(out);
     return out.toString();
   }
 
-  /** The file {@code mvn package} writes into target/: build.finalName (default artifactId-version) + .jar. */
+  /**
+   * The file {@code mvn package} writes into target/: build.finalName (default artifactId-version)
+   * + .jar.
+   */
   String jarName() {
-    String finalName = text("/project/build/finalName").orElse("${project.artifactId}-${project.version}");
+    String finalName =
+        text("/project/build/finalName").orElse("${project.artifactId}-${project.version}");
     return resolve(finalName) + "." + packaging();
   }
 
@@ -82,11 +91,14 @@ final class Pom {
   }
 
   boolean hasShadePlugin() {
-    return text("/project/build/plugins/plugin[artifactId='maven-shade-plugin']/artifactId").isPresent();
+    return text("/project/build/plugins/plugin[artifactId='maven-shade-plugin']/artifactId")
+        .isPresent();
   }
 
   int javaRelease() {
-    return Integer.parseInt(resolve(text("/project/properties/maven.compiler.release")
-        .orElseThrow(() -> new AssertionError("pom.xml sets no maven.compiler.release"))));
+    return Integer.parseInt(
+        resolve(
+            text("/project/properties/maven.compiler.release")
+                .orElseThrow(() -> new AssertionError("pom.xml sets no maven.compiler.release"))));
   }
 }

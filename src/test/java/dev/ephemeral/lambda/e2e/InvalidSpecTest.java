@@ -54,7 +54,9 @@ class InvalidSpecTest {
           assertThat(condition.getMessage()).as(example.name()).contains(example.field());
           assertThat(reported.getStatus().getSecretName()).isNull();
         });
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
         .until(() -> harness.lambda.invocations().isEmpty());
     byName.keySet().forEach(name -> assertThat(harness.secret(name)).isNull());
   }

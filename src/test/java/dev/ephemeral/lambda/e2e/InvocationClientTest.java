@@ -41,10 +41,17 @@ class InvocationClientTest {
     harness.awaitReason("default", "Invoked");
 
     Map<String, String> scopeByBody = new java.util.HashMap<>();
-    harness.lambda.invocations().forEach(call -> scopeByBody.put(
-        new String(call.body(), java.nio.charset.StandardCharsets.UTF_8), call.header("authorization")));
+    harness
+        .lambda
+        .invocations()
+        .forEach(
+            call ->
+                scopeByBody.put(
+                    new String(call.body(), java.nio.charset.StandardCharsets.UTF_8),
+                    call.header("authorization")));
     assertThat(scopeByBody.get("{\"r\":\"east\"}")).contains("/us-east-1/lambda/aws4_request");
-    assertThat(scopeByBody.get("{\"r\":\"south\"}")).contains("/ap-southeast-2/lambda/aws4_request");
+    assertThat(scopeByBody.get("{\"r\":\"south\"}"))
+        .contains("/ap-southeast-2/lambda/aws4_request");
     assertThat(scopeByBody.get("{\"r\":\"default\"}")).contains("/eu-west-1/lambda/aws4_request");
   }
 
@@ -52,16 +59,18 @@ class InvocationClientTest {
   void noMoreInvocationsInFlightThanTheLimit() {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger highest = new AtomicInteger();
-    harness.lambda.function("slow", call -> {
-      highest.accumulateAndGet(running.incrementAndGet(), Math::max);
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      running.decrementAndGet();
-      return FunctionOutcome.json(Map.of("ok", true));
-    });
+    harness.lambda.function(
+        "slow",
+        call -> {
+          highest.accumulateAndGet(running.incrementAndGet(), Math::max);
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          running.decrementAndGet();
+          return FunctionOutcome.json(Map.of("ok", true));
+        });
     for (int i = 0; i < 8; i++) {
       harness.create(invocation("slow-" + i, "slow", "{\"i\":" + i + "}"));
     }

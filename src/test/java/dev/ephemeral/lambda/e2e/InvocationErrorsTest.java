@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * DESIGN.md "Errors and retries": each failure class gives its reason and is retried exactly as the
- * table says, counted at the Lambda endpoint. Retries run at test speed: backoff 300ms doubling,
- * 2 retries; slow retries every 2s.
+ * table says, counted at the Lambda endpoint. Retries run at test speed: backoff 300ms doubling, 2
+ * retries; slow retries every 2s.
  */
 class InvocationErrorsTest {
 
@@ -42,16 +42,35 @@ class InvocationErrorsTest {
 
   static Stream<Arguments> backoffFailures() {
     return Stream.of(
-        Arguments.of("throttled", FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 1), "Throttled"),
-        Arguments.of("conflict", FunctionOutcome.apiError(409, "ResourceConflictException", "The operation cannot be performed at this time."), "InvocationFailed"),
-        Arguments.of("not-ready", FunctionOutcome.apiError(502, "ResourceNotReadyException", "Function is not ready"), "InvocationFailed"),
-        Arguments.of("service-error", FunctionOutcome.apiError(500, "ServiceException", "Internal error"), "InvocationFailed"),
-        Arguments.of("slow", FunctionOutcome.delay(Duration.ofSeconds(3), FunctionOutcome.json(Map.of())), "InvocationTimeout"));
+        Arguments.of(
+            "throttled",
+            FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 1),
+            "Throttled"),
+        Arguments.of(
+            "conflict",
+            FunctionOutcome.apiError(
+                409,
+                "ResourceConflictException",
+                "The operation cannot be performed at this time."),
+            "InvocationFailed"),
+        Arguments.of(
+            "not-ready",
+            FunctionOutcome.apiError(502, "ResourceNotReadyException", "Function is not ready"),
+            "InvocationFailed"),
+        Arguments.of(
+            "service-error",
+            FunctionOutcome.apiError(500, "ServiceException", "Internal error"),
+            "InvocationFailed"),
+        Arguments.of(
+            "slow",
+            FunctionOutcome.delay(Duration.ofSeconds(3), FunctionOutcome.json(Map.of())),
+            "InvocationTimeout"));
   }
 
   @ParameterizedTest(name = "{0} gives {2} and is retried twice with backoff")
   @MethodSource("backoffFailures")
-  void retryableFailuresAreRetriedWithBoundedBackoff(String function, FunctionOutcome outcome, String reason) {
+  void retryableFailuresAreRetriedWithBoundedBackoff(
+      String function, FunctionOutcome outcome, String reason) {
     harness.lambda.function(function, call -> outcome);
     var resource = invocation(function, function, "{}");
     resource.getSpec().setTimeout("1s");
@@ -68,12 +87,16 @@ class InvocationErrorsTest {
 
   @Test
   void throttlingHonoursRetryAfter() {
-    harness.lambda.function("throttled-long", call -> FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 2));
+    harness.lambda.function(
+        "throttled-long",
+        call -> FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 2));
     harness.create(invocation("throttled-long", "throttled-long", "{}"));
 
     awaitSettledCount("throttled-long", 3);
-    var calls = harness.lambda.invocations().stream()
-        .filter(c -> c.functionName().equals("throttled-long")).toList();
+    var calls =
+        harness.lambda.invocations().stream()
+            .filter(c -> c.functionName().equals("throttled-long"))
+            .toList();
     for (int i = 1; i < calls.size(); i++) {
       assertThat(Duration.between(calls.get(i - 1).receivedAt(), calls.get(i).receivedAt()))
           .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
@@ -82,22 +105,37 @@ class InvocationErrorsTest {
 
   @Test
   void functionErrorWritesNothingNamesKindAndTypeOnlyAndIsRetried() {
-    harness.lambda.function("broken", call -> FunctionOutcome.functionError(
-        "Unhandled", "KeyError", "missing key 'database_password'", "Traceback: something"));
+    harness.lambda.function(
+        "broken",
+        call ->
+            FunctionOutcome.functionError(
+                "Unhandled",
+                "KeyError",
+                "missing key 'database_password'",
+                "Traceback: something"));
     harness.create(invocation("broken", "broken", "{}"));
 
     LambdaInvocation failed = harness.awaitReason("broken", "FunctionError");
     String message = failed.getStatus().readyCondition().orElseThrow().getMessage();
-    assertThat(message).contains("Unhandled").contains("KeyError")
-        .doesNotContain("database_password").doesNotContain("Traceback");
+    assertThat(message)
+        .contains("Unhandled")
+        .contains("KeyError")
+        .doesNotContain("database_password")
+        .doesNotContain("Traceback");
     assertThat(harness.secret("broken")).isNull();
     awaitSettledCount("broken", 3);
   }
 
   static Stream<Arguments> badRequests() {
     return Stream.of(
-        Arguments.of("bad-content", FunctionOutcome.apiError(400, "InvalidRequestContentException", "Could not parse request body")),
-        Arguments.of("too-large", FunctionOutcome.apiError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes")));
+        Arguments.of(
+            "bad-content",
+            FunctionOutcome.apiError(
+                400, "InvalidRequestContentException", "Could not parse request body")),
+        Arguments.of(
+            "too-large",
+            FunctionOutcome.apiError(
+                413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes")));
   }
 
   @ParameterizedTest(name = "{0} is not retried until the spec changes")
@@ -112,7 +150,10 @@ class InvocationErrorsTest {
         .contains("not retried until the spec changes");
 
     harness.lambda.function(function, call -> FunctionOutcome.json(Map.of("ok", true)));
-    OperatorHarness.edit(harness.client(), function, r -> {
+    OperatorHarness.edit(
+        harness.client(),
+        function,
+        r -> {
           r.getSpec().setPayload(OperatorHarness.json("{\"fixed\":true}"));
           return r;
         });
@@ -122,32 +163,59 @@ class InvocationErrorsTest {
 
   static Stream<Arguments> slowFailures() {
     return Stream.of(
-        Arguments.of("missing", FunctionOutcome.apiError(404, "ResourceNotFoundException", "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:missing"), "FunctionNotFound"),
-        Arguments.of("denied", FunctionOutcome.apiError(403, "AccessDeniedException", "not authorized to perform: lambda:InvokeFunction"), "AccessDenied"),
-        Arguments.of("kms", FunctionOutcome.apiError(502, "KMSAccessDeniedException", "Lambda was unable to decrypt the environment variables"), "KMSAccessDenied"));
+        Arguments.of(
+            "missing",
+            FunctionOutcome.apiError(
+                404,
+                "ResourceNotFoundException",
+                "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:missing"),
+            "FunctionNotFound"),
+        Arguments.of(
+            "denied",
+            FunctionOutcome.apiError(
+                403, "AccessDeniedException", "not authorized to perform: lambda:InvokeFunction"),
+            "AccessDenied"),
+        Arguments.of(
+            "kms",
+            FunctionOutcome.apiError(
+                502,
+                "KMSAccessDeniedException",
+                "Lambda was unable to decrypt the environment variables"),
+            "KMSAccessDenied"));
   }
 
   @ParameterizedTest(name = "{0} gives {2}, retried slowly and at once on a trigger")
   @MethodSource("slowFailures")
-  void failuresFixedOutsideTheResourceAreRetriedSlowlyAndOnTriggers(String function, FunctionOutcome outcome, String reason) {
+  void failuresFixedOutsideTheResourceAreRetriedSlowlyAndOnTriggers(
+      String function, FunctionOutcome outcome, String reason) {
     harness.lambda.function(function, call -> outcome);
     harness.create(invocation(function, function, "{}"));
 
     LambdaInvocation failed = harness.awaitReason(function, reason);
     if (reason.equals("KMSAccessDenied")) {
       assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage())
-          .contains("re-point the function's execution role").contains("recreate the function");
+          .contains("re-point the function's execution role")
+          .contains("recreate the function");
     }
     // Slow retries: one more after about 2s, not a burst.
     assertThat(harness.lambda.invocationCount(function)).isEqualTo(1);
-    await().atMost(Duration.ofSeconds(6)).until(() -> harness.lambda.invocationCount(function) == 2);
+    await()
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> harness.lambda.invocationCount(function) == 2);
 
     long before = harness.lambda.invocationCount(function);
-    OperatorHarness.edit(harness.client(), function, r -> {
-          r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "now");
+    OperatorHarness.edit(
+        harness.client(),
+        function,
+        r -> {
+          r.getMetadata()
+              .getAnnotations()
+              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "now");
           return r;
         });
-    await().atMost(Duration.ofMillis(1500)).until(() -> harness.lambda.invocationCount(function) > before);
+    await()
+        .atMost(Duration.ofMillis(1500))
+        .until(() -> harness.lambda.invocationCount(function) > before);
   }
 
   @Test
@@ -178,9 +246,19 @@ class InvocationErrorsTest {
   @Test
   void foreignSecretOfTheSameNameIsLeftUntouchedAndNothingIsInvoked() {
     harness.lambda.function("taken", call -> FunctionOutcome.json(Map.of("ok", true)));
-    Secret foreign = harness.client().secrets().resource(new SecretBuilder()
-        .withNewMetadata().withName("taken").withNamespace(NAMESPACE).endMetadata()
-        .withData(Map.of("password", "aHVudGVyMg==")).build()).create();
+    Secret foreign =
+        harness
+            .client()
+            .secrets()
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("taken")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .withData(Map.of("password", "aHVudGVyMg=="))
+                    .build())
+            .create();
     harness.create(invocation("taken", "taken", "{}"));
 
     LambdaInvocation conflicted = harness.awaitReason("taken", "SecretConflict");
@@ -188,18 +266,24 @@ class InvocationErrorsTest {
         .contains("Secret taken exists and is not controlled by this LambdaInvocation");
     Secret after = harness.secret("taken");
     assertThat(after.getData()).isEqualTo(foreign.getData());
-    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(foreign.getMetadata().getResourceVersion());
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(foreign.getMetadata().getResourceVersion());
     assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(harness.lambda.invocationCount("taken")).isZero();
 
     harness.client().secrets().inNamespace(NAMESPACE).withName("taken").delete();
     harness.awaitReason("taken", "Invoked");
-    assertThat(InvocationLifecycleTest.decode(harness.secret("taken"), "result")).isEqualTo("{\"ok\":true}");
+    assertThat(InvocationLifecycleTest.decode(harness.secret("taken"), "result"))
+        .isEqualTo("{\"ok\":true}");
   }
 
   private static void awaitSettledCount(String function, long expected) {
-    await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocationCount(function) >= expected);
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> harness.lambda.invocationCount(function) >= expected);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
         .until(() -> harness.lambda.invocationCount(function) == expected);
   }
 

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** DESIGN.md "When the function is invoked" and "What goes where", end to end. */
 class InvocationLifecycleTest {
 
-  private static final String LOG_TEXT = "START RequestId: 1\nissued key for api\nEND RequestId: 1\n";
+  private static final String LOG_TEXT =
+      "START RequestId: 1\nissued key for api\nEND RequestId: 1\n";
 
   private OperatorHarness harness;
   private final AtomicInteger counter = new AtomicInteger();
@@ -31,18 +32,22 @@ class InvocationLifecycleTest {
   @BeforeEach
   void start() {
     harness = OperatorHarness.start();
-    harness.lambda
+    harness
+        .lambda
         .function(
             "secret-generator",
-            call -> FunctionOutcome.result(
-                ("{\"api_key\":\"key-" + counter.incrementAndGet() + "\",\"service\":\"api\"}")
-                    .getBytes(StandardCharsets.UTF_8),
-                LOG_TEXT))
+            call ->
+                FunctionOutcome.result(
+                    ("{\"api_key\":\"key-" + counter.incrementAndGet() + "\",\"service\":\"api\"}")
+                        .getBytes(StandardCharsets.UTF_8),
+                    LOG_TEXT))
         .version("secret-generator", "1")
         .version("secret-generator", "2")
         .version("secret-generator", "3")
         .alias("secret-generator", "production", "3")
-        .function("constant", call -> FunctionOutcome.result("{\"answer\":42}".getBytes(StandardCharsets.UTF_8)));
+        .function(
+            "constant",
+            call -> FunctionOutcome.result("{\"answer\":42}".getBytes(StandardCharsets.UTF_8)));
   }
 
   @AfterEach
@@ -70,7 +75,8 @@ class InvocationLifecycleTest {
     assertThat(call.header("X-Amz-Invocation-Type")).isEqualTo("RequestResponse");
     assertThat(call.header("X-Amz-Log-Type")).isEqualTo("Tail");
     assertThat(call.header("X-Amz-Client-Context")).isEqualTo(clientContext);
-    assertThat(new String(call.body(), StandardCharsets.UTF_8)).isEqualTo("{\"service\":\"api\",\"length\":32}");
+    assertThat(new String(call.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"service\":\"api\",\"length\":32}");
     assertThat(call.signedWithSigV4()).isTrue();
     assertThat(call.header("authorization")).contains("/eu-west-1/lambda/aws4_request");
 
@@ -130,9 +136,12 @@ class InvocationLifecycleTest {
         .during(Duration.ofSeconds(4))
         .atMost(Duration.ofSeconds(6))
         .until(
-            () -> harness.lambda.invocationCount("constant") == 1
-                && resourceVersion.equals(harness.get("idle").getMetadata().getResourceVersion())
-                && secretVersion.equals(harness.secret("idle").getMetadata().getResourceVersion()));
+            () ->
+                harness.lambda.invocationCount("constant") == 1
+                    && resourceVersion.equals(
+                        harness.get("idle").getMetadata().getResourceVersion())
+                    && secretVersion.equals(
+                        harness.secret("idle").getMetadata().getResourceVersion()));
   }
 
   @Test
@@ -140,13 +149,20 @@ class InvocationLifecycleTest {
     harness.create(invocation("api-key", "secret-generator", "{\"length\":16}"));
     harness.awaitReason("api-key", "Invoked");
 
-    OperatorHarness.edit(harness.client(), "api-key", r -> {
+    OperatorHarness.edit(
+        harness.client(),
+        "api-key",
+        r -> {
           r.getSpec().setPayload(OperatorHarness.json("{\"length\":32}"));
           return r;
         });
 
-    harness.awaitResource("api-key", r -> r.getMetadata().getGeneration() == 2
-        && Long.valueOf(2).equals(r.getStatus().getObservedGeneration()) && r.getStatus().isReady());
+    harness.awaitResource(
+        "api-key",
+        r ->
+            r.getMetadata().getGeneration() == 2
+                && Long.valueOf(2).equals(r.getStatus().getObservedGeneration())
+                && r.getStatus().isReady());
     assertThat(decode(harness.secret("api-key"), "result")).contains("key-2");
     assertOneMoreInvocationOnly("secret-generator", 2);
     assertThat(new String(harness.lambda.invocations().get(1).body(), StandardCharsets.UTF_8))
@@ -160,8 +176,10 @@ class InvocationLifecycleTest {
 
     requestInvocation("api-key", "2026-11-26T10:00:00Z");
 
-    LambdaInvocation after = harness.awaitResource("api-key",
-        r -> "2026-11-26T10:00:00Z".equals(r.getStatus().getLastHandledInvokeRequest()));
+    LambdaInvocation after =
+        harness.awaitResource(
+            "api-key",
+            r -> "2026-11-26T10:00:00Z".equals(r.getStatus().getLastHandledInvokeRequest()));
     assertThat(after.getMetadata().getGeneration()).isEqualTo(1);
     assertThat(decode(harness.secret("api-key"), "result")).contains("key-2");
     assertOneMoreInvocationOnly("secret-generator", 2);
@@ -174,10 +192,13 @@ class InvocationLifecycleTest {
 
     harness.client().secrets().inNamespace(NAMESPACE).withName("api-key").delete();
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> {
-      Secret secret = harness.secret("api-key");
-      return secret != null && decode(secret, "result").contains("key-2");
-    });
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> {
+              Secret secret = harness.secret("api-key");
+              return secret != null && decode(secret, "result").contains("key-2");
+            });
     assertOneMoreInvocationOnly("secret-generator", 2);
   }
 
@@ -186,12 +207,23 @@ class InvocationLifecycleTest {
     harness.create(invocation("api-key", "secret-generator", "{}"));
     harness.awaitReason("api-key", "Invoked");
 
-    harness.client().secrets().inNamespace(NAMESPACE).withName("api-key").edit(s -> {
-      s.getData().put("result", Base64.getEncoder().encodeToString("tampered".getBytes(StandardCharsets.UTF_8)));
-      return s;
-    });
+    harness
+        .client()
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .withName("api-key")
+        .edit(
+            s -> {
+              s.getData()
+                  .put(
+                      "result",
+                      Base64.getEncoder()
+                          .encodeToString("tampered".getBytes(StandardCharsets.UTF_8)));
+              return s;
+            });
 
-    await().atMost(Duration.ofSeconds(15))
+    await()
+        .atMost(Duration.ofSeconds(15))
         .until(() -> decode(harness.secret("api-key"), "result").contains("key-2"));
     assertOneMoreInvocationOnly("secret-generator", 2);
   }
@@ -204,15 +236,25 @@ class InvocationLifecycleTest {
     harness.create(resource);
     harness.awaitReason("answer", "Invoked");
     Secret first = harness.secret("answer");
-    String firstExpiry = first.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at");
+    String firstExpiry =
+        first.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at");
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocationCount("constant") >= 2);
-    Secret second = await().atMost(Duration.ofSeconds(5)).until(
-        () -> harness.secret("answer"),
-        s -> !firstExpiry.equals(s.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> harness.lambda.invocationCount("constant") >= 2);
+    Secret second =
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> harness.secret("answer"),
+                s ->
+                    !firstExpiry.equals(
+                        s.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")));
 
     assertThat(second.getData()).isEqualTo(first.getData());
-    assertThat(Instant.parse(second.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")))
+    assertThat(
+            Instant.parse(
+                second.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")))
         .isAfter(Instant.parse(firstExpiry));
     LambdaInvocation refreshed = harness.get("answer");
     assertThat(Instant.parse(refreshed.getStatus().getNextRefreshTime()))
@@ -229,17 +271,22 @@ class InvocationLifecycleTest {
         .containsEntry("lambda.ephemeral.dev/expires-at", ready.getStatus().getExpiryTime());
 
     LambdaInvocation expired = harness.awaitReason("short", "Expired");
-    assertThat(expired.getStatus().getConditions()).singleElement()
+    assertThat(expired.getStatus().getConditions())
+        .singleElement()
         .satisfies(c -> assertThat(c.getStatus()).isEqualTo("False"));
     assertThat(harness.secret("short")).isNull();
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
 
     harness.restartOperator();
 
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(
-        () -> harness.lambda.invocationCount("constant") == 1
-            && harness.get("short").getStatus().hasReason("Expired")
-            && harness.secret("short") == null);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                harness.lambda.invocationCount("constant") == 1
+                    && harness.get("short").getStatus().hasReason("Expired")
+                    && harness.secret("short") == null);
 
     requestInvocation("short", "again");
     harness.awaitReason("short", "Invoked");
@@ -257,8 +304,12 @@ class InvocationLifecycleTest {
 
     harness.restartOperator();
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocationCount("constant") == 4);
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> harness.lambda.invocationCount("constant") == 4);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> harness.lambda.invocationCount("constant") == 4);
     assertThat(harness.lambda.invocations())
         .extracting(call -> new String(call.body(), StandardCharsets.UTF_8))
@@ -266,18 +317,26 @@ class InvocationLifecycleTest {
   }
 
   private void requestInvocation(String name, String value) {
-    OperatorHarness.edit(harness.client(), name, r -> {
-          r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
+    OperatorHarness.edit(
+        harness.client(),
+        name,
+        r -> {
+          r.getMetadata()
+              .getAnnotations()
+              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
           return r;
         });
   }
 
   private void assertOneMoreInvocationOnly(String function, long expected) {
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
         .until(() -> harness.lambda.invocationCount(function) == expected);
   }
 
   static String decode(Secret secret, String key) {
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 }

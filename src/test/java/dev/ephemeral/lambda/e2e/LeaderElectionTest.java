@@ -76,7 +76,10 @@ class LeaderElectionTest {
 
     kubernetes.client().resource(invocation("api-key", "constant", "{}")).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> ready("api-key"));
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> calls.size() == 1);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> calls.size() == 1);
     assertThat(calls).containsExactly(new Call("a", "api-key", Trigger.SPEC_CHANGED));
     assertThat(a.isReady()).isTrue();
     assertThat(b.isReady()).as("a standby replica is ready too").isTrue();
@@ -87,39 +90,68 @@ class LeaderElectionTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
     assertThat(calls.get(1)).isEqualTo(new Call("b", "api-key", Trigger.OPERATOR_STARTED));
 
-    OperatorHarness.edit(kubernetes.client(), "api-key", r -> {
-          r.getMetadata().getAnnotations().put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
+    OperatorHarness.edit(
+        kubernetes.client(),
+        "api-key",
+        r -> {
+          r.getMetadata()
+              .getAnnotations()
+              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
           return r;
         });
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 3);
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> calls.size() == 3);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> calls.size() == 3);
     assertThat(calls.get(2)).isEqualTo(new Call("b", "api-key", Trigger.INVOKE_REQUESTED));
     assertThat(lambda.invocationCount("constant")).isEqualTo(3);
   }
 
   private LambdaInvocationOperator replica(String identity) {
     KubernetesClient client = kubernetes.newClient("lambda-invocation-operator/" + identity);
-    var invoker = new AwsLambdaInvoker(
-        new LambdaClientSettings(Optional.of(lambda.endpoint()), Optional.of(Region.EU_WEST_1),
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")), 4),
-        new ObjectMapper());
-    var config = new OperatorConfig(Set.of(), Optional.of(lambda.endpoint()), 4, 0,
-        OperatorHarness.FAST_RETRIES, true, Optional.of(LEASE_NAMESPACE));
-    InvocationObserver observer = (resource, trigger, outcome, latency) -> {
-      if (outcome == ReadyReason.Invoked) {
-        calls.add(new Call(identity, resource.getMetadata().getName(), trigger));
-      }
-    };
-    var leaderElection = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-        .withLeaseNamespace(LEASE_NAMESPACE)
-        .withIdentity(identity)
-        .withLeaseDuration(Duration.ofSeconds(2))
-        .withRenewDeadline(Duration.ofMillis(1500))
-        .withRetryPeriod(Duration.ofMillis(250))
-        .withExitOnStopLeading(false)
-        .build();
-    var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC(), observer,
-        Optional.empty(), Optional.of(leaderElection));
+    var invoker =
+        new AwsLambdaInvoker(
+            new LambdaClientSettings(
+                Optional.of(lambda.endpoint()),
+                Optional.of(Region.EU_WEST_1),
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
+                4),
+            new ObjectMapper());
+    var config =
+        new OperatorConfig(
+            Set.of(),
+            Optional.of(lambda.endpoint()),
+            4,
+            0,
+            OperatorHarness.FAST_RETRIES,
+            true,
+            Optional.of(LEASE_NAMESPACE));
+    InvocationObserver observer =
+        (resource, trigger, outcome, latency) -> {
+          if (outcome == ReadyReason.Invoked) {
+            calls.add(new Call(identity, resource.getMetadata().getName(), trigger));
+          }
+        };
+    var leaderElection =
+        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
+            .withLeaseNamespace(LEASE_NAMESPACE)
+            .withIdentity(identity)
+            .withLeaseDuration(Duration.ofSeconds(2))
+            .withRenewDeadline(Duration.ofMillis(1500))
+            .withRetryPeriod(Duration.ofMillis(250))
+            .withExitOnStopLeading(false)
+            .build();
+    var operator =
+        new LambdaInvocationOperator(
+            client,
+            config,
+            invoker,
+            Clock.systemUTC(),
+            observer,
+            Optional.empty(),
+            Optional.of(leaderElection));
     closeables.add(0, client);
     closeables.add(0, invoker);
     closeables.add(0, operator);
@@ -127,12 +159,24 @@ class LeaderElectionTest {
   }
 
   private String holder() {
-    Lease lease = kubernetes.client().leases().inNamespace(LEASE_NAMESPACE).withName(OperatorConfig.LEASE_NAME).get();
+    Lease lease =
+        kubernetes
+            .client()
+            .leases()
+            .inNamespace(LEASE_NAMESPACE)
+            .withName(OperatorConfig.LEASE_NAME)
+            .get();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
   }
 
   private boolean ready(String name) {
-    var resource = kubernetes.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).get();
+    var resource =
+        kubernetes
+            .client()
+            .resources(LambdaInvocation.class)
+            .inNamespace(NAMESPACE)
+            .withName(name)
+            .get();
     return resource != null && resource.getStatus() != null && resource.getStatus().isReady();
   }
 }

@@ -60,8 +60,9 @@ class LeastPrivilegeRbacTest {
           "setting blockOwnerDeletion on the Secrets' ownerReferences needs it where the"
               + " OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift)",
           "update coordination.k8s.io/leases",
-          "java-operator-sdk checks at start-up (SelfSubjectRulesReview) that get, create and update"
-              + " on the Lease are granted, and refuses to start otherwise; renewals use patch");
+          "java-operator-sdk checks at start-up (SelfSubjectRulesReview) that get, create and"
+              + " update on the Lease are granted, and refuses to start otherwise; renewals use"
+              + " patch");
 
   /** Requests every authenticated user may make (ClusterRole system:basic-user). */
   private static final Set<String> ALLOWED_TO_EVERYONE =
@@ -78,11 +79,17 @@ class LeastPrivilegeRbacTest {
     List<Access> accesses = runScenarios();
     List<HasMetadata> rbac = loadRbac();
 
-    var denied = accesses.stream()
-        .filter(a -> !ALLOWED_TO_EVERYONE.contains(a.permission()))
-        .filter(a -> rbac.stream().noneMatch(object -> allows(object, a)))
-        .map(a -> a.permission() + " in " + a.namespace() + (a.name() == null ? "" : " (" + a.name() + ")"))
-        .collect(Collectors.toCollection(TreeSet::new));
+    var denied =
+        accesses.stream()
+            .filter(a -> !ALLOWED_TO_EVERYONE.contains(a.permission()))
+            .filter(a -> rbac.stream().noneMatch(object -> allows(object, a)))
+            .map(
+                a ->
+                    a.permission()
+                        + " in "
+                        + a.namespace()
+                        + (a.name() == null ? "" : " (" + a.name() + ")"))
+            .collect(Collectors.toCollection(TreeSet::new));
     assertThat(denied).as("requests the RBAC in deploy/rbac.yaml does not allow").isEmpty();
 
     Set<String> used = accesses.stream().map(Access::permission).collect(Collectors.toSet());
@@ -104,26 +111,53 @@ class LeastPrivilegeRbacTest {
         }
       }
     }
-    assertThat(unused).as("permissions granted in deploy/rbac.yaml that the operator never uses").isEmpty();
+    assertThat(unused)
+        .as("permissions granted in deploy/rbac.yaml that the operator never uses")
+        .isEmpty();
   }
 
   private List<Access> runScenarios() throws Exception {
     try (var kubernetes = InProcessKubernetes.start();
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
         KubernetesClient client = kubernetes.newClient(AGENT);
-        var invoker = new AwsLambdaInvoker(new LambdaClientSettings(Optional.of(lambda.endpoint()),
-            Optional.of(Region.EU_WEST_1), StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")), 4),
-            new ObjectMapper())) {
+        var invoker =
+            new AwsLambdaInvoker(
+                new LambdaClientSettings(
+                    Optional.of(lambda.endpoint()),
+                    Optional.of(Region.EU_WEST_1),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")),
+                    4),
+                new ObjectMapper())) {
       lambda.function("ok", call -> FunctionOutcome.json(Map.of("key", "v")));
-      lambda.function("broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
-      var config = new OperatorConfig(Set.of(), Optional.of(lambda.endpoint()), 4, 0,
-          OperatorHarness.FAST_RETRIES, true, Optional.of(OPERATOR_NAMESPACE));
-      var leaderElection = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-          .withLeaseNamespace(OPERATOR_NAMESPACE).withIdentity("rbac")
-          .withLeaseDuration(Duration.ofSeconds(2)).withRenewDeadline(Duration.ofMillis(1500))
-          .withRetryPeriod(Duration.ofMillis(250)).withExitOnStopLeading(false).build();
-      try (var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC(),
-          new EventRecorder(client, Clock.systemUTC()), Optional.empty(), Optional.of(leaderElection))) {
+      lambda.function(
+          "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
+      var config =
+          new OperatorConfig(
+              Set.of(),
+              Optional.of(lambda.endpoint()),
+              4,
+              0,
+              OperatorHarness.FAST_RETRIES,
+              true,
+              Optional.of(OPERATOR_NAMESPACE));
+      var leaderElection =
+          LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
+              .withLeaseNamespace(OPERATOR_NAMESPACE)
+              .withIdentity("rbac")
+              .withLeaseDuration(Duration.ofSeconds(2))
+              .withRenewDeadline(Duration.ofMillis(1500))
+              .withRetryPeriod(Duration.ofMillis(250))
+              .withExitOnStopLeading(false)
+              .build();
+      try (var operator =
+          new LambdaInvocationOperator(
+              client,
+              config,
+              invoker,
+              Clock.systemUTC(),
+              new EventRecorder(client, Clock.systemUTC()),
+              Optional.empty(),
+              Optional.of(leaderElection))) {
         operator.start();
         KubernetesClient user = kubernetes.client();
 
@@ -134,28 +168,58 @@ class LeastPrivilegeRbacTest {
         secretSpec(shortLived).setTtl("1s");
         user.resource(shortLived).create();
         user.resource(invocation("broken", "broken", "{}")).create();
-        user.secrets().resource(new SecretBuilder().withNewMetadata().withName("taken").withNamespace(NAMESPACE)
-            .endMetadata().build()).create();
+        user.secrets()
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("taken")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .build())
+            .create();
         user.resource(invocation("taken", "ok", "{}")).create();
         user.resource(invocation("edited", "ok", "{}")).create();
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> reason(user, "short", "Expired")
-            && reason(user, "edited", "Invoked") && reason(user, "taken", "SecretConflict")
-            && reason(user, "broken", "FunctionError"));
-        user.secrets().inNamespace(NAMESPACE).withName("edited").edit(s -> {
-          s.getData().put("result", Base64.getEncoder().encodeToString("x".getBytes()));
-          return s;
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> lambda.invocations().stream()
-            .filter(c -> c.functionName().equals("ok")).count() >= 6);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    reason(user, "short", "Expired")
+                        && reason(user, "edited", "Invoked")
+                        && reason(user, "taken", "SecretConflict")
+                        && reason(user, "broken", "FunctionError"));
+        user.secrets()
+            .inNamespace(NAMESPACE)
+            .withName("edited")
+            .edit(
+                s -> {
+                  s.getData().put("result", Base64.getEncoder().encodeToString("x".getBytes()));
+                  return s;
+                });
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    lambda.invocations().stream().filter(c -> c.functionName().equals("ok")).count()
+                        >= 6);
         user.secrets().inNamespace(NAMESPACE).withName("edited").delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> user.secrets().inNamespace(NAMESPACE).withName("edited").get() != null);
-        OperatorHarness.edit(user, "edited", r -> {
-          secretSpec(r).setName("edited-renamed");
-          return r;
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> user.secrets().inNamespace(NAMESPACE).withName("edited").get() == null
-            && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get() != null);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> user.secrets().inNamespace(NAMESPACE).withName("edited").get() != null);
+        OperatorHarness.edit(
+            user,
+            "edited",
+            r -> {
+              secretSpec(r).setName("edited-renamed");
+              return r;
+            });
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    user.secrets().inNamespace(NAMESPACE).withName("edited").get() == null
+                        && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get()
+                            != null);
       }
       return kubernetes.requests().stream()
           .filter(r -> AGENT.equals(r.userAgent()))
@@ -165,8 +229,11 @@ class LeastPrivilegeRbacTest {
   }
 
   private static boolean reason(KubernetesClient client, String name, String reason) {
-    var resource = client.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).get();
-    return resource != null && resource.getStatus() != null && resource.getStatus().hasReason(reason);
+    var resource =
+        client.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).get();
+    return resource != null
+        && resource.getStatus() != null
+        && resource.getStatus().hasReason(reason);
   }
 
   /** Turns an API request into the RBAC verb, group, resource(/subresource), namespace and name. */
@@ -192,26 +259,32 @@ class LeastPrivilegeRbacTest {
     if (parts.size() > 2) {
       resource += "/" + parts.get(2);
     }
-    String verb = switch (method) {
-      case "GET" -> name != null ? "get" : query.contains("watch=true") ? "watch" : "list";
-      case "POST" -> "create";
-      case "PUT" -> "update";
-      case "PATCH" -> "patch";
-      case "DELETE" -> name != null ? "delete" : "deletecollection";
-      default -> method.toLowerCase();
-    };
+    String verb =
+        switch (method) {
+          case "GET" -> name != null ? "get" : query.contains("watch=true") ? "watch" : "list";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> name != null ? "delete" : "deletecollection";
+          default -> method.toLowerCase();
+        };
     return new Access(verb, group, resource, namespace, name);
   }
 
   private static boolean allows(HasMetadata object, Access access) {
-    if (object instanceof Role role && !role.getMetadata().getNamespace().equals(access.namespace())) {
+    if (object instanceof Role role
+        && !role.getMetadata().getNamespace().equals(access.namespace())) {
       return false;
     }
-    return rules(object).stream().anyMatch(rule -> rule.getApiGroups().contains(access.group())
-        && rule.getResources().contains(access.resource())
-        && rule.getVerbs().contains(access.verb())
-        && (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
-            || rule.getResourceNames().contains(access.name())));
+    return rules(object).stream()
+        .anyMatch(
+            rule ->
+                rule.getApiGroups().contains(access.group())
+                    && rule.getResources().contains(access.resource())
+                    && rule.getVerbs().contains(access.verb())
+                    && (rule.getResourceNames() == null
+                        || rule.getResourceNames().isEmpty()
+                        || rule.getResourceNames().contains(access.name())));
   }
 
   private static List<PolicyRule> rules(HasMetadata object) {
@@ -225,9 +298,12 @@ class LeastPrivilegeRbacTest {
   }
 
   private static List<HasMetadata> loadRbac() throws Exception {
-    Object parsed = new KubernetesSerialization().unmarshal(Files.readString(Path.of("deploy/rbac.yaml")));
+    Object parsed =
+        new KubernetesSerialization().unmarshal(Files.readString(Path.of("deploy/rbac.yaml")));
     List<?> documents = parsed instanceof List<?> list ? list : List.of(parsed);
-    return documents.stream().map(HasMetadata.class::cast)
-        .filter(o -> o instanceof ClusterRole || o instanceof Role).toList();
+    return documents.stream()
+        .map(HasMetadata.class::cast)
+        .filter(o -> o instanceof ClusterRole || o instanceof Role)
+        .toList();
   }
 }

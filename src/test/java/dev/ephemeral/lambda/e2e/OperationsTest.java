@@ -34,9 +34,18 @@ class OperationsTest {
   @BeforeEach
   void start() {
     harness = OperatorHarness.start();
-    harness.lambda
-        .function("ok", call -> FunctionOutcome.result(("{\"v\":\"" + SENTINEL + "\"}").getBytes(StandardCharsets.UTF_8)))
-        .function("broken", call -> FunctionOutcome.functionError("Unhandled", "RuntimeError", "secret detail " + SENTINEL, null));
+    harness
+        .lambda
+        .function(
+            "ok",
+            call ->
+                FunctionOutcome.result(
+                    ("{\"v\":\"" + SENTINEL + "\"}").getBytes(StandardCharsets.UTF_8)))
+        .function(
+            "broken",
+            call ->
+                FunctionOutcome.functionError(
+                    "Unhandled", "RuntimeError", "secret detail " + SENTINEL, null));
   }
 
   @AfterEach
@@ -48,11 +57,19 @@ class OperationsTest {
   void healthEndpointsAnswerLiveAndReadyOnceInformersAreSynced() throws Exception {
     try (var endpoints = HttpEndpoints.start(0, harness.operator()::isReady, harness.registry)) {
       assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
-      await().atMost(Duration.ofSeconds(10)).until(() -> get(endpoints, "/readyz").statusCode() == 200);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> get(endpoints, "/readyz").statusCode() == 200);
       assertThat(get(endpoints, "/readyz").body()).isEqualTo("ok\n");
     }
-    var notStarted = new LambdaInvocationOperator(harness.client(), harness.config(),
-        request -> { throw new AssertionError("never invoked"); }, Clock.systemUTC());
+    var notStarted =
+        new LambdaInvocationOperator(
+            harness.client(),
+            harness.config(),
+            request -> {
+              throw new AssertionError("never invoked");
+            },
+            Clock.systemUTC());
     try (var endpoints = HttpEndpoints.start(0, notStarted::isReady, harness.registry)) {
       assertThat(get(endpoints, "/readyz").statusCode()).isEqualTo(503);
       assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
@@ -69,11 +86,16 @@ class OperationsTest {
     try (var endpoints = HttpEndpoints.start(0, harness.operator()::isReady, harness.registry)) {
       HttpResponse<String> response = get(endpoints, "/metrics");
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
       String metrics = response.body();
       assertThat(metrics)
-          .contains("lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"} 1.0")
-          .contains("lambda_invocations_total{outcome=\"failure\",reason=\"FunctionError\",trigger=\"SPEC_CHANGED\"} 1.0")
+          .contains(
+              "lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"}"
+                  + " 1.0")
+          .contains(
+              "lambda_invocations_total{outcome=\"failure\",reason=\"FunctionError\",trigger=\"SPEC_CHANGED\"}"
+                  + " 1.0")
           .contains("lambda_invocation_duration_seconds_bucket{outcome=\"success\"")
           .contains("lambda_secrets_written_total 1.0")
           .contains("lambda_secrets_expired_total 0.0")
@@ -89,8 +111,18 @@ class OperationsTest {
   @Test
   void eventsRecordFailuresConflictsAndExpiryWithSafeMessages() {
     harness.create(invocation("bad", "broken", "{}"));
-    harness.client().secrets().resource(new SecretBuilder().withNewMetadata().withName("taken")
-        .withNamespace(NAMESPACE).endMetadata().withData(Map.of("k", "dg==")).build()).create();
+    harness
+        .client()
+        .secrets()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("taken")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withData(Map.of("k", "dg=="))
+                .build())
+        .create();
     harness.create(invocation("taken", "ok", "{}"));
     var shortLived = invocation("short", "ok", "{}");
     secretSpec(shortLived).setTtl("1s");
@@ -100,19 +132,30 @@ class OperationsTest {
     harness.awaitReason("taken", "SecretConflict");
     harness.awaitReason("short", "Expired");
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      List<Event> events = harness.client().v1().events().inNamespace(NAMESPACE).list().getItems();
-      assertThat(events).anySatisfy(e -> assertEvent(e, "bad", "Warning", "FunctionError"));
-      assertThat(events).anySatisfy(e -> assertEvent(e, "taken", "Warning", "SecretConflict"));
-      assertThat(events).anySatisfy(e -> assertEvent(e, "short", "Normal", "Expired"));
-      assertThat(events).allSatisfy(e -> assertThat(e.getMessage()).doesNotContain(SENTINEL).doesNotContain("secret detail"));
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              List<Event> events =
+                  harness.client().v1().events().inNamespace(NAMESPACE).list().getItems();
+              assertThat(events).anySatisfy(e -> assertEvent(e, "bad", "Warning", "FunctionError"));
+              assertThat(events)
+                  .anySatisfy(e -> assertEvent(e, "taken", "Warning", "SecretConflict"));
+              assertThat(events).anySatisfy(e -> assertEvent(e, "short", "Normal", "Expired"));
+              assertThat(events)
+                  .allSatisfy(
+                      e ->
+                          assertThat(e.getMessage())
+                              .doesNotContain(SENTINEL)
+                              .doesNotContain("secret detail"));
+            });
   }
 
   private void assertEvent(Event event, String name, String type, String reason) {
     assertThat(event.getInvolvedObject().getName()).isEqualTo(name);
     assertThat(event.getInvolvedObject().getKind()).isEqualTo("LambdaInvocation");
-    assertThat(event.getInvolvedObject().getUid()).isEqualTo(harness.get(name).getMetadata().getUid());
+    assertThat(event.getInvolvedObject().getUid())
+        .isEqualTo(harness.get(name).getMetadata().getUid());
     assertThat(event.getType()).isEqualTo(type);
     assertThat(event.getReason()).isEqualTo(reason);
     assertThat(event.getMessage()).isNotBlank();
@@ -120,7 +163,8 @@ class OperationsTest {
   }
 
   private HttpResponse<String> get(HttpEndpoints endpoints, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -10,22 +10,22 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.ephemeral.lambda.events.EventRecorder;
-import dev.ephemeral.lambda.metrics.OperatorMetrics;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -84,16 +84,26 @@ final class OperatorHarness implements AutoCloseable {
             new LambdaClientSettings(
                 Optional.of(lambda.endpoint()),
                 Optional.of(Region.EU_WEST_1),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
                 4),
             new ObjectMapper());
     operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    var observer = InvocationObserver.all(List.of(
-        new OperatorMetrics(registry, invoker::inFlight),
-        new EventRecorder(operatorClient, Clock.systemUTC())));
-    operator = new LambdaInvocationOperator(operatorClient, config(), invoker, Clock.systemUTC(), observer,
-        Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)), Optional.empty());
+    var observer =
+        InvocationObserver.all(
+            List.of(
+                new OperatorMetrics(registry, invoker::inFlight),
+                new EventRecorder(operatorClient, Clock.systemUTC())));
+    operator =
+        new LambdaInvocationOperator(
+            operatorClient,
+            config(),
+            invoker,
+            Clock.systemUTC(),
+            observer,
+            Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
+            Optional.empty());
     operator.start();
   }
 
@@ -133,9 +143,10 @@ final class OperatorHarness implements AutoCloseable {
   LambdaInvocation awaitReason(String name, String reason) {
     return awaitResource(
         name,
-        r -> r.getStatus() != null
-            && r.getStatus().hasReason(reason)
-            && r.getMetadata().getGeneration().equals(r.getStatus().getObservedGeneration()));
+        r ->
+            r.getStatus() != null
+                && r.getStatus().hasReason(reason)
+                && r.getMetadata().getGeneration().equals(r.getStatus().getObservedGeneration()));
   }
 
   LambdaInvocation awaitResource(String name, Predicate<LambdaInvocation> condition) {
@@ -160,7 +171,10 @@ final class OperatorHarness implements AutoCloseable {
    * Edits a LambdaInvocation as a user would, retrying when the operator's status write got there
    * first (the edit is an optimistic-locking patch).
    */
-  static void edit(KubernetesClient client, String name, java.util.function.UnaryOperator<LambdaInvocation> change) {
+  static void edit(
+      KubernetesClient client,
+      String name,
+      java.util.function.UnaryOperator<LambdaInvocation> change) {
     for (int attempt = 1; ; attempt++) {
       try {
         client.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).edit(change);

@@ -36,41 +36,64 @@ class OperatorProcessTest {
 
   @Test
   void runConfiguredByEnvironmentInvokesServesHealthAndMetricsAndStopsOnSigterm() throws Exception {
-    try (var kubernetes = InProcessKubernetes.start(); var lambda = LambdaEmulator.start("127.0.0.1", 0)) {
+    try (var kubernetes = InProcessKubernetes.start();
+        var lambda = LambdaEmulator.start("127.0.0.1", 0)) {
       lambda.function("secret-generator", call -> FunctionOutcome.json(Map.of("api_key", "k")));
       int port = freePort();
-      Process operator = start(Map.of(
-          "KUBERNETES_MASTER", kubernetes.url(),
-          "AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint().toString(),
-          "AWS_REGION", "eu-west-1",
-          "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE",
-          "AWS_SECRET_ACCESS_KEY", "test-secret",
-          "HTTP_PORT", String.valueOf(port),
-          "POD_NAMESPACE", "lambda-invocation-system",
-          "MAX_INVOCATIONS_IN_FLIGHT", "not-a-number"));
+      Process operator =
+          start(
+              Map.of(
+                  "KUBERNETES_MASTER", kubernetes.url(),
+                  "AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint().toString(),
+                  "AWS_REGION", "eu-west-1",
+                  "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE",
+                  "AWS_SECRET_ACCESS_KEY", "test-secret",
+                  "HTTP_PORT", String.valueOf(port),
+                  "POD_NAMESPACE", "lambda-invocation-system",
+                  "MAX_INVOCATIONS_IN_FLIGHT", "not-a-number"));
       try {
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
             .until(() -> get(http, port, "/readyz").statusCode() == 200);
         assertThat(get(http, port, "/livez").statusCode()).isEqualTo(200);
 
         kubernetes.client().resource(invocation("api-key", "secret-generator", "{}")).create();
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-          var r = kubernetes.client().resources(LambdaInvocation.class).inNamespace(OperatorHarness.NAMESPACE)
-              .withName("api-key").get();
-          return r.getStatus() != null && r.getStatus().isReady();
-        });
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> {
+                  var r =
+                      kubernetes
+                          .client()
+                          .resources(LambdaInvocation.class)
+                          .inNamespace(OperatorHarness.NAMESPACE)
+                          .withName("api-key")
+                          .get();
+                  return r.getStatus() != null && r.getStatus().isReady();
+                });
         assertThat(lambda.invocationCount("secret-generator")).isEqualTo(1);
         assertThat(get(http, port, "/metrics").body())
-            .contains("lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"} 1.0");
-        assertThat(kubernetes.client().leases().inNamespace("lambda-invocation-system")
-            .withName("lambda-invocation-operator").get()).isNotNull();
+            .contains(
+                "lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"}"
+                    + " 1.0");
+        assertThat(
+                kubernetes
+                    .client()
+                    .leases()
+                    .inNamespace("lambda-invocation-system")
+                    .withName("lambda-invocation-operator")
+                    .get())
+            .isNotNull();
       } finally {
         operator.destroy();
       }
       assertThat(operator.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
       String log = Files.readString(logs.resolve("operator.log"));
-      assertThat(log).contains("Ignoring invalid environment variable").contains("MAX_INVOCATIONS_IN_FLIGHT");
+      assertThat(log)
+          .contains("Ignoring invalid environment variable")
+          .contains("MAX_INVOCATIONS_IN_FLIGHT");
       assertThat(log).contains("Stopping the operator");
     }
   }
@@ -80,18 +103,26 @@ class OperatorProcessTest {
     Process operator = start(Map.of("KUBERNETES_MASTER", "http://127.0.0.1:" + freePort()));
     assertThat(operator.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(operator.exitValue()).isEqualTo(1);
-    List<String> lines = Files.readAllLines(logs.resolve("operator.log")).stream()
-        .filter(l -> l.startsWith("lambda-invocation-operator: ")).toList();
-    assertThat(lines).singleElement().satisfies(line ->
-        assertThat(line).contains("cannot reach the Kubernetes API at http://127.0.0.1:"));
+    List<String> lines =
+        Files.readAllLines(logs.resolve("operator.log")).stream()
+            .filter(l -> l.startsWith("lambda-invocation-operator: "))
+            .toList();
+    assertThat(lines)
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line).contains("cannot reach the Kubernetes API at http://127.0.0.1:"));
     assertThat(Files.readString(logs.resolve("operator.log"))).doesNotContain("\tat ");
   }
 
   private Process start(Map<String, String> environment) throws IOException {
-    var builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        OperatorMain.class.getName(), "run");
+    var builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            OperatorMain.class.getName(),
+            "run");
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.environment().put("KUBECONFIG", new File(logs.toFile(), "no-kubeconfig").getPath());
@@ -103,7 +134,8 @@ class OperatorProcessTest {
   }
 
   private static HttpResponse<String> get(HttpClient http, int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * DESIGN.md: the result and the log never appear in the status, a condition, an Event, an
- * exception or a log line at any level. A sentinel in the result, the log tail and a function
- * error's message must show up in the Secret's data and nowhere else.
+ * DESIGN.md: the result and the log never appear in the status, a condition, an Event, an exception
+ * or a log line at any level. A sentinel in the result, the log tail and a function error's message
+ * must show up in the Secret's data and nowhere else.
  */
 class SecretHygieneTest {
 
@@ -65,11 +65,19 @@ class SecretHygieneTest {
   @Test
   void sentinelAppearsOnlyInTheSecretData() {
     String result = "{\"api_key\":\"" + SENTINEL + "\",\"note\":\"" + SENTINEL + "\"}";
-    harness.lambda.function("secret-generator",
-        call -> FunctionOutcome.result(result.getBytes(StandardCharsets.UTF_8), "log line " + SENTINEL + "\n"));
-    harness.lambda.function("failing", call -> FunctionOutcome.functionError(
-        "Handled", "ValueError", "bad input " + SENTINEL, "trace " + SENTINEL));
-    harness.lambda.function("keyless", call -> FunctionOutcome.result(result.getBytes(StandardCharsets.UTF_8), SENTINEL));
+    harness.lambda.function(
+        "secret-generator",
+        call ->
+            FunctionOutcome.result(
+                result.getBytes(StandardCharsets.UTF_8), "log line " + SENTINEL + "\n"));
+    harness.lambda.function(
+        "failing",
+        call ->
+            FunctionOutcome.functionError(
+                "Handled", "ValueError", "bad input " + SENTINEL, "trace " + SENTINEL));
+    harness.lambda.function(
+        "keyless",
+        call -> FunctionOutcome.result(result.getBytes(StandardCharsets.UTF_8), SENTINEL));
 
     var ok = invocation("ok", "secret-generator", "{}");
     ok.getSpec().setLogType("Tail");
@@ -93,14 +101,24 @@ class SecretHygieneTest {
     var secret = harness.secret("ok");
     assertThat(InvocationLifecycleTest.decode(secret, "api_key")).isEqualTo(SENTINEL);
     assertThat(InvocationLifecycleTest.decode(secret, "result")).contains(SENTINEL);
-    assertThat(new String(Base64.getDecoder().decode(InvocationLifecycleTest.decode(secret, "log_result")),
-        StandardCharsets.UTF_8)).contains(SENTINEL);
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(InvocationLifecycleTest.decode(secret, "log_result")),
+                StandardCharsets.UTF_8))
+        .contains(SENTINEL);
 
-    List<String> forbidden = List.of(SENTINEL,
-        Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)));
+    List<String> forbidden =
+        List.of(
+            SENTINEL,
+            Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)));
     assertThat(logs.list).isNotEmpty();
     for (ILoggingEvent event : logs.list) {
-      String line = event.getFormattedMessage() + " " + event.getKeyValuePairs() + " " + throwableText(event.getThrowableProxy());
+      String line =
+          event.getFormattedMessage()
+              + " "
+              + event.getKeyValuePairs()
+              + " "
+              + throwableText(event.getThrowableProxy());
       for (String text : forbidden) {
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
       }
@@ -111,17 +129,22 @@ class SecretHygieneTest {
         assertThat(resource).doesNotContain(text);
       }
     }
-    String events = Serialization.asJson(harness.client().v1().events().inNamespace(NAMESPACE).list());
-    String eventsV1 = Serialization.asJson(harness.client().events().v1().events().inNamespace(NAMESPACE).list());
+    String events =
+        Serialization.asJson(harness.client().v1().events().inNamespace(NAMESPACE).list());
+    String eventsV1 =
+        Serialization.asJson(harness.client().events().v1().events().inNamespace(NAMESPACE).list());
     for (String text : forbidden) {
       assertThat(events).doesNotContain(text);
       assertThat(eventsV1).doesNotContain(text);
     }
     assertThat(harness.secret("failing")).isNull();
     assertThat(harness.secret("keyless")).isNull();
-    assertThat(harness.get("keyless").getStatus().readyCondition().orElseThrow().getMessage()).contains("/missing");
+    assertThat(harness.get("keyless").getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("/missing");
     LambdaInvocation failed = harness.get("failing");
-    assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage()).contains("Handled").contains("ValueError");
+    assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("Handled")
+        .contains("ValueError");
   }
 
   private static String throwableText(IThrowableProxy proxy) {

@@ -52,582 +52,709 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 class LambdaEmulatorTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-    private LambdaEmulator emulator;
-    private LambdaClient lambda;
+  private LambdaEmulator emulator;
+  private LambdaClient lambda;
 
-    @BeforeEach
-    void start() {
-        emulator = LambdaEmulator.start("127.0.0.1", 0);
-        lambda = client(o -> {});
-    }
+  @BeforeEach
+  void start() {
+    emulator = LambdaEmulator.start("127.0.0.1", 0);
+    lambda = client(o -> {});
+  }
 
-    @AfterEach
-    void stop() {
-        lambda.close();
-        emulator.close();
-    }
+  @AfterEach
+  void stop() {
+    lambda.close();
+    emulator.close();
+  }
 
-    private LambdaClient client(Consumer<ClientOverrideConfiguration.Builder> extra) {
-        return LambdaClient.builder()
-                .endpointOverride(emulator.endpoint())
-                .region(Region.EU_WEST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-                .httpClient(Apache5HttpClient.create())
-                .overrideConfiguration(o -> {
-                    o.retryStrategy(AwsRetryStrategy.doNotRetry());
-                    extra.accept(o);
-                })
-                .build();
-    }
+  private LambdaClient client(Consumer<ClientOverrideConfiguration.Builder> extra) {
+    return LambdaClient.builder()
+        .endpointOverride(emulator.endpoint())
+        .region(Region.EU_WEST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+        .httpClient(Apache5HttpClient.create())
+        .overrideConfiguration(
+            o -> {
+              o.retryStrategy(AwsRetryStrategy.doNotRetry());
+              extra.accept(o);
+            })
+        .build();
+  }
 
-    private InvokeResponse invoke(String functionName, String payload, Consumer<InvokeRequest.Builder> extra) {
-        InvokeRequest.Builder request = InvokeRequest.builder()
-                .functionName(functionName)
-                .payload(SdkBytes.fromUtf8String(payload));
-        extra.accept(request);
-        return lambda.invoke(request.build());
-    }
+  private InvokeResponse invoke(
+      String functionName, String payload, Consumer<InvokeRequest.Builder> extra) {
+    InvokeRequest.Builder request =
+        InvokeRequest.builder()
+            .functionName(functionName)
+            .payload(SdkBytes.fromUtf8String(payload));
+    extra.accept(request);
+    return lambda.invoke(request.build());
+  }
 
-    private InvokeResponse invoke(String functionName, String payload) {
-        return invoke(functionName, payload, r -> {});
-    }
+  private InvokeResponse invoke(String functionName, String payload) {
+    return invoke(functionName, payload, r -> {});
+  }
 
-    private static JsonNode json(InvokeResponse response) throws Exception {
-        return JSON.readTree(response.payload().asByteArray());
-    }
+  private static JsonNode json(InvokeResponse response) throws Exception {
+    return JSON.readTree(response.payload().asByteArray());
+  }
 
-    private static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-    }
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+  }
 
-    private static FunctionOutcome echo(FunctionCall call) {
-        return FunctionOutcome.result(call.payload());
-    }
+  private static FunctionOutcome echo(FunctionCall call) {
+    return FunctionOutcome.result(call.payload());
+  }
 
-    @Test
-    void recordsTheSignedRequestAndHandsTheFunctionWhatWasSent() throws Exception {
-        AtomicReference<FunctionCall> seen = new AtomicReference<>();
-        emulator.function("echo", call -> {
-            seen.set(call);
-            return echo(call);
-        }).version("echo", "1");
-        String clientContext = "{\"source\":\"k8s\"}";
+  @Test
+  void recordsTheSignedRequestAndHandsTheFunctionWhatWasSent() throws Exception {
+    AtomicReference<FunctionCall> seen = new AtomicReference<>();
+    emulator
+        .function(
+            "echo",
+            call -> {
+              seen.set(call);
+              return echo(call);
+            })
+        .version("echo", "1");
+    String clientContext = "{\"source\":\"k8s\"}";
 
-        InvokeResponse response = invoke("echo", "{\"a\":1}", r -> r.qualifier("1")
-                .invocationType(InvocationType.REQUEST_RESPONSE)
-                .clientContext(base64(clientContext)));
+    InvokeResponse response =
+        invoke(
+            "echo",
+            "{\"a\":1}",
+            r ->
+                r.qualifier("1")
+                    .invocationType(InvocationType.REQUEST_RESPONSE)
+                    .clientContext(base64(clientContext)));
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.payload().asUtf8String()).isEqualTo("{\"a\":1}");
-        assertThat(response.executedVersion()).isEqualTo("1");
-        assertThat(response.functionError()).isNull();
-        assertThat(response.logResult()).isNull();
-        assertThat(response.sdkHttpResponse().firstMatchingHeader("Content-Type")).hasValue("application/json");
-        assertThat(response.responseMetadata().requestId()).matches("[0-9a-f-]{36}");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.payload().asUtf8String()).isEqualTo("{\"a\":1}");
+    assertThat(response.executedVersion()).isEqualTo("1");
+    assertThat(response.functionError()).isNull();
+    assertThat(response.logResult()).isNull();
+    assertThat(response.sdkHttpResponse().firstMatchingHeader("Content-Type"))
+        .hasValue("application/json");
+    assertThat(response.responseMetadata().requestId()).matches("[0-9a-f-]{36}");
 
-        assertThat(emulator.invocations()).singleElement().satisfies(recorded -> {
-            assertThat(recorded.method()).isEqualTo("POST");
-            assertThat(recorded.rawPath()).isEqualTo("/2015-03-31/functions/echo/invocations");
-            assertThat(recorded.functionName()).isEqualTo("echo");
-            assertThat(recorded.qualifier()).isEqualTo("1");
-            assertThat(recorded.body()).asString(StandardCharsets.UTF_8).isEqualTo("{\"a\":1}");
-            assertThat(recorded.header("X-Amz-Invocation-Type")).isEqualTo("RequestResponse");
-            assertThat(recorded.header("x-amz-client-context")).isEqualTo(base64(clientContext));
-            assertThat(recorded.headers()).containsKey("x-amz-date").allSatisfy((name, values) ->
-                    assertThat(name).isLowerCase());
-            assertThat(recorded.signedWithSigV4()).isTrue();
-            assertThat(recorded.header("Authorization"))
-                    .contains("Credential=AKIDTEST/").contains("/eu-west-1/lambda/aws4_request");
-            assertThat(recorded.receivedAt()).isBeforeOrEqualTo(Instant.now());
-        });
-        assertThat(seen.get().functionName()).isEqualTo("echo");
-        assertThat(seen.get().qualifier()).isEqualTo("1");
-        assertThat(seen.get().executedVersion()).isEqualTo("1");
-        assertThat(seen.get().clientContextJson()).isEqualTo(clientContext);
-        assertThat(seen.get().tailLog()).isFalse();
-    }
+    assertThat(emulator.invocations())
+        .singleElement()
+        .satisfies(
+            recorded -> {
+              assertThat(recorded.method()).isEqualTo("POST");
+              assertThat(recorded.rawPath()).isEqualTo("/2015-03-31/functions/echo/invocations");
+              assertThat(recorded.functionName()).isEqualTo("echo");
+              assertThat(recorded.qualifier()).isEqualTo("1");
+              assertThat(recorded.body()).asString(StandardCharsets.UTF_8).isEqualTo("{\"a\":1}");
+              assertThat(recorded.header("X-Amz-Invocation-Type")).isEqualTo("RequestResponse");
+              assertThat(recorded.header("x-amz-client-context")).isEqualTo(base64(clientContext));
+              assertThat(recorded.headers())
+                  .containsKey("x-amz-date")
+                  .allSatisfy((name, values) -> assertThat(name).isLowerCase());
+              assertThat(recorded.signedWithSigV4()).isTrue();
+              assertThat(recorded.header("Authorization"))
+                  .contains("Credential=AKIDTEST/")
+                  .contains("/eu-west-1/lambda/aws4_request");
+              assertThat(recorded.receivedAt()).isBeforeOrEqualTo(Instant.now());
+            });
+    assertThat(seen.get().functionName()).isEqualTo("echo");
+    assertThat(seen.get().qualifier()).isEqualTo("1");
+    assertThat(seen.get().executedVersion()).isEqualTo("1");
+    assertThat(seen.get().clientContextJson()).isEqualTo(clientContext);
+    assertThat(seen.get().tailLog()).isFalse();
+  }
 
-    @Test
-    void unqualifiedInvocationRunsLatestAndEmptyPayloadArrivesAsEmptyObject() {
-        AtomicReference<FunctionCall> seen = new AtomicReference<>();
-        emulator.function("echo", call -> {
-            seen.set(call);
-            return echo(call);
-        });
-
-        InvokeResponse response = lambda.invoke(InvokeRequest.builder().functionName("echo").build());
-
-        assertThat(response.executedVersion()).isEqualTo("$LATEST");
-        assertThat(seen.get().qualifier()).isNull();
-        assertThat(seen.get().clientContextJson()).isNull();
-        assertThat(seen.get().payload()).asString(StandardCharsets.UTF_8).isEqualTo("{}");
-        assertThat(emulator.invocations().get(0).qualifier()).isNull();
-    }
-
-    @Test
-    void aliasRunsTheVersionItPointsTo() {
-        AtomicReference<String> executed = new AtomicReference<>();
-        emulator.function("fn", call -> {
-            executed.set(call.executedVersion());
-            return FunctionOutcome.json(call.executedVersion());
-        }).version("fn", "1").version("fn", "3").alias("fn", "production", "3");
-
-        InvokeResponse response = invoke("fn", "{}", r -> r.qualifier("production"));
-
-        assertThat(response.executedVersion()).isEqualTo("3");
-        assertThat(executed.get()).isEqualTo("3");
-        assertThat(response.payload().asUtf8String()).isEqualTo("\"3\"");
-        assertThat(emulator.invocations().get(0).qualifier()).isEqualTo("production");
-    }
-
-    @Test
-    void tailReturnsTheLastFourKilobytesOfTheLog() {
-        String log = "x".repeat(3000) + "y".repeat(3000) + "END";
-        AtomicReference<Boolean> tail = new AtomicReference<>();
-        emulator.function("logs", call -> {
-            tail.set(call.tailLog());
-            return FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), log);
+  @Test
+  void unqualifiedInvocationRunsLatestAndEmptyPayloadArrivesAsEmptyObject() {
+    AtomicReference<FunctionCall> seen = new AtomicReference<>();
+    emulator.function(
+        "echo",
+        call -> {
+          seen.set(call);
+          return echo(call);
         });
 
-        InvokeResponse tailed = invoke("logs", "{}", r -> r.logType(LogType.TAIL));
+    InvokeResponse response = lambda.invoke(InvokeRequest.builder().functionName("echo").build());
 
-        assertThat(tail.get()).isTrue();
-        String decoded = new String(Base64.getDecoder().decode(tailed.logResult()), StandardCharsets.UTF_8);
-        assertThat(decoded).hasSize(4096).isEqualTo(log.substring(log.length() - 4096));
-        assertThat(invoke("logs", "{}", r -> r.logType(LogType.NONE)).logResult()).isNull();
-        assertThat(emulator.invocations()).extracting(i -> i.header("x-amz-log-type")).containsExactly("Tail", "None");
-    }
+    assertThat(response.executedVersion()).isEqualTo("$LATEST");
+    assertThat(seen.get().qualifier()).isNull();
+    assertThat(seen.get().clientContextJson()).isNull();
+    assertThat(seen.get().payload()).asString(StandardCharsets.UTF_8).isEqualTo("{}");
+    assertThat(emulator.invocations().get(0).qualifier()).isNull();
+  }
 
-    @Test
-    void tailWithoutLogTextHasNoLogResult() {
-        emulator.function("quiet", LambdaEmulatorTest::echo);
+  @Test
+  void aliasRunsTheVersionItPointsTo() {
+    AtomicReference<String> executed = new AtomicReference<>();
+    emulator
+        .function(
+            "fn",
+            call -> {
+              executed.set(call.executedVersion());
+              return FunctionOutcome.json(call.executedVersion());
+            })
+        .version("fn", "1")
+        .version("fn", "3")
+        .alias("fn", "production", "3");
 
-        InvokeResponse response = invoke("quiet", "{}", r -> r.logType(LogType.TAIL));
+    InvokeResponse response = invoke("fn", "{}", r -> r.qualifier("production"));
 
-        assertThat(response.logResult()).isNull();
-        assertThat(response.sdkHttpResponse().firstMatchingHeader("X-Amz-Log-Result")).isEmpty();
-    }
+    assertThat(response.executedVersion()).isEqualTo("3");
+    assertThat(executed.get()).isEqualTo("3");
+    assertThat(response.payload().asUtf8String()).isEqualTo("\"3\"");
+    assertThat(emulator.invocations().get(0).qualifier()).isEqualTo("production");
+  }
 
-    @Test
-    void unhandledFunctionErrorIsAPayloadWithTheErrorHeader() throws Exception {
-        emulator.function("boom", call -> FunctionOutcome.functionError("Unhandled", "ValueError", "bad input",
-                "START\n[ERROR] ValueError\nEND\n"));
-
-        InvokeResponse response = invoke("boom", "{}", r -> r.logType(LogType.TAIL));
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.functionError()).isEqualTo("Unhandled");
-        assertThat(response.executedVersion()).isEqualTo("$LATEST");
-        JsonNode body = json(response);
-        assertThat(body.path("errorMessage").asText()).isEqualTo("bad input");
-        assertThat(body.path("errorType").asText()).isEqualTo("ValueError");
-        assertThat(body.path("stackTrace").isArray()).isTrue();
-        assertThat(body.path("requestId").asText()).isEqualTo(response.responseMetadata().requestId());
-        assertThat(Base64.getDecoder().decode(response.logResult()))
-                .asString(StandardCharsets.UTF_8).isEqualTo("START\n[ERROR] ValueError\nEND\n");
-    }
-
-    @Test
-    void handledFunctionErrorIsReportedAsHandled() throws Exception {
-        emulator.function("handled", call -> FunctionOutcome.functionError("Handled", "Error", "nope", null));
-
-        InvokeResponse response = invoke("handled", "{}");
-
-        assertThat(response.functionError()).isEqualTo("Handled");
-        assertThat(json(response).path("errorType").asText()).isEqualTo("Error");
-        assertThat(json(response).has("requestId")).isFalse();
-    }
-
-    @Test
-    void responseOverTheLambdaLimitBecomesAFunctionError() throws Exception {
-        emulator.function("huge", call -> FunctionOutcome.result(new byte[InvokeRoute.MAX_RESPONSE_PAYLOAD + 1]));
-
-        InvokeResponse response = invoke("huge", "{}");
-
-        assertThat(response.functionError()).isEqualTo("Unhandled");
-        assertThat(json(response).path("errorType").asText()).isEqualTo("Function.ResponseSizeTooLarge");
-    }
-
-    static Stream<Arguments> apiErrors() {
-        return Stream.of(
-                Arguments.of(404, "ResourceNotFoundException", ResourceNotFoundException.class),
-                Arguments.of(429, "TooManyRequestsException", TooManyRequestsException.class),
-                Arguments.of(409, "ResourceConflictException", ResourceConflictException.class),
-                Arguments.of(502, "ResourceNotReadyException", ResourceNotReadyException.class),
-                Arguments.of(502, "KMSAccessDeniedException", KmsAccessDeniedException.class),
-                Arguments.of(400, "InvalidRequestContentException", InvalidRequestContentException.class),
-                Arguments.of(413, "RequestTooLargeException", RequestTooLargeException.class),
-                Arguments.of(500, "ServiceException", ServiceException.class),
-                Arguments.of(403, "AccessDeniedException", LambdaException.class));
-    }
-
-    @ParameterizedTest(name = "{1}")
-    @MethodSource("apiErrors")
-    void apiErrorSurfacesAsTheMatchingSdkException(int status, String errorType,
-            Class<? extends LambdaException> expected) {
-        emulator.function("fails", call -> FunctionOutcome.apiError(status, errorType, "it went wrong"));
-
-        assertThatExceptionOfType(expected)
-                .isThrownBy(() -> invoke("fails", "{}"))
-                .satisfies(e -> {
-                    assertThat(e).isExactlyInstanceOf(expected);
-                    assertThat(e.statusCode()).isEqualTo(status);
-                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo(errorType);
-                    assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("it went wrong");
-                    assertThat(e.requestId()).isNotBlank();
-                });
-        assertThat(emulator.invocationCount("fails")).isEqualTo(1);
-    }
-
-    @Test
-    void throttlingCarriesRetryAfterAndReason() {
-        emulator.function("busy", call -> FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate Exceeded.", 7));
-
-        assertThatExceptionOfType(TooManyRequestsException.class)
-                .isThrownBy(() -> invoke("busy", "{}"))
-                .satisfies(e -> {
-                    assertThat(e.retryAfterSeconds()).isEqualTo("7");
-                    assertThat(e.reason()).isEqualTo(ThrottleReason.CONCURRENT_INVOCATION_LIMIT_EXCEEDED);
-                    assertThat(e.type()).isEqualTo("User");
-                    assertThat(e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After")).hasValue("7");
-                });
-    }
-
-    @Test
-    void accessDeniedIsAGenericLambdaExceptionWithItsErrorCode() {
-        emulator.function("denied", call -> FunctionOutcome.apiError(403, "AccessDeniedException",
-                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: lambda:InvokeFunction"));
-
-        assertThatExceptionOfType(LambdaException.class)
-                .isThrownBy(() -> invoke("denied", "{}"))
-                .satisfies(e -> {
-                    assertThat(e.getClass()).isEqualTo(LambdaException.class);
-                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
-                    assertThat(e.awsErrorDetails().errorMessage()).startsWith("User: arn:aws:iam::");
-                    assertThat(e.statusCode()).isEqualTo(403);
-                });
-    }
-
-    static Stream<Arguments> functionReferences() {
-        return Stream.of(
-                Arguments.of("fn", null, "$LATEST"),
-                Arguments.of("fn:prod", "prod", "2"),
-                Arguments.of("fn:1", "1", "1"),
-                Arguments.of("fn:$LATEST", "$LATEST", "$LATEST"),
-                Arguments.of("123456789012:function:fn", null, "$LATEST"),
-                Arguments.of("123456789012:function:fn:2", "2", "2"),
-                Arguments.of("arn:aws:lambda:eu-west-1:123456789012:function:fn", null, "$LATEST"),
-                Arguments.of("arn:aws:lambda:eu-west-1:123456789012:function:fn:prod", "prod", "2"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("functionReferences")
-    void everyFunctionReferenceFormResolvesToTheFunction(String reference, String qualifier, String version) {
-        emulator.function("fn", LambdaEmulatorTest::echo).version("fn", "1").version("fn", "2").alias("fn", "prod", "2");
-
-        InvokeResponse response = invoke(reference, "{}");
-
-        assertThat(response.executedVersion()).isEqualTo(version);
-        assertThat(emulator.invocations()).singleElement().satisfies(recorded -> {
-            assertThat(recorded.functionName()).isEqualTo("fn");
-            assertThat(recorded.qualifier()).isEqualTo(qualifier);
-        });
-        assertThat(emulator.invocationCount("fn")).isEqualTo(1);
-    }
-
-    @Test
-    void qualifierParameterMustAgreeWithTheQualifierInTheName() {
-        emulator.function("fn", LambdaEmulatorTest::echo).version("fn", "1").version("fn", "2");
-
-        assertThat(invoke("fn:1", "{}", r -> r.qualifier("1")).executedVersion()).isEqualTo("1");
-        assertThatExceptionOfType(InvalidParameterValueException.class)
-                .isThrownBy(() -> invoke("fn:1", "{}", r -> r.qualifier("2")))
-                .satisfies(e -> assertThat(e.statusCode()).isEqualTo(400));
-    }
-
-    @Test
-    void unknownAliasIsNotFoundNamingTheQualifiedArn() {
-        emulator.function("fn", LambdaEmulatorTest::echo);
-
-        assertThatExceptionOfType(ResourceNotFoundException.class)
-                .isThrownBy(() -> invoke("fn", "{}", r -> r.qualifier("staging")))
-                .satisfies(e -> {
-                    assertThat(e.statusCode()).isEqualTo(404);
-                    assertThat(e.awsErrorDetails().errorMessage())
-                            .isEqualTo("Function not found: arn:aws:lambda:eu-west-1:123456789012:function:fn:staging");
-                });
-        assertThat(emulator.invocationCount("fn")).isEqualTo(1);
-    }
-
-    @Test
-    void unknownFunctionIsNotFoundNamingItsArn() {
-        assertThatExceptionOfType(ResourceNotFoundException.class)
-                .isThrownBy(() -> invoke("arn:aws:lambda:us-west-2:210987654321:function:ghost", "{}"))
-                .satisfies(e -> assertThat(e.awsErrorDetails().errorMessage())
-                        .isEqualTo("Function not found: arn:aws:lambda:us-west-2:210987654321:function:ghost"));
-        assertThat(emulator.invocationCount("ghost")).isEqualTo(1);
-    }
-
-    @Test
-    void malformedFunctionNameIsAValidationError() {
-        assertThatExceptionOfType(LambdaException.class)
-                .isThrownBy(() -> invoke("not a name!", "{}"))
-                .satisfies(e -> {
-                    assertThat(e.statusCode()).isEqualTo(400);
-                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
-                });
-        assertThat(emulator.invocations()).singleElement()
-                .satisfies(recorded -> assertThat(recorded.functionName()).isEqualTo("not a name!"));
-    }
-
-    @Test
-    void clientContextThatIsNotBase64JsonIsInvalidRequestContent() {
-        AtomicInteger calls = new AtomicInteger();
-        emulator.function("fn", call -> {
-            calls.incrementAndGet();
-            return echo(call);
+  @Test
+  void tailReturnsTheLastFourKilobytesOfTheLog() {
+    String log = "x".repeat(3000) + "y".repeat(3000) + "END";
+    AtomicReference<Boolean> tail = new AtomicReference<>();
+    emulator.function(
+        "logs",
+        call -> {
+          tail.set(call.tailLog());
+          return FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), log);
         });
 
-        for (String clientContext : new String[] {"not base64!", base64("not json"), base64("[1,2]")}) {
-            assertThatExceptionOfType(InvalidRequestContentException.class)
-                    .isThrownBy(() -> invoke("fn", "{}", r -> r.clientContext(clientContext)))
-                    .satisfies(e -> assertThat(e.statusCode()).isEqualTo(400));
-        }
-        assertThat(calls).hasValue(0);
-        assertThat(emulator.invocationCount("fn")).isEqualTo(3);
-    }
+    InvokeResponse tailed = invoke("logs", "{}", r -> r.logType(LogType.TAIL));
 
-    @Test
-    void payloadThatIsNotJsonIsInvalidRequestContent() {
-        emulator.function("fn", LambdaEmulatorTest::echo);
+    assertThat(tail.get()).isTrue();
+    String decoded =
+        new String(Base64.getDecoder().decode(tailed.logResult()), StandardCharsets.UTF_8);
+    assertThat(decoded).hasSize(4096).isEqualTo(log.substring(log.length() - 4096));
+    assertThat(invoke("logs", "{}", r -> r.logType(LogType.NONE)).logResult()).isNull();
+    assertThat(emulator.invocations())
+        .extracting(i -> i.header("x-amz-log-type"))
+        .containsExactly("Tail", "None");
+  }
 
-        assertThatExceptionOfType(InvalidRequestContentException.class)
-                .isThrownBy(() -> invoke("fn", "hello"))
-                .satisfies(e -> assertThat(e.awsErrorDetails().errorMessage())
-                        .startsWith("Could not parse request body into json"));
-    }
+  @Test
+  void tailWithoutLogTextHasNoLogResult() {
+    emulator.function("quiet", LambdaEmulatorTest::echo);
 
-    @Test
-    void payloadOverTheSynchronousLimitIsRequestTooLarge() {
-        emulator.function("fn", LambdaEmulatorTest::echo);
-        String payload = "\"" + "a".repeat(InvokeRoute.MAX_SYNC_PAYLOAD) + "\"";
+    InvokeResponse response = invoke("quiet", "{}", r -> r.logType(LogType.TAIL));
 
-        assertThatExceptionOfType(RequestTooLargeException.class)
-                .isThrownBy(() -> invoke("fn", payload))
-                .satisfies(e -> assertThat(e.statusCode()).isEqualTo(413));
-    }
+    assertThat(response.logResult()).isNull();
+    assertThat(response.sdkHttpResponse().firstMatchingHeader("X-Amz-Log-Result")).isEmpty();
+  }
 
-    @Test
-    void invalidLogTypeIsAValidationError() {
-        emulator.function("fn", LambdaEmulatorTest::echo);
+  @Test
+  void unhandledFunctionErrorIsAPayloadWithTheErrorHeader() throws Exception {
+    emulator.function(
+        "boom",
+        call ->
+            FunctionOutcome.functionError(
+                "Unhandled", "ValueError", "bad input", "START\n[ERROR] ValueError\nEND\n"));
 
-        assertThatExceptionOfType(LambdaException.class)
-                .isThrownBy(() -> invoke("fn", "{}", r -> r.logType("Verbose")))
-                .satisfies(e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
-    }
+    InvokeResponse response = invoke("boom", "{}", r -> r.logType(LogType.TAIL));
 
-    @Test
-    void functionThatThrowsIsAServiceException() {
-        emulator.function("buggy", call -> {
-            throw new IllegalStateException("bug");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.functionError()).isEqualTo("Unhandled");
+    assertThat(response.executedVersion()).isEqualTo("$LATEST");
+    JsonNode body = json(response);
+    assertThat(body.path("errorMessage").asText()).isEqualTo("bad input");
+    assertThat(body.path("errorType").asText()).isEqualTo("ValueError");
+    assertThat(body.path("stackTrace").isArray()).isTrue();
+    assertThat(body.path("requestId").asText()).isEqualTo(response.responseMetadata().requestId());
+    assertThat(Base64.getDecoder().decode(response.logResult()))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("START\n[ERROR] ValueError\nEND\n");
+  }
+
+  @Test
+  void handledFunctionErrorIsReportedAsHandled() throws Exception {
+    emulator.function(
+        "handled", call -> FunctionOutcome.functionError("Handled", "Error", "nope", null));
+
+    InvokeResponse response = invoke("handled", "{}");
+
+    assertThat(response.functionError()).isEqualTo("Handled");
+    assertThat(json(response).path("errorType").asText()).isEqualTo("Error");
+    assertThat(json(response).has("requestId")).isFalse();
+  }
+
+  @Test
+  void responseOverTheLambdaLimitBecomesAFunctionError() throws Exception {
+    emulator.function(
+        "huge", call -> FunctionOutcome.result(new byte[InvokeRoute.MAX_RESPONSE_PAYLOAD + 1]));
+
+    InvokeResponse response = invoke("huge", "{}");
+
+    assertThat(response.functionError()).isEqualTo("Unhandled");
+    assertThat(json(response).path("errorType").asText())
+        .isEqualTo("Function.ResponseSizeTooLarge");
+  }
+
+  static Stream<Arguments> apiErrors() {
+    return Stream.of(
+        Arguments.of(404, "ResourceNotFoundException", ResourceNotFoundException.class),
+        Arguments.of(429, "TooManyRequestsException", TooManyRequestsException.class),
+        Arguments.of(409, "ResourceConflictException", ResourceConflictException.class),
+        Arguments.of(502, "ResourceNotReadyException", ResourceNotReadyException.class),
+        Arguments.of(502, "KMSAccessDeniedException", KmsAccessDeniedException.class),
+        Arguments.of(400, "InvalidRequestContentException", InvalidRequestContentException.class),
+        Arguments.of(413, "RequestTooLargeException", RequestTooLargeException.class),
+        Arguments.of(500, "ServiceException", ServiceException.class),
+        Arguments.of(403, "AccessDeniedException", LambdaException.class));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("apiErrors")
+  void apiErrorSurfacesAsTheMatchingSdkException(
+      int status, String errorType, Class<? extends LambdaException> expected) {
+    emulator.function(
+        "fails", call -> FunctionOutcome.apiError(status, errorType, "it went wrong"));
+
+    assertThatExceptionOfType(expected)
+        .isThrownBy(() -> invoke("fails", "{}"))
+        .satisfies(
+            e -> {
+              assertThat(e).isExactlyInstanceOf(expected);
+              assertThat(e.statusCode()).isEqualTo(status);
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo(errorType);
+              assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("it went wrong");
+              assertThat(e.requestId()).isNotBlank();
+            });
+    assertThat(emulator.invocationCount("fails")).isEqualTo(1);
+  }
+
+  @Test
+  void throttlingCarriesRetryAfterAndReason() {
+    emulator.function(
+        "busy",
+        call -> FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate Exceeded.", 7));
+
+    assertThatExceptionOfType(TooManyRequestsException.class)
+        .isThrownBy(() -> invoke("busy", "{}"))
+        .satisfies(
+            e -> {
+              assertThat(e.retryAfterSeconds()).isEqualTo("7");
+              assertThat(e.reason()).isEqualTo(ThrottleReason.CONCURRENT_INVOCATION_LIMIT_EXCEEDED);
+              assertThat(e.type()).isEqualTo("User");
+              assertThat(e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After"))
+                  .hasValue("7");
+            });
+  }
+
+  @Test
+  void accessDeniedIsAGenericLambdaExceptionWithItsErrorCode() {
+    emulator.function(
+        "denied",
+        call ->
+            FunctionOutcome.apiError(
+                403,
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform:"
+                    + " lambda:InvokeFunction"));
+
+    assertThatExceptionOfType(LambdaException.class)
+        .isThrownBy(() -> invoke("denied", "{}"))
+        .satisfies(
+            e -> {
+              assertThat(e.getClass()).isEqualTo(LambdaException.class);
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+              assertThat(e.awsErrorDetails().errorMessage()).startsWith("User: arn:aws:iam::");
+              assertThat(e.statusCode()).isEqualTo(403);
+            });
+  }
+
+  static Stream<Arguments> functionReferences() {
+    return Stream.of(
+        Arguments.of("fn", null, "$LATEST"),
+        Arguments.of("fn:prod", "prod", "2"),
+        Arguments.of("fn:1", "1", "1"),
+        Arguments.of("fn:$LATEST", "$LATEST", "$LATEST"),
+        Arguments.of("123456789012:function:fn", null, "$LATEST"),
+        Arguments.of("123456789012:function:fn:2", "2", "2"),
+        Arguments.of("arn:aws:lambda:eu-west-1:123456789012:function:fn", null, "$LATEST"),
+        Arguments.of("arn:aws:lambda:eu-west-1:123456789012:function:fn:prod", "prod", "2"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("functionReferences")
+  void everyFunctionReferenceFormResolvesToTheFunction(
+      String reference, String qualifier, String version) {
+    emulator
+        .function("fn", LambdaEmulatorTest::echo)
+        .version("fn", "1")
+        .version("fn", "2")
+        .alias("fn", "prod", "2");
+
+    InvokeResponse response = invoke(reference, "{}");
+
+    assertThat(response.executedVersion()).isEqualTo(version);
+    assertThat(emulator.invocations())
+        .singleElement()
+        .satisfies(
+            recorded -> {
+              assertThat(recorded.functionName()).isEqualTo("fn");
+              assertThat(recorded.qualifier()).isEqualTo(qualifier);
+            });
+    assertThat(emulator.invocationCount("fn")).isEqualTo(1);
+  }
+
+  @Test
+  void qualifierParameterMustAgreeWithTheQualifierInTheName() {
+    emulator.function("fn", LambdaEmulatorTest::echo).version("fn", "1").version("fn", "2");
+
+    assertThat(invoke("fn:1", "{}", r -> r.qualifier("1")).executedVersion()).isEqualTo("1");
+    assertThatExceptionOfType(InvalidParameterValueException.class)
+        .isThrownBy(() -> invoke("fn:1", "{}", r -> r.qualifier("2")))
+        .satisfies(e -> assertThat(e.statusCode()).isEqualTo(400));
+  }
+
+  @Test
+  void unknownAliasIsNotFoundNamingTheQualifiedArn() {
+    emulator.function("fn", LambdaEmulatorTest::echo);
+
+    assertThatExceptionOfType(ResourceNotFoundException.class)
+        .isThrownBy(() -> invoke("fn", "{}", r -> r.qualifier("staging")))
+        .satisfies(
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(404);
+              assertThat(e.awsErrorDetails().errorMessage())
+                  .isEqualTo(
+                      "Function not found:"
+                          + " arn:aws:lambda:eu-west-1:123456789012:function:fn:staging");
+            });
+    assertThat(emulator.invocationCount("fn")).isEqualTo(1);
+  }
+
+  @Test
+  void unknownFunctionIsNotFoundNamingItsArn() {
+    assertThatExceptionOfType(ResourceNotFoundException.class)
+        .isThrownBy(() -> invoke("arn:aws:lambda:us-west-2:210987654321:function:ghost", "{}"))
+        .satisfies(
+            e ->
+                assertThat(e.awsErrorDetails().errorMessage())
+                    .isEqualTo(
+                        "Function not found:"
+                            + " arn:aws:lambda:us-west-2:210987654321:function:ghost"));
+    assertThat(emulator.invocationCount("ghost")).isEqualTo(1);
+  }
+
+  @Test
+  void malformedFunctionNameIsAValidationError() {
+    assertThatExceptionOfType(LambdaException.class)
+        .isThrownBy(() -> invoke("not a name!", "{}"))
+        .satisfies(
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(400);
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+            });
+    assertThat(emulator.invocations())
+        .singleElement()
+        .satisfies(recorded -> assertThat(recorded.functionName()).isEqualTo("not a name!"));
+  }
+
+  @Test
+  void clientContextThatIsNotBase64JsonIsInvalidRequestContent() {
+    AtomicInteger calls = new AtomicInteger();
+    emulator.function(
+        "fn",
+        call -> {
+          calls.incrementAndGet();
+          return echo(call);
         });
 
-        assertThatExceptionOfType(ServiceException.class)
-                .isThrownBy(() -> invoke("buggy", "{}"))
-                .satisfies(e -> assertThat(e.statusCode()).isEqualTo(500));
+    for (String clientContext : new String[] {"not base64!", base64("not json"), base64("[1,2]")}) {
+      assertThatExceptionOfType(InvalidRequestContentException.class)
+          .isThrownBy(() -> invoke("fn", "{}", r -> r.clientContext(clientContext)))
+          .satisfies(e -> assertThat(e.statusCode()).isEqualTo(400));
     }
+    assertThat(calls).hasValue(0);
+    assertThat(emulator.invocationCount("fn")).isEqualTo(3);
+  }
 
-    @Test
-    void eventIsAcceptedAndDryRunDoesNotRunTheFunction() {
-        AtomicInteger calls = new AtomicInteger();
-        emulator.function("fn", call -> {
-            calls.incrementAndGet();
-            return echo(call);
+  @Test
+  void payloadThatIsNotJsonIsInvalidRequestContent() {
+    emulator.function("fn", LambdaEmulatorTest::echo);
+
+    assertThatExceptionOfType(InvalidRequestContentException.class)
+        .isThrownBy(() -> invoke("fn", "hello"))
+        .satisfies(
+            e ->
+                assertThat(e.awsErrorDetails().errorMessage())
+                    .startsWith("Could not parse request body into json"));
+  }
+
+  @Test
+  void payloadOverTheSynchronousLimitIsRequestTooLarge() {
+    emulator.function("fn", LambdaEmulatorTest::echo);
+    String payload = "\"" + "a".repeat(InvokeRoute.MAX_SYNC_PAYLOAD) + "\"";
+
+    assertThatExceptionOfType(RequestTooLargeException.class)
+        .isThrownBy(() -> invoke("fn", payload))
+        .satisfies(e -> assertThat(e.statusCode()).isEqualTo(413));
+  }
+
+  @Test
+  void invalidLogTypeIsAValidationError() {
+    emulator.function("fn", LambdaEmulatorTest::echo);
+
+    assertThatExceptionOfType(LambdaException.class)
+        .isThrownBy(() -> invoke("fn", "{}", r -> r.logType("Verbose")))
+        .satisfies(
+            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+  }
+
+  @Test
+  void functionThatThrowsIsAServiceException() {
+    emulator.function(
+        "buggy",
+        call -> {
+          throw new IllegalStateException("bug");
         });
 
-        assertThat(invoke("fn", "{}", r -> r.invocationType(InvocationType.EVENT)).statusCode()).isEqualTo(202);
-        assertThat(invoke("fn", "{}", r -> r.invocationType(InvocationType.DRY_RUN)).statusCode()).isEqualTo(204);
-        assertThat(calls).hasValue(1);
-        assertThat(emulator.invocationCount("fn")).isEqualTo(2);
+    assertThatExceptionOfType(ServiceException.class)
+        .isThrownBy(() -> invoke("buggy", "{}"))
+        .satisfies(e -> assertThat(e.statusCode()).isEqualTo(500));
+  }
+
+  @Test
+  void eventIsAcceptedAndDryRunDoesNotRunTheFunction() {
+    AtomicInteger calls = new AtomicInteger();
+    emulator.function(
+        "fn",
+        call -> {
+          calls.incrementAndGet();
+          return echo(call);
+        });
+
+    assertThat(invoke("fn", "{}", r -> r.invocationType(InvocationType.EVENT)).statusCode())
+        .isEqualTo(202);
+    assertThat(invoke("fn", "{}", r -> r.invocationType(InvocationType.DRY_RUN)).statusCode())
+        .isEqualTo(204);
+    assertThat(calls).hasValue(1);
+    assertThat(emulator.invocationCount("fn")).isEqualTo(2);
+  }
+
+  @Test
+  void delayedAnswerTimesOutTheClientWithoutBlockingOtherRequests() {
+    emulator
+        .function(
+            "slow",
+            call -> FunctionOutcome.delay(Duration.ofSeconds(5), FunctionOutcome.json("late")))
+        .function("fast", LambdaEmulatorTest::echo);
+    try (LambdaClient impatient = client(o -> o.apiCallAttemptTimeout(Duration.ofMillis(300)))) {
+      CompletableFuture<InvokeResponse> slow =
+          CompletableFuture.supplyAsync(
+              () ->
+                  impatient.invoke(
+                      InvokeRequest.builder()
+                          .functionName("slow")
+                          .payload(SdkBytes.fromUtf8String("{}"))
+                          .build()));
+      await().atMost(Duration.ofSeconds(2)).until(() -> emulator.invocationCount("slow") == 1);
+
+      assertThat(invoke("fast", "{\"b\":2}").payload().asUtf8String()).isEqualTo("{\"b\":2}");
+
+      assertThatExceptionOfType(Exception.class)
+          .isThrownBy(slow::join)
+          .havingRootCause()
+          .isInstanceOf(SdkClientException.class);
     }
+  }
 
-    @Test
-    void delayedAnswerTimesOutTheClientWithoutBlockingOtherRequests() {
-        emulator.function("slow", call -> FunctionOutcome.delay(Duration.ofSeconds(5), FunctionOutcome.json("late")))
-                .function("fast", LambdaEmulatorTest::echo);
-        try (LambdaClient impatient = client(o -> o.apiCallAttemptTimeout(Duration.ofMillis(300)))) {
-            CompletableFuture<InvokeResponse> slow = CompletableFuture.supplyAsync(() -> impatient.invoke(
-                    InvokeRequest.builder().functionName("slow").payload(SdkBytes.fromUtf8String("{}")).build()));
-            await().atMost(Duration.ofSeconds(2)).until(() -> emulator.invocationCount("slow") == 1);
-
-            assertThat(invoke("fast", "{\"b\":2}").payload().asUtf8String()).isEqualTo("{\"b\":2}");
-
-            assertThatExceptionOfType(Exception.class)
-                    .isThrownBy(slow::join)
-                    .havingRootCause()
-                    .isInstanceOf(SdkClientException.class);
-        }
-    }
-
-    @Test
-    void otherRoutesAreUnknownOperationsAndNotRecorded() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        for (HttpRequest request : new HttpRequest[] {
-            HttpRequest.newBuilder(emulator.endpoint().resolve("/2015-03-31/functions")).GET().build(),
-            HttpRequest.newBuilder(emulator.endpoint().resolve("/2015-03-31/functions/fn/invocations")).GET().build()
+  @Test
+  void otherRoutesAreUnknownOperationsAndNotRecorded() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    for (HttpRequest request :
+        new HttpRequest[] {
+          HttpRequest.newBuilder(emulator.endpoint().resolve("/2015-03-31/functions"))
+              .GET()
+              .build(),
+          HttpRequest.newBuilder(
+                  emulator.endpoint().resolve("/2015-03-31/functions/fn/invocations"))
+              .GET()
+              .build()
         }) {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).isEqualTo(404);
-            assertThat(response.headers().firstValue("x-amzn-ErrorType")).hasValue("UnknownOperationException");
-            assertThat(JSON.readTree(response.body()).path("message").asText()).isNotBlank();
-        }
-        assertThat(emulator.invocations()).isEmpty();
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.headers().firstValue("x-amzn-ErrorType"))
+          .hasValue("UnknownOperationException");
+      assertThat(JSON.readTree(response.body()).path("message").asText()).isNotBlank();
     }
+    assertThat(emulator.invocations()).isEmpty();
+  }
 
-    @Test
-    void invocationsCanBeCountedAndCleared() {
-        emulator.function("a", LambdaEmulatorTest::echo).function("b", LambdaEmulatorTest::echo);
-        invoke("a", "{}");
-        invoke("a", "{}");
-        invoke("b", "{}");
+  @Test
+  void invocationsCanBeCountedAndCleared() {
+    emulator.function("a", LambdaEmulatorTest::echo).function("b", LambdaEmulatorTest::echo);
+    invoke("a", "{}");
+    invoke("a", "{}");
+    invoke("b", "{}");
 
-        assertThat(emulator.invocationCount("a")).isEqualTo(2);
-        assertThat(emulator.invocationCount("b")).isEqualTo(1);
-        assertThat(emulator.invocations()).extracting(RecordedInvocation::functionName).containsExactly("a", "a", "b");
+    assertThat(emulator.invocationCount("a")).isEqualTo(2);
+    assertThat(emulator.invocationCount("b")).isEqualTo(1);
+    assertThat(emulator.invocations())
+        .extracting(RecordedInvocation::functionName)
+        .containsExactly("a", "a", "b");
 
-        emulator.clearInvocations();
+    emulator.clearInvocations();
 
-        assertThat(emulator.invocations()).isEmpty();
-        assertThat(emulator.invocationCount("a")).isZero();
-    }
+    assertThat(emulator.invocations()).isEmpty();
+    assertThat(emulator.invocationCount("a")).isZero();
+  }
 
-    @Test
-    void replacingAFunctionChangesWhatRuns() {
-        emulator.function("fn", call -> FunctionOutcome.json(1));
-        emulator.function("fn", call -> FunctionOutcome.json(2));
+  @Test
+  void replacingAFunctionChangesWhatRuns() {
+    emulator.function("fn", call -> FunctionOutcome.json(1));
+    emulator.function("fn", call -> FunctionOutcome.json(2));
 
-        assertThat(invoke("fn", "{}").payload().asUtf8String()).isEqualTo("2");
-    }
+    assertThat(invoke("fn", "{}").payload().asUtf8String()).isEqualTo("2");
+  }
 
-    @Test
-    void endpointIsTheBoundLoopbackAddress() {
-        URI endpoint = emulator.endpoint();
+  @Test
+  void endpointIsTheBoundLoopbackAddress() {
+    URI endpoint = emulator.endpoint();
 
-        assertThat(endpoint.getScheme()).isEqualTo("http");
-        assertThat(endpoint.getHost()).isEqualTo("127.0.0.1");
-        assertThat(endpoint.getPort()).isPositive();
-    }
+    assertThat(endpoint.getScheme()).isEqualTo("http");
+    assertThat(endpoint.getHost()).isEqualTo("127.0.0.1");
+    assertThat(endpoint.getPort()).isPositive();
+  }
 
-    @Test
-    void secretGeneratorReturnsAHexKeyOfTheRequestedLength() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void secretGeneratorReturnsAHexKeyOfTheRequestedLength() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        JsonNode sized = json(invoke("secret-generator", "{\"service\":\"api\",\"length\":16,\"environment\":\"prod\"}"));
-        JsonNode defaulted = json(invoke("secret-generator", "{\"service\":\"api\"}"));
+    JsonNode sized =
+        json(
+            invoke(
+                "secret-generator",
+                "{\"service\":\"api\",\"length\":16,\"environment\":\"prod\"}"));
+    JsonNode defaulted = json(invoke("secret-generator", "{\"service\":\"api\"}"));
 
-        assertThat(sized.path("api_key").asText()).matches("[0-9a-f]{32}");
-        assertThat(sized.path("service").asText()).isEqualTo("api");
-        assertThat(sized.path("environment").asText()).isEqualTo("prod");
-        assertThat(defaulted.path("api_key").asText()).matches("[0-9a-f]{64}");
-        assertThat(defaulted.get("environment").isNull()).isTrue();
-        assertThat(invoke("secret-generator", "{\"length\":-1}").functionError()).isEqualTo("Unhandled");
-    }
+    assertThat(sized.path("api_key").asText()).matches("[0-9a-f]{32}");
+    assertThat(sized.path("service").asText()).isEqualTo("api");
+    assertThat(sized.path("environment").asText()).isEqualTo("prod");
+    assertThat(defaulted.path("api_key").asText()).matches("[0-9a-f]{64}");
+    assertThat(defaulted.get("environment").isNull()).isTrue();
+    assertThat(invoke("secret-generator", "{\"length\":-1}").functionError())
+        .isEqualTo("Unhandled");
+  }
 
-    @Test
-    void resourceOptimizerSizesByLoadThroughItsProductionAlias() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void resourceOptimizerSizesByLoadThroughItsProductionAlias() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        InvokeResponse high = invoke("resource-optimizer", "{\"workload_type\":\"web\",\"expected_load\":\"high\"}",
-                r -> r.qualifier("production"));
-        JsonNode medium = json(invoke("resource-optimizer", "{\"workload_type\":\"web\"}"));
-        JsonNode unknown = json(invoke("resource-optimizer", "{\"workload_type\":\"quantum\"}", r -> r.qualifier("1")));
+    InvokeResponse high =
+        invoke(
+            "resource-optimizer",
+            "{\"workload_type\":\"web\",\"expected_load\":\"high\"}",
+            r -> r.qualifier("production"));
+    JsonNode medium = json(invoke("resource-optimizer", "{\"workload_type\":\"web\"}"));
+    JsonNode unknown =
+        json(
+            invoke("resource-optimizer", "{\"workload_type\":\"quantum\"}", r -> r.qualifier("1")));
 
-        assertThat(high.executedVersion()).isEqualTo("3");
-        JsonNode sizing = json(high);
-        int min = sizing.path("min_instances").asInt();
-        int desired = sizing.path("desired_instances").asInt();
-        int max = sizing.path("max_instances").asInt();
-        assertThat(min).isPositive().isLessThanOrEqualTo(desired);
-        assertThat(desired).isLessThanOrEqualTo(max);
-        assertThat(desired).isGreaterThan(medium.path("desired_instances").asInt());
-        assertThat(unknown).isEqualTo(medium);
-    }
+    assertThat(high.executedVersion()).isEqualTo("3");
+    JsonNode sizing = json(high);
+    int min = sizing.path("min_instances").asInt();
+    int desired = sizing.path("desired_instances").asInt();
+    int max = sizing.path("max_instances").asInt();
+    assertThat(min).isPositive().isLessThanOrEqualTo(desired);
+    assertThat(desired).isLessThanOrEqualTo(max);
+    assertThat(desired).isGreaterThan(medium.path("desired_instances").asInt());
+    assertThat(unknown).isEqualTo(medium);
+  }
 
-    @Test
-    void complianceCheckerReportsViolationsAndLogsItsRules() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void complianceCheckerReportsViolationsAndLogsItsRules() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        InvokeResponse good = invoke("compliance-checker",
-                "{\"resource_config\":{\"encryption\":true,\"public_access\":false,\"backup_retention_days\":30}}",
-                r -> r.logType(LogType.TAIL));
-        JsonNode bad = json(invoke("compliance-checker",
+    InvokeResponse good =
+        invoke(
+            "compliance-checker",
+            "{\"resource_config\":{\"encryption\":true,\"public_access\":false,\"backup_retention_days\":30}}",
+            r -> r.logType(LogType.TAIL));
+    JsonNode bad =
+        json(
+            invoke(
+                "compliance-checker",
                 "{\"resource_config\":{\"encryption\":false,\"public_access\":true,\"backup_retention_days\":1}}"));
 
-        assertThat(json(good).path("compliant").asBoolean()).isTrue();
-        assertThat(json(good).path("violations")).isEmpty();
-        assertThat(bad.path("compliant").asBoolean()).isFalse();
-        assertThat(bad.path("violations")).hasSize(3);
-        String log = new String(Base64.getDecoder().decode(good.logResult()), StandardCharsets.UTF_8);
-        assertThat(log).startsWith("START RequestId: ").contains("rule encryption: pass", "END RequestId: ",
-                "REPORT RequestId: ").doesNotContain("30");
-    }
+    assertThat(json(good).path("compliant").asBoolean()).isTrue();
+    assertThat(json(good).path("violations")).isEmpty();
+    assertThat(bad.path("compliant").asBoolean()).isFalse();
+    assertThat(bad.path("violations")).hasSize(3);
+    String log = new String(Base64.getDecoder().decode(good.logResult()), StandardCharsets.UTF_8);
+    assertThat(log)
+        .startsWith("START RequestId: ")
+        .contains("rule encryption: pass", "END RequestId: ", "REPORT RequestId: ")
+        .doesNotContain("30");
+  }
 
-    @Test
-    void configFetcherReadsSourceAndVersionFromTheClientContext() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void configFetcherReadsSourceAndVersionFromTheClientContext() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        JsonNode flat = json(invoke("config-fetcher", "{}",
+    JsonNode flat =
+        json(
+            invoke(
+                "config-fetcher",
+                "{}",
                 r -> r.clientContext(base64("{\"source\":\"k8s\",\"version\":\"1.2\"}"))));
-        JsonNode custom = json(invoke("config-fetcher", "{}",
-                r -> r.clientContext(base64("{\"custom\":{\"source\":\"argo\",\"version\":\"2.0\"}}"))));
-        JsonNode none = json(invoke("config-fetcher", "{}"));
+    JsonNode custom =
+        json(
+            invoke(
+                "config-fetcher",
+                "{}",
+                r ->
+                    r.clientContext(
+                        base64("{\"custom\":{\"source\":\"argo\",\"version\":\"2.0\"}}"))));
+    JsonNode none = json(invoke("config-fetcher", "{}"));
 
-        assertThat(flat.path("source").asText()).isEqualTo("k8s");
-        assertThat(flat.path("version").asText()).isEqualTo("1.2");
-        assertThat(flat.path("replica_count").isInt()).isTrue();
-        assertThat(flat.path("max_percent").asInt()).isEqualTo(200);
-        assertThat(flat.path("min_healthy_percent").asInt()).isEqualTo(50);
-        assertThat(custom.path("source").asText()).isEqualTo("argo");
-        assertThat(custom.path("version").asText()).isEqualTo("2.0");
-        assertThat(none.path("source").asText()).isNotBlank();
-    }
+    assertThat(flat.path("source").asText()).isEqualTo("k8s");
+    assertThat(flat.path("version").asText()).isEqualTo("1.2");
+    assertThat(flat.path("replica_count").isInt()).isTrue();
+    assertThat(flat.path("max_percent").asInt()).isEqualTo(200);
+    assertThat(flat.path("min_healthy_percent").asInt()).isEqualTo(50);
+    assertThat(custom.path("source").asText()).isEqualTo("argo");
+    assertThat(custom.path("version").asText()).isEqualTo("2.0");
+    assertThat(none.path("source").asText()).isNotBlank();
+  }
 
-    @Test
-    void credentialGeneratorIssuesAnHourLongCredential() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void credentialGeneratorIssuesAnHourLongCredential() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        JsonNode credential = json(invoke("credential-generator", "{\"database\":\"orders\"}"));
+    JsonNode credential = json(invoke("credential-generator", "{\"database\":\"orders\"}"));
 
-        assertThat(credential.path("username").asText()).matches("app_[0-9a-f]{8}");
-        assertThat(credential.path("password").asText()).matches("[A-Za-z0-9_-]{32}");
-        assertThat(credential.path("database").asText()).isEqualTo("orders");
-        Instant expiresAt = Instant.parse(credential.path("expires_at").asText());
-        assertThat(expiresAt).isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3601));
-    }
+    assertThat(credential.path("username").asText()).matches("app_[0-9a-f]{8}");
+    assertThat(credential.path("password").asText()).matches("[A-Za-z0-9_-]{32}");
+    assertThat(credential.path("database").asText()).isEqualTo("orders");
+    Instant expiresAt = Instant.parse(credential.path("expires_at").asText());
+    assertThat(expiresAt)
+        .isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3601));
+  }
 
-    @Test
-    void alwaysFailsIsAnUnhandledRuntimeError() throws Exception {
-        ExampleFunctions.registerAll(emulator);
+  @Test
+  void alwaysFailsIsAnUnhandledRuntimeError() throws Exception {
+    ExampleFunctions.registerAll(emulator);
 
-        InvokeResponse response = invoke("always-fails", "{}", r -> r.logType(LogType.TAIL));
+    InvokeResponse response = invoke("always-fails", "{}", r -> r.logType(LogType.TAIL));
 
-        assertThat(response.functionError()).isEqualTo("Unhandled");
-        assertThat(json(response).path("errorType").asText()).isEqualTo("RuntimeError");
-        assertThat(json(response).path("errorMessage").asText()).isEqualTo("simulated failure");
-        assertThat(Base64.getDecoder().decode(response.logResult())).asString(StandardCharsets.UTF_8)
-                .contains("simulated failure");
-    }
+    assertThat(response.functionError()).isEqualTo("Unhandled");
+    assertThat(json(response).path("errorType").asText()).isEqualTo("RuntimeError");
+    assertThat(json(response).path("errorMessage").asText()).isEqualTo("simulated failure");
+    assertThat(Base64.getDecoder().decode(response.logResult()))
+        .asString(StandardCharsets.UTF_8)
+        .contains("simulated failure");
+  }
 
-    @Test
-    void registrationRejectsUndeclaredVersionsAndBadNames() {
-        assertThatExceptionOfType(IllegalArgumentException.class)
-                .isThrownBy(() -> emulator.alias("fn", "prod", "9"));
-        assertThatExceptionOfType(IllegalArgumentException.class)
-                .isThrownBy(() -> emulator.version("fn", "latest"));
-        assertThatExceptionOfType(IllegalArgumentException.class)
-                .isThrownBy(() -> emulator.function("fn:1", LambdaEmulatorTest::echo));
-        assertThat(emulator.alias("fn", "head", "$LATEST")).isSameAs(emulator);
-    }
+  @Test
+  void registrationRejectsUndeclaredVersionsAndBadNames() {
+    assertThatExceptionOfType(IllegalArgumentException.class)
+        .isThrownBy(() -> emulator.alias("fn", "prod", "9"));
+    assertThatExceptionOfType(IllegalArgumentException.class)
+        .isThrownBy(() -> emulator.version("fn", "latest"));
+    assertThatExceptionOfType(IllegalArgumentException.class)
+        .isThrownBy(() -> emulator.function("fn:1", LambdaEmulatorTest::echo));
+    assertThat(emulator.alias("fn", "head", "$LATEST")).isSameAs(emulator);
+  }
 }

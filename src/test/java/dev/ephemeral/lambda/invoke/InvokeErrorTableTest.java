@@ -36,12 +36,18 @@ class InvokeErrorTableTest {
 
   @Test
   void functionNotFoundIsRetriedSlowly() {
-    Failed failed = table.exception(
-        ResourceNotFoundException.builder().statusCode(404)
-            .awsErrorDetails(details("ResourceNotFoundException",
-                "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:secret-generator", 404))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            ResourceNotFoundException.builder()
+                .statusCode(404)
+                .awsErrorDetails(
+                    details(
+                        "ResourceNotFoundException",
+                        "Function not found:"
+                            + " arn:aws:lambda:eu-west-1:123456789012:function:secret-generator",
+                        404))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.FunctionNotFound);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
@@ -51,11 +57,13 @@ class InvokeErrorTableTest {
 
   @Test
   void accessDeniedIsRetriedSlowly() {
-    Failed failed = table.exception(
-        LambdaException.builder().statusCode(403)
-            .awsErrorDetails(details("AccessDeniedException", "User is not authorized", 403))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            LambdaException.builder()
+                .statusCode(403)
+                .awsErrorDetails(details("AccessDeniedException", "User is not authorized", 403))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.AccessDenied);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
@@ -64,31 +72,45 @@ class InvokeErrorTableTest {
 
   @Test
   void kmsAccessDeniedIsRetriedSlowlyAndSaysHowToFixIt() {
-    Failed failed = table.exception(
-        KmsAccessDeniedException.builder().statusCode(502)
-            .awsErrorDetails(details("KMSAccessDeniedException",
-                "Lambda was unable to decrypt the environment variables because KMS access was denied.", 502))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            KmsAccessDeniedException.builder()
+                .statusCode(502)
+                .awsErrorDetails(
+                    details(
+                        "KMSAccessDeniedException",
+                        "Lambda was unable to decrypt the environment variables because KMS access"
+                            + " was denied.",
+                        502))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.KMSAccessDenied);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
-    assertThat(failed.message()).contains("re-point the function's execution role", "recreate the function");
+    assertThat(failed.message())
+        .contains("re-point the function's execution role", "recreate the function");
   }
 
   // --- retried with backoff
 
   @Test
   void throttlingIsRetriedWithBackoffHonouringRetryAfter() {
-    Failed failed = table.exception(
-        TooManyRequestsException.builder().statusCode(429)
-            .awsErrorDetails(AwsErrorDetails.builder()
-                .errorCode("TooManyRequestsException")
-                .errorMessage("Rate Exceeded.")
-                .sdkHttpResponse(SdkHttpResponse.builder().statusCode(429).putHeader("Retry-After", "7").build())
-                .build())
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            TooManyRequestsException.builder()
+                .statusCode(429)
+                .awsErrorDetails(
+                    AwsErrorDetails.builder()
+                        .errorCode("TooManyRequestsException")
+                        .errorMessage("Rate Exceeded.")
+                        .sdkHttpResponse(
+                            SdkHttpResponse.builder()
+                                .statusCode(429)
+                                .putHeader("Retry-After", "7")
+                                .build())
+                        .build())
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.Throttled);
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -97,30 +119,42 @@ class InvokeErrorTableTest {
 
   @Test
   void retryAfterIsTakenFromTheModelledMember() {
-    Failed failed = table.exception(
-        TooManyRequestsException.builder().statusCode(429).retryAfterSeconds("12")
-            .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            TooManyRequestsException.builder()
+                .statusCode(429)
+                .retryAfterSeconds("12")
+                .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.retryAfter()).contains(Duration.ofSeconds(12));
   }
 
   @Test
   void throttlingWithoutUsableRetryAfterHasNone() {
-    Failed absent = table.exception(
-        TooManyRequestsException.builder().statusCode(429)
-            .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
-            .build(),
-        PAYLOAD);
-    Failed garbled = table.exception(
-        TooManyRequestsException.builder().statusCode(429)
-            .awsErrorDetails(AwsErrorDetails.builder()
-                .errorCode("TooManyRequestsException")
-                .sdkHttpResponse(SdkHttpResponse.builder().statusCode(429).putHeader("Retry-After", "soon").build())
-                .build())
-            .build(),
-        PAYLOAD);
+    Failed absent =
+        table.exception(
+            TooManyRequestsException.builder()
+                .statusCode(429)
+                .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
+                .build(),
+            PAYLOAD);
+    Failed garbled =
+        table.exception(
+            TooManyRequestsException.builder()
+                .statusCode(429)
+                .awsErrorDetails(
+                    AwsErrorDetails.builder()
+                        .errorCode("TooManyRequestsException")
+                        .sdkHttpResponse(
+                            SdkHttpResponse.builder()
+                                .statusCode(429)
+                                .putHeader("Retry-After", "soon")
+                                .build())
+                        .build())
+                .build(),
+            PAYLOAD);
 
     assertThat(absent.retryAfter()).isEmpty();
     assertThat(garbled.retryAfter()).isEmpty();
@@ -130,31 +164,49 @@ class InvokeErrorTableTest {
   @Test
   void functionNotReadyYetAndServiceErrorsAreRetriedWithBackoff() {
     AwsServiceException[] errors = {
-      ResourceConflictException.builder().statusCode(409)
-          .awsErrorDetails(details("ResourceConflictException", "The operation cannot be performed at this time.", 409))
+      ResourceConflictException.builder()
+          .statusCode(409)
+          .awsErrorDetails(
+              details(
+                  "ResourceConflictException",
+                  "The operation cannot be performed at this time.",
+                  409))
           .build(),
-      ResourceNotReadyException.builder().statusCode(502)
-          .awsErrorDetails(details("ResourceNotReadyException", "The function is currently in the Pending state.", 502))
+      ResourceNotReadyException.builder()
+          .statusCode(502)
+          .awsErrorDetails(
+              details(
+                  "ResourceNotReadyException",
+                  "The function is currently in the Pending state.",
+                  502))
           .build(),
-      ServiceException.builder().statusCode(500)
+      ServiceException.builder()
+          .statusCode(500)
           .awsErrorDetails(details("ServiceException", "Internal error", 500))
           .build(),
-      LambdaException.builder().statusCode(503)
+      LambdaException.builder()
+          .statusCode(503)
           .awsErrorDetails(details("SomethingNewException", "Try later", 503))
           .build(),
     };
 
     for (AwsServiceException error : errors) {
       Failed failed = table.exception(error, PAYLOAD);
-      assertThat(failed.reason()).as(error.awsErrorDetails().errorCode()).isEqualTo(ReadyReason.InvocationFailed);
-      assertThat(failed.retry()).as(error.awsErrorDetails().errorCode()).isEqualTo(RetryClass.BACKOFF);
+      assertThat(failed.reason())
+          .as(error.awsErrorDetails().errorCode())
+          .isEqualTo(ReadyReason.InvocationFailed);
+      assertThat(failed.retry())
+          .as(error.awsErrorDetails().errorCode())
+          .isEqualTo(RetryClass.BACKOFF);
     }
   }
 
   @Test
   void timeoutIsInvocationTimeoutRetriedWithBackoff() {
-    for (Throwable timeout : new Throwable[] {
-        ApiCallTimeoutException.create(30_000), ApiCallAttemptTimeoutException.create(30_000)}) {
+    for (Throwable timeout :
+        new Throwable[] {
+          ApiCallTimeoutException.create(30_000), ApiCallAttemptTimeoutException.create(30_000)
+        }) {
       Failed failed = table.exception(timeout, PAYLOAD);
 
       assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationTimeout);
@@ -164,12 +216,13 @@ class InvokeErrorTableTest {
 
   @Test
   void connectionFailureIsRetriedWithBackoff() {
-    Failed failed = table.exception(
-        SdkClientException.builder()
-            .message("Unable to execute HTTP request: Connection refused")
-            .cause(new ConnectException("Connection refused"))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            SdkClientException.builder()
+                .message("Unable to execute HTTP request: Connection refused")
+                .cause(new ConnectException("Connection refused"))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -181,21 +234,32 @@ class InvokeErrorTableTest {
   @Test
   void badRequestContentAndTooLargePayloadWaitForASpecChange() {
     AwsServiceException[] errors = {
-      InvalidRequestContentException.builder().statusCode(400)
-          .awsErrorDetails(details("InvalidRequestContentException", "Could not parse request body into json", 400))
+      InvalidRequestContentException.builder()
+          .statusCode(400)
+          .awsErrorDetails(
+              details(
+                  "InvalidRequestContentException", "Could not parse request body into json", 400))
           .build(),
-      RequestTooLargeException.builder().statusCode(413)
-          .awsErrorDetails(details("RequestTooLargeException", "Request must be smaller than 6291456 bytes", 413))
+      RequestTooLargeException.builder()
+          .statusCode(413)
+          .awsErrorDetails(
+              details(
+                  "RequestTooLargeException", "Request must be smaller than 6291456 bytes", 413))
           .build(),
-      LambdaException.builder().statusCode(400)
+      LambdaException.builder()
+          .statusCode(400)
           .awsErrorDetails(details("SomethingNewException", "Bad", 400))
           .build(),
     };
 
     for (AwsServiceException error : errors) {
       Failed failed = table.exception(error, PAYLOAD);
-      assertThat(failed.reason()).as(error.awsErrorDetails().errorCode()).isEqualTo(ReadyReason.InvocationFailed);
-      assertThat(failed.retry()).as(error.awsErrorDetails().errorCode()).isEqualTo(RetryClass.ON_SPEC_CHANGE);
+      assertThat(failed.reason())
+          .as(error.awsErrorDetails().errorCode())
+          .isEqualTo(ReadyReason.InvocationFailed);
+      assertThat(failed.retry())
+          .as(error.awsErrorDetails().errorCode())
+          .isEqualTo(RetryClass.ON_SPEC_CHANGE);
     }
   }
 
@@ -203,11 +267,11 @@ class InvokeErrorTableTest {
 
   @Test
   void unhandledFunctionErrorNamesTheKindAndErrorTypeOnly() {
-    byte[] errorPayload = (
-        "{\"errorMessage\":\"token sk-live-0123456789 rejected\","
-            + "\"errorType\":\"InvalidKeyError\","
-            + "\"stackTrace\":[\"at handler (/var/task/index.js:12:7)\"]}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] errorPayload =
+        ("{\"errorMessage\":\"token sk-live-0123456789 rejected\","
+                + "\"errorType\":\"InvalidKeyError\","
+                + "\"stackTrace\":[\"at handler (/var/task/index.js:12:7)\"]}")
+            .getBytes(StandardCharsets.UTF_8);
 
     Failed failed = table.functionError("Unhandled", errorPayload);
 
@@ -220,17 +284,24 @@ class InvokeErrorTableTest {
 
   @Test
   void handledFunctionErrorSaysHandled() {
-    Failed failed = table.functionError("Handled",
-        "{\"errorType\":\"Error\",\"errorMessage\":\"secret\"}".getBytes(StandardCharsets.UTF_8));
+    Failed failed =
+        table.functionError(
+            "Handled",
+            "{\"errorType\":\"Error\",\"errorMessage\":\"secret\"}"
+                .getBytes(StandardCharsets.UTF_8));
 
     assertThat(failed.message()).contains("Handled", "Error").doesNotContain("Unhandled", "secret");
   }
 
   @Test
   void functionErrorWithoutJsonOrWithAnOddErrorTypeReportsNoErrorType() {
-    Failed notJson = table.functionError("Unhandled", "Task timed out: sk-live-99".getBytes(StandardCharsets.UTF_8));
-    Failed oddType = table.functionError("Unhandled",
-        "{\"errorType\":\"key sk-live-42 is bad\"}".getBytes(StandardCharsets.UTF_8));
+    Failed notJson =
+        table.functionError(
+            "Unhandled", "Task timed out: sk-live-99".getBytes(StandardCharsets.UTF_8));
+    Failed oddType =
+        table.functionError(
+            "Unhandled",
+            "{\"errorType\":\"key sk-live-42 is bad\"}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(notJson.message()).contains("Unhandled").doesNotContain("sk-live", "Task timed out");
     assertThat(oddType.message()).contains("Unhandled").doesNotContain("sk-live");
@@ -239,7 +310,8 @@ class InvokeErrorTableTest {
 
   @Test
   void unknownFunctionErrorKindIsReportedAsUnhandled() {
-    Failed failed = table.functionError("sk-live-from-a-header", "{}".getBytes(StandardCharsets.UTF_8));
+    Failed failed =
+        table.functionError("sk-live-from-a-header", "{}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(failed.message()).contains("Unhandled").doesNotContain("sk-live");
   }
@@ -248,13 +320,19 @@ class InvokeErrorTableTest {
 
   @Test
   void awsMessageQuotingThePayloadIsWithheld() {
-    Failed failed = table.exception(
-        InvalidRequestContentException.builder().statusCode(400)
-            .awsErrorDetails(details("InvalidRequestContentException",
-                "Could not parse request body into json: Unrecognized token 'hunter2-payload-secret':"
-                    + " was expecting 'null', 'true', 'false' or NaN", 400))
-            .build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            InvalidRequestContentException.builder()
+                .statusCode(400)
+                .awsErrorDetails(
+                    details(
+                        "InvalidRequestContentException",
+                        "Could not parse request body into json: Unrecognized token"
+                            + " 'hunter2-payload-secret': was expecting 'null', 'true', 'false' or"
+                            + " NaN",
+                        400))
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.message())
         .contains("InvalidRequestContentException", "spec.payload")
@@ -263,7 +341,9 @@ class InvokeErrorTableTest {
 
   @Test
   void vettedKeepsAMessageThatQuotesNothingSent() {
-    assertThat(InvokeErrorTable.vetted("Function not found: arn:aws:lambda:eu-west-1:1:function:f", PAYLOAD))
+    assertThat(
+            InvokeErrorTable.vetted(
+                "Function not found: arn:aws:lambda:eu-west-1:1:function:f", PAYLOAD))
         .isEqualTo("Function not found: arn:aws:lambda:eu-west-1:1:function:f");
   }
 
@@ -290,9 +370,12 @@ class InvokeErrorTableTest {
 
   @Test
   void sdkClientMessageIsNeverShown() {
-    Failed failed = table.exception(
-        SdkClientException.builder().message("Unable to marshall request: hunter2-payload-secret").build(),
-        PAYLOAD);
+    Failed failed =
+        table.exception(
+            SdkClientException.builder()
+                .message("Unable to marshall request: hunter2-payload-secret")
+                .build(),
+            PAYLOAD);
 
     assertThat(failed.message()).doesNotContain("hunter2");
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);

@@ -10,7 +10,10 @@ final class Fixtures {
 
   private Fixtures() {}
 
-  /** LambdaInvocation shop/api-key at {@code generation}, with the invoke-requested-at value if not null. */
+  /**
+   * LambdaInvocation shop/api-key at {@code generation}, with the invoke-requested-at value if not
+   * null.
+   */
   static LambdaInvocation resource(long generation, String invokeRequest) {
     var resource = new LambdaInvocation();
     var metadata =
@@ -21,7 +24,8 @@ final class Fixtures {
             .withGeneration(generation)
             .build();
     if (invokeRequest != null) {
-      metadata.setAnnotations(Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, invokeRequest));
+      metadata.setAnnotations(
+          Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, invokeRequest));
     }
     resource.setMetadata(metadata);
     var spec = new LambdaInvocationSpec();

@@ -27,6 +27,7 @@ class InvocationDecisionTest {
 
   /** This process has seen the resource before, with no retry pending and nothing rejected. */
   private static final ResourceMemory SEEN = ResourceMemory.FRESH;
+
   /** The operator has just started: it remembers nothing of the resource. */
   private static final ResourceMemory RESTARTED = null;
 
@@ -59,7 +60,8 @@ class InvocationDecisionTest {
     status.setObservedGeneration(GENERATION - 1);
     status.setExpiryTime(format(NOW.minusSeconds(1)));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(invoke(Trigger.SPEC_CHANGED));
   }
 
@@ -70,7 +72,13 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setLastHandledInvokeRequest("2026-11-26T09:00:00Z");
 
-    assertThat(decide(resource(GENERATION, "2026-11-26T09:59:00Z"), PLAN, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(
+                resource(GENERATION, "2026-11-26T09:59:00Z"),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN))
         .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
   }
 
@@ -85,7 +93,13 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setLastHandledInvokeRequest("2026-11-26T09:59:00Z");
 
-    assertThat(decide(resource(GENERATION, "2026-11-26T09:59:00Z"), PLAN, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(
+                resource(GENERATION, "2026-11-26T09:59:00Z"),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN))
         .isEqualTo(waitForever());
   }
 
@@ -105,11 +119,13 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setNextRefreshTime(format(NOW));
 
-    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
 
     status.setNextRefreshTime(format(NOW.minusSeconds(90)));
-    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
   }
 
@@ -118,7 +134,13 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setNextRefreshTime(format(NOW.minusSeconds(1)));
 
-    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                REFRESHING,
+                status,
+                SecretObservation.INTACT,
+                RESTARTED))
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
   }
 
@@ -128,7 +150,8 @@ class InvocationDecisionTest {
     Instant next = NOW.plus(Duration.ofMinutes(5));
     status.setNextRefreshTime(format(next));
 
-    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(waitUntil(next));
   }
 
@@ -148,7 +171,8 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setExpiryTime(format(NOW));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(new Decision.Retire());
   }
 
@@ -157,7 +181,13 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setExpiryTime(format(NOW.minusSeconds(3600)));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.INTACT,
+                RESTARTED))
         .isEqualTo(new Decision.Retire());
   }
 
@@ -166,9 +196,16 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setExpiryTime(format(NOW.minusSeconds(1)));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
         .isEqualTo(new Decision.Retire());
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.ABSENT,
+                RESTARTED))
         .isEqualTo(new Decision.Retire());
   }
 
@@ -178,13 +215,24 @@ class InvocationDecisionTest {
     var status = failed(invoked(), ReadyReason.FunctionError);
     status.setExpiryTime(format(NOW.minusSeconds(1)));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(new Decision.Retire());
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.TAMPERED,
-            new ResourceMemory(null, new RetryState(2, NOW), null)))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.TAMPERED,
+                new ResourceMemory(null, new RetryState(2, NOW), null)))
         .isEqualTo(new Decision.Retire());
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT,
-            ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.INTACT,
+                ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
         .isEqualTo(new Decision.Retire());
   }
 
@@ -205,7 +253,8 @@ class InvocationDecisionTest {
   void expiredResourceStaysExpiredWithoutInvoking() {
     var status = expired();
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
         .isEqualTo(waitForever());
   }
 
@@ -213,7 +262,13 @@ class InvocationDecisionTest {
   void expiredResourceStaysExpiredAcrossOperatorRestart() {
     var status = expired();
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.ABSENT,
+                RESTARTED))
         .isEqualTo(waitForever());
   }
 
@@ -224,7 +279,8 @@ class InvocationDecisionTest {
     status.setNextRefreshTime(format(next));
     var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
 
-    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT, RESTARTED))
+    assertThat(
+            decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT, RESTARTED))
         .isEqualTo(waitUntil(next));
   }
 
@@ -232,7 +288,13 @@ class InvocationDecisionTest {
   void expiredResourceIsRevivedBySpecChange() {
     var status = expired();
 
-    assertThat(decide(resource(GENERATION + 1, null), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION + 1, null),
+                SHORT_LIVED,
+                status,
+                SecretObservation.ABSENT,
+                RESTARTED))
         .isEqualTo(invoke(Trigger.SPEC_CHANGED));
   }
 
@@ -251,7 +313,13 @@ class InvocationDecisionTest {
     var status = expired();
     status.setLastHandledInvokeRequest("first");
 
-    assertThat(decide(resource(GENERATION, "second"), SHORT_LIVED, status, SecretObservation.ABSENT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, "second"),
+                SHORT_LIVED,
+                status,
+                SecretObservation.ABSENT,
+                RESTARTED))
         .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
   }
 
@@ -262,8 +330,13 @@ class InvocationDecisionTest {
     status.setNextRefreshTime(format(NOW.minusSeconds(30)));
     var plan = plan(Optional.of(REFRESH), Optional.of(TTL));
 
-    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.ABSENT,
-            ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                plan,
+                status,
+                SecretObservation.ABSENT,
+                ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
         .isEqualTo(waitForever());
   }
 
@@ -271,10 +344,17 @@ class InvocationDecisionTest {
 
   @Test
   void operatorStartInvokesEveryLiveResource() {
-    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.INTACT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null), PLAN, invoked(), SecretObservation.INTACT, RESTARTED))
         .isEqualTo(invoke(Trigger.OPERATOR_STARTED));
-    assertThat(decide(resource(GENERATION, null), PLAN, failed(invoked(), ReadyReason.Throttled),
-            SecretObservation.INTACT, RESTARTED))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                failed(invoked(), ReadyReason.Throttled),
+                SecretObservation.INTACT,
+                RESTARTED))
         .isEqualTo(invoke(Trigger.OPERATOR_STARTED));
   }
 
@@ -297,7 +377,8 @@ class InvocationDecisionTest {
 
   @Test
   void changedSecretIsInvokedAgain() {
-    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.TAMPERED, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.TAMPERED, SEEN))
         .isEqualTo(invoke(Trigger.SECRET_CHANGED));
   }
 
@@ -309,7 +390,9 @@ class InvocationDecisionTest {
     var status = failed(expired(), ReadyReason.ResultKeyMissing);
     status.setLastHandledInvokeRequest("again");
 
-    assertThat(decide(resource(GENERATION, "again"), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
+    assertThat(
+            decide(
+                resource(GENERATION, "again"), SHORT_LIVED, status, SecretObservation.ABSENT, SEEN))
         .isEqualTo(waitForever());
   }
 
@@ -331,8 +414,13 @@ class InvocationDecisionTest {
     status.setNextRefreshTime(format(refresh));
     status.setExpiryTime(format(expiry));
 
-    assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT,
-            SEEN.withRetry(new RetryState(1, retry))))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                plan,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRetry(new RetryState(1, retry))))
         .isEqualTo(waitUntil(retry));
     assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(waitUntil(expiry));
@@ -348,7 +436,8 @@ class InvocationDecisionTest {
     Instant expiry = NOW.plus(Duration.ofMinutes(7));
     status.setExpiryTime(format(expiry));
 
-    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
+    assertThat(
+            decide(resource(GENERATION, null), SHORT_LIVED, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(waitUntil(expiry));
   }
 
@@ -358,8 +447,13 @@ class InvocationDecisionTest {
   void dueRetryIsInvoked() {
     var status = failed(invoked(), ReadyReason.Throttled);
 
-    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT,
-            SEEN.withRetry(new RetryState(1, NOW))))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRetry(new RetryState(1, NOW))))
         .isEqualTo(invoke(Trigger.RETRY));
   }
 
@@ -368,8 +462,13 @@ class InvocationDecisionTest {
     var status = failed(invoked(), ReadyReason.Throttled);
     Instant at = NOW.plusSeconds(20);
 
-    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT,
-            SEEN.withRetry(new RetryState(2, at))))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRetry(new RetryState(2, at))))
         .isEqualTo(waitUntil(at));
   }
 
@@ -409,8 +508,13 @@ class InvocationDecisionTest {
         .isEqualTo(waitForever());
     assertThat(decide(resource, REFRESHING, status, SecretObservation.TAMPERED, rejected))
         .isEqualTo(waitForever());
-    assertThat(decide(resource, REFRESHING, status, SecretObservation.INTACT,
-            rejected.withRetry(new RetryState(1, NOW.minusSeconds(1)))))
+    assertThat(
+            decide(
+                resource,
+                REFRESHING,
+                status,
+                SecretObservation.INTACT,
+                rejected.withRetry(new RetryState(1, NOW.minusSeconds(1)))))
         .isEqualTo(waitForever());
   }
 
@@ -418,8 +522,13 @@ class InvocationDecisionTest {
   void rejectedGenerationDoesNotSuppressSpecChange() {
     var status = failed(invoked(), ReadyReason.InvocationFailed);
 
-    assertThat(decide(resource(GENERATION + 1, null), PLAN, status, SecretObservation.INTACT,
-            SEEN.withRejectedGeneration(GENERATION)))
+    assertThat(
+            decide(
+                resource(GENERATION + 1, null),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRejectedGeneration(GENERATION)))
         .isEqualTo(invoke(Trigger.SPEC_CHANGED));
   }
 
@@ -428,8 +537,13 @@ class InvocationDecisionTest {
     var status = failed(invoked(), ReadyReason.InvocationFailed);
     status.setLastHandledInvokeRequest("one");
 
-    assertThat(decide(resource(GENERATION, "two"), PLAN, status, SecretObservation.INTACT,
-            SEEN.withRejectedGeneration(GENERATION)))
+    assertThat(
+            decide(
+                resource(GENERATION, "two"),
+                PLAN,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRejectedGeneration(GENERATION)))
         .isEqualTo(invoke(Trigger.INVOKE_REQUESTED));
   }
 
@@ -438,16 +552,24 @@ class InvocationDecisionTest {
     var status = invoked();
     status.setNextRefreshTime(format(NOW));
 
-    assertThat(decide(resource(GENERATION, null), REFRESHING, status, SecretObservation.INTACT,
-            SEEN.withRejectedGeneration(GENERATION - 1)))
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                REFRESHING,
+                status,
+                SecretObservation.INTACT,
+                SEEN.withRejectedGeneration(GENERATION - 1)))
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
   }
 
   // --- fixtures
 
   private static Decision decide(
-      LambdaInvocation resource, InvocationPlan plan, LambdaInvocationStatus status,
-      SecretObservation secret, ResourceMemory memory) {
+      LambdaInvocation resource,
+      InvocationPlan plan,
+      LambdaInvocationStatus status,
+      SecretObservation secret,
+      ResourceMemory memory) {
     return InvocationDecision.decide(resource, plan, status, secret, memory, NOW);
   }
 
@@ -469,8 +591,19 @@ class InvocationDecisionTest {
 
   private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {
     return new InvocationPlan(
-        "secret-generator", null, null, "{}".getBytes(StandardCharsets.UTF_8), null, false,
-        InvocationPlan.DEFAULT_TIMEOUT, refresh, SECRET, ttl, Map.of(), Map.of(), Map.of());
+        "secret-generator",
+        null,
+        null,
+        "{}".getBytes(StandardCharsets.UTF_8),
+        null,
+        false,
+        InvocationPlan.DEFAULT_TIMEOUT,
+        refresh,
+        SECRET,
+        ttl,
+        Map.of(),
+        Map.of(),
+        Map.of());
   }
 
   /** The status after the Secret of the current generation was written at INVOKED_AT. */

@@ -9,7 +9,8 @@ class RetryPolicyTest {
 
   @Test
   void backoffDoublesFromTheInitialDelay() {
-    var policy = new RetryPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, Duration.ofMinutes(5));
+    var policy =
+        new RetryPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, Duration.ofMinutes(5));
 
     assertThat(policy.backoff(1)).isEqualTo(Duration.ofSeconds(5));
     assertThat(policy.backoff(2)).isEqualTo(Duration.ofSeconds(10));
@@ -20,7 +21,8 @@ class RetryPolicyTest {
 
   @Test
   void backoffIsCappedAtTheMaximum() {
-    var policy = new RetryPolicy(Duration.ofSeconds(3), Duration.ofSeconds(10), 5, Duration.ofMinutes(5));
+    var policy =
+        new RetryPolicy(Duration.ofSeconds(3), Duration.ofSeconds(10), 5, Duration.ofMinutes(5));
 
     assertThat(policy.backoff(2)).isEqualTo(Duration.ofSeconds(6));
     assertThat(policy.backoff(3)).isEqualTo(Duration.ofSeconds(10));
@@ -46,7 +48,8 @@ class RetryPolicyTest {
 
   @Test
   void initialDelayAboveTheCapIsCapped() {
-    var policy = new RetryPolicy(Duration.ofMinutes(10), Duration.ofMinutes(1), 3, Duration.ofMinutes(5));
+    var policy =
+        new RetryPolicy(Duration.ofMinutes(10), Duration.ofMinutes(1), 3, Duration.ofMinutes(5));
 
     assertThat(policy.backoff(1)).isEqualTo(Duration.ofMinutes(1));
   }

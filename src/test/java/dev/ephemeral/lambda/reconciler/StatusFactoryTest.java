@@ -41,24 +41,32 @@ class StatusFactoryTest {
     assertThat(status.getNextRefreshTime()).isEqualTo("2026-11-26T10:10:00Z");
     assertThat(status.getExpiryTime()).isEqualTo("2026-11-26T11:00:00Z");
     assertThat(status.getLastHandledInvokeRequest()).isEqualTo("run-2");
-    assertThat(status.getConditions()).singleElement().satisfies(ready -> {
-      assertThat(ready.getType()).isEqualTo("Ready");
-      assertThat(ready.getStatus()).isEqualTo("True");
-      assertThat(ready.getReason()).isEqualTo("Invoked");
-      assertThat(ready.getObservedGeneration()).isEqualTo(GENERATION);
-      assertThat(ready.getMessage()).isEqualTo("result written to Secret api-key");
-      assertThat(ready.getLastTransitionTime()).isEqualTo("2026-11-26T10:00:00Z");
-    });
+    assertThat(status.getConditions())
+        .singleElement()
+        .satisfies(
+            ready -> {
+              assertThat(ready.getType()).isEqualTo("Ready");
+              assertThat(ready.getStatus()).isEqualTo("True");
+              assertThat(ready.getReason()).isEqualTo("Invoked");
+              assertThat(ready.getObservedGeneration()).isEqualTo(GENERATION);
+              assertThat(ready.getMessage()).isEqualTo("result written to Secret api-key");
+              assertThat(ready.getLastTransitionTime()).isEqualTo("2026-11-26T10:00:00Z");
+            });
     assertThat(status.isReady()).isTrue();
   }
 
   @Test
   void succeededWithoutRefreshOrTtlHasNoRefreshOrExpiryTime() {
-    var previous = succeeded(plan(Optional.of(Duration.ofMinutes(10)), Optional.of(Duration.ofHours(1))));
+    var previous =
+        succeeded(plan(Optional.of(Duration.ofMinutes(10)), Optional.of(Duration.ofHours(1))));
 
     var status =
-        StatusFactory.succeeded(resource(GENERATION + 1, null), previous,
-            plan(Optional.empty(), Optional.empty()), SUCCEEDED, LATER);
+        StatusFactory.succeeded(
+            resource(GENERATION + 1, null),
+            previous,
+            plan(Optional.empty(), Optional.empty()),
+            SUCCEEDED,
+            LATER);
 
     assertThat(status.getNextRefreshTime()).isNull();
     assertThat(status.getExpiryTime()).isNull();
@@ -68,9 +76,12 @@ class StatusFactoryTest {
   @Test
   void statusTimesAreWholeSecondsInRfc3339() {
     var status =
-        StatusFactory.succeeded(resource(GENERATION, null), null,
+        StatusFactory.succeeded(
+            resource(GENERATION, null),
+            null,
             plan(Optional.of(Duration.ofSeconds(90)), Optional.of(Duration.ofMinutes(5))),
-            SUCCEEDED, INVOKED_AT.plusMillis(123));
+            SUCCEEDED,
+            INVOKED_AT.plusMillis(123));
 
     assertThat(status.getLastInvocationTime()).isEqualTo("2026-11-26T10:00:00Z");
     assertThat(status.getNextRefreshTime()).isEqualTo("2026-11-26T10:01:30Z");
@@ -92,8 +103,13 @@ class StatusFactoryTest {
     var previous = succeeded(plan);
 
     var status =
-        StatusFactory.failed(resource(GENERATION, "run-3"), previous, Optional.of(plan),
-            ReadyReason.Throttled, "Lambda is throttling", LATER);
+        StatusFactory.failed(
+            resource(GENERATION, "run-3"),
+            previous,
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER);
 
     assertThat(status.getStatusCode()).isEqualTo(200);
     assertThat(status.getExecutedVersion()).isEqualTo("7");
@@ -103,12 +119,15 @@ class StatusFactoryTest {
     assertThat(status.getObservedGeneration()).isEqualTo(GENERATION);
     assertThat(status.getLastHandledInvokeRequest()).isEqualTo("run-3");
     assertThat(status.isReady()).isFalse();
-    assertThat(status.getConditions()).singleElement().satisfies(ready -> {
-      assertThat(ready.getStatus()).isEqualTo("False");
-      assertThat(ready.getReason()).isEqualTo("Throttled");
-      assertThat(ready.getMessage()).isEqualTo("Lambda is throttling");
-      assertThat(ready.getObservedGeneration()).isEqualTo(GENERATION);
-    });
+    assertThat(status.getConditions())
+        .singleElement()
+        .satisfies(
+            ready -> {
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("Throttled");
+              assertThat(ready.getMessage()).isEqualTo("Lambda is throttling");
+              assertThat(ready.getObservedGeneration()).isEqualTo(GENERATION);
+            });
   }
 
   @Test
@@ -116,12 +135,17 @@ class StatusFactoryTest {
     var previous = succeeded(plan(Optional.empty(), Optional.empty()));
 
     var status =
-        StatusFactory.failed(resource(GENERATION + 1, null), previous,
-            Optional.of(plan(Optional.empty(), Optional.empty())), ReadyReason.FunctionNotFound,
-            "check spec.functionName", LATER);
+        StatusFactory.failed(
+            resource(GENERATION + 1, null),
+            previous,
+            Optional.of(plan(Optional.empty(), Optional.empty())),
+            ReadyReason.FunctionNotFound,
+            "check spec.functionName",
+            LATER);
 
     assertThat(status.getObservedGeneration()).isEqualTo(GENERATION + 1);
-    assertThat(status.readyCondition()).get()
+    assertThat(status.readyCondition())
+        .get()
         .extracting(InvocationCondition::getObservedGeneration)
         .isEqualTo(GENERATION + 1);
     assertThat(status.isReady()).isFalse();
@@ -132,8 +156,13 @@ class StatusFactoryTest {
     var plan = plan(Optional.of(Duration.ofMinutes(10)), Optional.empty());
 
     var status =
-        StatusFactory.failed(resource(GENERATION, null), succeeded(plan), Optional.of(plan),
-            ReadyReason.FunctionError, "the function returned an error (Unhandled)", LATER);
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            succeeded(plan),
+            Optional.of(plan),
+            ReadyReason.FunctionError,
+            "the function returned an error (Unhandled)",
+            LATER);
 
     assertThat(status.getNextRefreshTime()).isEqualTo("2026-11-26T10:20:00Z");
   }
@@ -143,11 +172,17 @@ class StatusFactoryTest {
     var plan = plan(Optional.of(Duration.ofMinutes(10)), Optional.empty());
 
     var status =
-        StatusFactory.failed(resource(GENERATION + 1, null), succeeded(plan), Optional.empty(),
-            ReadyReason.InvalidSpec, "spec.timeout: must be between 1s and 15m; fix the spec", LATER);
+        StatusFactory.failed(
+            resource(GENERATION + 1, null),
+            succeeded(plan),
+            Optional.empty(),
+            ReadyReason.InvalidSpec,
+            "spec.timeout: must be between 1s and 15m; fix the spec",
+            LATER);
 
     assertThat(status.getNextRefreshTime()).isNull();
-    assertThat(status.readyCondition()).get()
+    assertThat(status.readyCondition())
+        .get()
         .extracting(InvocationCondition::getReason)
         .isEqualTo("InvalidSpec");
   }
@@ -157,16 +192,27 @@ class StatusFactoryTest {
     var plan = plan(Optional.empty(), Optional.empty());
     var ready = succeeded(plan);
 
-    var stillReady = StatusFactory.succeeded(resource(GENERATION, null), ready, plan, SUCCEEDED, LATER);
+    var stillReady =
+        StatusFactory.succeeded(resource(GENERATION, null), ready, plan, SUCCEEDED, LATER);
     assertThat(transitionTime(stillReady)).isEqualTo("2026-11-26T10:00:00Z");
 
     var notReady =
-        StatusFactory.failed(resource(GENERATION, null), stillReady, Optional.of(plan),
-            ReadyReason.Throttled, "Lambda is throttling", LATER);
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            stillReady,
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER);
     Instant evenLater = LATER.plus(Duration.ofMinutes(5));
     var stillNotReady =
-        StatusFactory.failed(resource(GENERATION, null), notReady, Optional.of(plan),
-            ReadyReason.InvocationTimeout, "no response", evenLater);
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            notReady,
+            Optional.of(plan),
+            ReadyReason.InvocationTimeout,
+            "no response",
+            evenLater);
 
     assertThat(transitionTime(stillNotReady)).isEqualTo("2026-11-26T10:10:00Z");
     assertThat(stillNotReady.readyCondition().get().getReason()).isEqualTo("InvocationTimeout");
@@ -178,12 +224,18 @@ class StatusFactoryTest {
     var ready = succeeded(plan);
 
     var notReady =
-        StatusFactory.failed(resource(GENERATION, null), ready, Optional.of(plan),
-            ReadyReason.Throttled, "Lambda is throttling", LATER);
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            ready,
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER);
     assertThat(transitionTime(notReady)).isEqualTo("2026-11-26T10:10:00Z");
 
     Instant evenLater = LATER.plus(Duration.ofMinutes(5));
-    var readyAgain = StatusFactory.succeeded(resource(GENERATION, null), notReady, plan, SUCCEEDED, evenLater);
+    var readyAgain =
+        StatusFactory.succeeded(resource(GENERATION, null), notReady, plan, SUCCEEDED, evenLater);
     assertThat(transitionTime(readyAgain)).isEqualTo("2026-11-26T10:15:00Z");
   }
 
@@ -196,13 +248,16 @@ class StatusFactoryTest {
     var status = StatusFactory.expired(resource(GENERATION, null), previous, expiry);
 
     assertThat(status.isReady()).isFalse();
-    assertThat(status.getConditions()).singleElement().satisfies(ready -> {
-      assertThat(ready.getStatus()).isEqualTo("False");
-      assertThat(ready.getReason()).isEqualTo("Expired");
-      assertThat(ready.getMessage())
-          .contains("api-key", LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION);
-      assertThat(ready.getLastTransitionTime()).isEqualTo("2026-11-26T11:00:00Z");
-    });
+    assertThat(status.getConditions())
+        .singleElement()
+        .satisfies(
+            ready -> {
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("Expired");
+              assertThat(ready.getMessage())
+                  .contains("api-key", LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION);
+              assertThat(ready.getLastTransitionTime()).isEqualTo("2026-11-26T11:00:00Z");
+            });
     assertThat(status.getObservedGeneration()).isEqualTo(GENERATION);
     assertThat(status.getSecretName()).isEqualTo("api-key");
     assertThat(status.getExpiryTime()).isEqualTo("2026-11-26T11:00:00Z");
@@ -223,7 +278,18 @@ class StatusFactoryTest {
 
   private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {
     return new InvocationPlan(
-        "secret-generator", null, null, "{}".getBytes(StandardCharsets.UTF_8), null, true,
-        InvocationPlan.DEFAULT_TIMEOUT, refresh, "api-key", ttl, Map.of(), Map.of(), Map.of());
+        "secret-generator",
+        null,
+        null,
+        "{}".getBytes(StandardCharsets.UTF_8),
+        null,
+        true,
+        InvocationPlan.DEFAULT_TIMEOUT,
+        refresh,
+        "api-key",
+        ttl,
+        Map.of(),
+        Map.of(),
+        Map.of());
   }
 }

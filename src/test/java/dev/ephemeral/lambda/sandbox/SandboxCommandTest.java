@@ -39,34 +39,44 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
- * Drives {@code sandbox} in-process through picocli, as {@code main} does but without System.exit: the
- * examples, the YAML/JSON report, an external Lambda endpoint, refresh and expiry with --duration, and
- * exit status 1 and 2. Runs with the project root as working directory, so {@code examples/} resolves.
+ * Drives {@code sandbox} in-process through picocli, as {@code main} does but without System.exit:
+ * the examples, the YAML/JSON report, an external Lambda endpoint, refresh and expiry with
+ * --duration, and exit status 1 and 2. Runs with the project root as working directory, so {@code
+ * examples/} resolves.
  */
 class SandboxCommandTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** Anything that looks like a Secret value: a long base64 or hex run. The table shows names only. */
+  /**
+   * Anything that looks like a Secret value: a long base64 or hex run. The table shows names only.
+   */
   private static final Pattern VALUE_LIKE = Pattern.compile("[A-Za-z0-9+/=]{20,}");
 
   /** The examples and the state each is expected to reach. */
-  private static final Map<String, String> EXAMPLE_REASONS = Map.of(
-      "api-key", "Invoked",
-      "sizing", "Invoked",
-      "compliance", "Invoked",
-      "rollout-config", "Invoked",
-      "db-credentials", "Invoked",
-      "failing-check", "FunctionError",
-      "session-key", "Invoked");
+  private static final Map<String, String> EXAMPLE_REASONS =
+      Map.of(
+          "api-key", "Invoked",
+          "sizing", "Invoked",
+          "compliance", "Invoked",
+          "rollout-config", "Invoked",
+          "db-credentials", "Invoked",
+          "failing-check", "FunctionError",
+          "session-key", "Invoked");
 
-  /** The sandbox sets the level of these loggers; put them back for the other test classes in this JVM. */
+  /**
+   * The sandbox sets the level of these loggers; put them back for the other test classes in this
+   * JVM.
+   */
   private static final List<String> LOGGERS =
-      List.of("dev.ephemeral.lambda", "io.javaoperatorsdk", "Default ConfigurationService implementation");
+      List.of(
+          "dev.ephemeral.lambda",
+          "io.javaoperatorsdk",
+          "Default ConfigurationService implementation");
+
   private static final Map<String, Level> savedLevels = new HashMap<>();
 
   @BeforeAll
@@ -92,12 +102,15 @@ class SandboxCommandTest {
     assertThat(run.exitCode()).as(run.describe()).isZero();
     Map<String, Map<String, String>> table = table(run.out());
     assertThat(table).as(run.out()).containsOnlyKeys(EXAMPLE_REASONS.keySet());
-    EXAMPLE_REASONS.forEach((name, reason) -> {
-      Map<String, String> row = table.get(name);
-      assertThat(row.get("READY")).as(name).isEqualTo(reason.equals("Invoked") ? "True" : "False");
-      assertThat(row.get("REASON")).as(name).isEqualTo(reason);
-      assertThat(Long.parseLong(row.get("INVOCATIONS"))).as(name).isGreaterThanOrEqualTo(1);
-    });
+    EXAMPLE_REASONS.forEach(
+        (name, reason) -> {
+          Map<String, String> row = table.get(name);
+          assertThat(row.get("READY"))
+              .as(name)
+              .isEqualTo(reason.equals("Invoked") ? "True" : "False");
+          assertThat(row.get("REASON")).as(name).isEqualTo(reason);
+          assertThat(Long.parseLong(row.get("INVOCATIONS"))).as(name).isGreaterThanOrEqualTo(1);
+        });
 
     assertThat(table.get("sizing"))
         .containsEntry("STATUS CODE", "200")
@@ -152,37 +165,54 @@ class SandboxCommandTest {
     assertThat(list.path("kind").asText()).isEqualTo("List");
     Map<String, JsonNode> invocations = items(list, "LambdaInvocation");
     Map<String, JsonNode> secrets = items(list, "Secret");
-    assertThat(list.path("items").size()).as("only LambdaInvocations and Secrets")
+    assertThat(list.path("items").size())
+        .as("only LambdaInvocations and Secrets")
         .isEqualTo(invocations.size() + secrets.size());
 
     assertThat(invocations).containsOnlyKeys(EXAMPLE_REASONS.keySet());
-    invocations.forEach((name, invocation) -> {
-      assertThat(invocation.path("apiVersion").asText()).isEqualTo("lambda.ephemeral.dev/v1alpha1");
-      assertThat(invocation.at("/metadata/namespace").asText()).isEqualTo("demo");
-      JsonNode ready = readyCondition(invocation);
-      assertThat(ready.path("reason").asText()).as(name).isEqualTo(EXAMPLE_REASONS.get(name));
-      assertThat(ready.path("status").asText()).as(name)
-          .isEqualTo(EXAMPLE_REASONS.get(name).equals("Invoked") ? "True" : "False");
-      assertThat(invocation.at("/status/observedGeneration").asLong()).as(name)
-          .isEqualTo(invocation.at("/metadata/generation").asLong());
-    });
+    invocations.forEach(
+        (name, invocation) -> {
+          assertThat(invocation.path("apiVersion").asText())
+              .isEqualTo("lambda.ephemeral.dev/v1alpha1");
+          assertThat(invocation.at("/metadata/namespace").asText()).isEqualTo("demo");
+          JsonNode ready = readyCondition(invocation);
+          assertThat(ready.path("reason").asText()).as(name).isEqualTo(EXAMPLE_REASONS.get(name));
+          assertThat(ready.path("status").asText())
+              .as(name)
+              .isEqualTo(EXAMPLE_REASONS.get(name).equals("Invoked") ? "True" : "False");
+          assertThat(invocation.at("/status/observedGeneration").asLong())
+              .as(name)
+              .isEqualTo(invocation.at("/metadata/generation").asLong());
+        });
     assertThat(invocations.get("sizing").at("/status/statusCode").asInt()).isEqualTo(200);
     assertThat(invocations.get("sizing").at("/status/executedVersion").asText()).isEqualTo("3");
-    assertThat(invocations.get("sizing").at("/status/secretName").asText()).isEqualTo("sizing-config");
+    assertThat(invocations.get("sizing").at("/status/secretName").asText())
+        .isEqualTo("sizing-config");
 
     // One Secret per successful invocation; the failing one has none.
-    assertThat(secrets).containsOnlyKeys(
-        "api-key", "sizing-config", "compliance", "rollout-config", "orders-db", "session-key");
-    secrets.forEach((name, secret) -> {
-      assertThat(secret.path("apiVersion").asText()).isEqualTo("v1");
-      assertThat(secret.path("type").asText()).as(name).isEqualTo("Opaque");
-      assertThat(secret.has("stringData")).as(name).isFalse();
-      assertThat(secret.at("/metadata/labels/app.kubernetes.io~1managed-by").asText()).as(name)
-          .isEqualTo("lambda-invocation-operator");
-      assertThat(secret.at("/metadata/ownerReferences/0/kind").asText()).as(name).isEqualTo("LambdaInvocation");
-      secret.path("data").fields().forEachRemaining(entry ->
-          assertThat(decodes(entry.getValue().asText())).as(name + " data." + entry.getKey() + " is base64").isTrue());
-    });
+    assertThat(secrets)
+        .containsOnlyKeys(
+            "api-key", "sizing-config", "compliance", "rollout-config", "orders-db", "session-key");
+    secrets.forEach(
+        (name, secret) -> {
+          assertThat(secret.path("apiVersion").asText()).isEqualTo("v1");
+          assertThat(secret.path("type").asText()).as(name).isEqualTo("Opaque");
+          assertThat(secret.has("stringData")).as(name).isFalse();
+          assertThat(secret.at("/metadata/labels/app.kubernetes.io~1managed-by").asText())
+              .as(name)
+              .isEqualTo("lambda-invocation-operator");
+          assertThat(secret.at("/metadata/ownerReferences/0/kind").asText())
+              .as(name)
+              .isEqualTo("LambdaInvocation");
+          secret
+              .path("data")
+              .fields()
+              .forEachRemaining(
+                  entry ->
+                      assertThat(decodes(entry.getValue().asText()))
+                          .as(name + " data." + entry.getKey() + " is base64")
+                          .isTrue());
+        });
 
     JsonNode sizing = secrets.get("sizing-config");
     assertThat(fieldNames(sizing.path("data")))
@@ -190,9 +220,11 @@ class SandboxCommandTest {
     assertThat(decode(sizing.at("/data/desired_instances"))).isEqualTo("10");
     assertThat(decode(sizing.at("/data/min_instances"))).isEqualTo("4");
     assertThat(decode(sizing.at("/data/max_instances"))).isEqualTo("20");
-    assertThat(JSON.readTree(decode(sizing.at("/data/result"))).path("desired_instances").asInt()).isEqualTo(10);
+    assertThat(JSON.readTree(decode(sizing.at("/data/result"))).path("desired_instances").asInt())
+        .isEqualTo(10);
 
-    assertThat(fieldNames(secrets.get("api-key").path("data"))).containsExactlyInAnyOrder("api_key", "result");
+    assertThat(fieldNames(secrets.get("api-key").path("data")))
+        .containsExactlyInAnyOrder("api_key", "result");
     assertThat(decode(secrets.get("api-key").at("/data/api_key"))).matches("[0-9a-f]{64}");
     assertThat(fieldNames(secrets.get("compliance").path("data")))
         .containsExactlyInAnyOrder("compliant", "violations", "result", "log_result");
@@ -202,27 +234,45 @@ class SandboxCommandTest {
     assertThat(fieldNames(secrets.get("session-key").path("data"))).containsExactly("result");
 
     JsonNode orders = secrets.get("orders-db");
-    assertThat(fieldNames(orders.path("data"))).containsExactlyInAnyOrder("username", "password", "result");
+    assertThat(fieldNames(orders.path("data")))
+        .containsExactlyInAnyOrder("username", "password", "result");
     assertThat(orders.at("/metadata/labels/app").asText()).isEqualTo("orders");
     assertThat(orders.at("/metadata/annotations/team").asText()).isEqualTo("payments");
-    assertThat(orders.at("/metadata/annotations/lambda.ephemeral.dev~1expires-at").asText()).isNotEmpty();
+    assertThat(orders.at("/metadata/annotations/lambda.ephemeral.dev~1expires-at").asText())
+        .isNotEmpty();
     assertThat(decode(orders.at("/data/username"))).startsWith("app_");
   }
 
   // --- an external Lambda endpoint ---------------------------------------------------------------
 
   @Test
-  void lambdaEndpointSendsTheInvocationsToTheGivenEndpointSigned(@TempDir Path dir) throws IOException {
+  void lambdaEndpointSendsTheInvocationsToTheGivenEndpointSigned(@TempDir Path dir)
+      throws IOException {
     try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
       external.function("external-fn", call -> FunctionOutcome.json(Map.of("token", "x")));
-      Path manifest = write(dir, "external.yaml", invocation("external", "default", "external-fn", """
-            secret:
-              keys:
-                token: /token
-          """, Map.of()));
+      Path manifest =
+          write(
+              dir,
+              "external.yaml",
+              invocation(
+                  "external",
+                  "default",
+                  "external-fn",
+                  """
+                    secret:
+                      keys:
+                        token: /token
+                  """,
+                  Map.of()));
 
-      Run run = sandbox("-f", manifest.toString(), "--timeout", "20s",
-          "--lambda-endpoint", external.endpoint().toString());
+      Run run =
+          sandbox(
+              "-f",
+              manifest.toString(),
+              "--timeout",
+              "20s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
 
       assertThat(run.exitCode()).as(run.describe()).isZero();
       assertThat(table(run.out()).get("external"))
@@ -251,10 +301,20 @@ class SandboxCommandTest {
   void withLambdaEndpointTheBuiltInFunctionsAreNotServed(@TempDir Path dir) throws IOException {
     try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
       external.function("external-fn", call -> FunctionOutcome.json(Map.of("token", "x")));
-      Path manifest = write(dir, "builtin.yaml", invocation("needs-builtin", "default", "secret-generator", "", Map.of()));
+      Path manifest =
+          write(
+              dir,
+              "builtin.yaml",
+              invocation("needs-builtin", "default", "secret-generator", "", Map.of()));
 
-      Run run = sandbox("-f", manifest.toString(), "--timeout", "10s",
-          "--lambda-endpoint", external.endpoint().toString());
+      Run run =
+          sandbox(
+              "-f",
+              manifest.toString(),
+              "--timeout",
+              "10s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
 
       assertThat(run.exitCode()).as(run.describe()).isEqualTo(1);
       assertThat(table(run.out()).get("needs-builtin"))
@@ -269,15 +329,42 @@ class SandboxCommandTest {
 
   @Test
   void durationShowsARefreshAndATtlExpiring(@TempDir Path dir) throws IOException {
-    Path refreshed = write(dir, "refreshed.yaml", invocation("refreshed", "watch", "secret-generator", """
-          refreshInterval: 2s
-        """, Map.of()));
-    Path expiring = write(dir, "expiring.yaml", invocation("expiring", "watch", "secret-generator", """
-          secret:
-            ttl: 2s
-        """, Map.of(Expectation.ANNOTATION, "Expired")));
+    Path refreshed =
+        write(
+            dir,
+            "refreshed.yaml",
+            invocation(
+                "refreshed",
+                "watch",
+                "secret-generator",
+                """
+                  refreshInterval: 2s
+                """,
+                Map.of()));
+    Path expiring =
+        write(
+            dir,
+            "expiring.yaml",
+            invocation(
+                "expiring",
+                "watch",
+                "secret-generator",
+                """
+                  secret:
+                    ttl: 2s
+                """,
+                Map.of(Expectation.ANNOTATION, "Expired")));
 
-    Run run = sandbox("-f", refreshed.toString(), "-f", expiring.toString(), "--timeout", "20s", "--duration", "5s");
+    Run run =
+        sandbox(
+            "-f",
+            refreshed.toString(),
+            "-f",
+            expiring.toString(),
+            "--timeout",
+            "20s",
+            "--duration",
+            "5s");
 
     assertThat(run.exitCode()).as(run.describe()).isZero();
     Map<String, Map<String, String>> table = table(run.out());
@@ -300,8 +387,16 @@ class SandboxCommandTest {
 
   @Test
   void anUnmetExpectationExitsOneAndStillPrintsTheReport(@TempDir Path dir) throws IOException {
-    Path manifest = write(dir, "succeeds.yaml", invocation("expected-to-fail", "default", "secret-generator", "",
-        Map.of(Expectation.ANNOTATION, "FunctionError")));
+    Path manifest =
+        write(
+            dir,
+            "succeeds.yaml",
+            invocation(
+                "expected-to-fail",
+                "default",
+                "secret-generator",
+                "",
+                Map.of(Expectation.ANNOTATION, "FunctionError")));
 
     Run run = sandbox("-f", manifest.toString(), "--timeout", "5s");
 
@@ -317,60 +412,155 @@ class SandboxCommandTest {
   static Stream<Arguments> badInputs() {
     return Stream.of(
         bad("unknown option", dir -> args("--bogus"), "Unknown option: '--bogus'"),
-        bad("--timeout abc", dir -> args("--timeout", "abc"), "--timeout", "'abc' is not a duration"),
-        bad("negative --duration", dir -> args("--duration", "-5s"), "--duration", "'-5s' is not a duration"),
+        bad(
+            "--timeout abc",
+            dir -> args("--timeout", "abc"),
+            "--timeout",
+            "'abc' is not a duration"),
+        bad(
+            "negative --duration",
+            dir -> args("--duration", "-5s"),
+            "--duration",
+            "'-5s' is not a duration"),
         bad("-o xml", dir -> args("-o", "xml"), "--output", "xml", "table, yaml, json"),
         bad("--log-level LOUD", dir -> args("--log-level", "LOUD"), "--log-level", "LOUD"),
-        bad("relative --lambda-endpoint", dir -> args("--lambda-endpoint", "localhost"),
+        bad(
+            "relative --lambda-endpoint",
+            dir -> args("--lambda-endpoint", "localhost"),
             "--lambda-endpoint must be an absolute URL"),
-        bad("missing file", dir -> args("-f", dir.resolve("missing.yaml").toString()),
-            "no such file or directory", "missing.yaml"),
-        bad("malformed YAML", dir -> args("-f", write(dir, "malformed.yaml", """
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: broken
-            data: [
-            """).toString()), "malformed.yaml", "is not valid YAML or JSON"),
-        bad("document without kind", dir -> args("-f", write(dir, "nokind.yaml", """
-            apiVersion: v1
-            metadata:
-              name: nameless-kind
-            """).toString()), "nokind.yaml", "document 1", "has no kind"),
-        bad("document without name", dir -> args("-f", write(dir, "noname.yaml", """
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              namespace: demo
-            """).toString()), "noname.yaml", "has no metadata.name"),
-        bad("invalid spec", dir -> args("-f", write(dir, "invalid.yaml", invocation("too-quick", "default",
-            "secret-generator", """
-              timeout: 0s
-            """, Map.of())).toString()), "LambdaInvocation default/too-quick is invalid", "spec.timeout"),
-        bad("unknown expect reason", dir -> args("-f", write(dir, "expect.yaml", invocation("hopeful", "default",
-            "secret-generator", "", Map.of(Expectation.ANNOTATION, "Exploded"))).toString()),
-            Expectation.ANNOTATION, "'Exploded'"),
-        bad("defined twice", dir -> args("-f", write(dir, "twice.yaml",
-            invocation("twin", "default", "secret-generator", "", Map.of()) + "---\n"
-                + invocation("twin", "default", "secret-generator", "", Map.of())).toString()),
+        bad(
+            "missing file",
+            dir -> args("-f", dir.resolve("missing.yaml").toString()),
+            "no such file or directory",
+            "missing.yaml"),
+        bad(
+            "malformed YAML",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "malformed.yaml",
+                            """
+                            apiVersion: v1
+                            kind: ConfigMap
+                            metadata: {name: broken
+                            data: [
+                            """)
+                        .toString()),
+            "malformed.yaml",
+            "is not valid YAML or JSON"),
+        bad(
+            "document without kind",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "nokind.yaml",
+                            """
+                            apiVersion: v1
+                            metadata:
+                              name: nameless-kind
+                            """)
+                        .toString()),
+            "nokind.yaml",
+            "document 1",
+            "has no kind"),
+        bad(
+            "document without name",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "noname.yaml",
+                            """
+                            apiVersion: v1
+                            kind: ConfigMap
+                            metadata:
+                              namespace: demo
+                            """)
+                        .toString()),
+            "noname.yaml",
+            "has no metadata.name"),
+        bad(
+            "invalid spec",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "invalid.yaml",
+                            invocation(
+                                "too-quick",
+                                "default",
+                                "secret-generator",
+                                """
+                                  timeout: 0s
+                                """,
+                                Map.of()))
+                        .toString()),
+            "LambdaInvocation default/too-quick is invalid",
+            "spec.timeout"),
+        bad(
+            "unknown expect reason",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "expect.yaml",
+                            invocation(
+                                "hopeful",
+                                "default",
+                                "secret-generator",
+                                "",
+                                Map.of(Expectation.ANNOTATION, "Exploded")))
+                        .toString()),
+            Expectation.ANNOTATION,
+            "'Exploded'"),
+        bad(
+            "defined twice",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "twice.yaml",
+                            invocation("twin", "default", "secret-generator", "", Map.of())
+                                + "---\n"
+                                + invocation("twin", "default", "secret-generator", "", Map.of()))
+                        .toString()),
             "LambdaInvocation default/twin is defined twice"),
-        bad("no LambdaInvocation", dir -> {
-          Path only = dir.resolve("only-config");
-          write(only, "config.yaml", """
-              apiVersion: v1
-              kind: ConfigMap
-              metadata:
-                name: settings
-              data:
-                a: b
-              """);
-          return args("-f", only.toString());
-        }, "no LambdaInvocation found in", "only-config"));
+        bad(
+            "no LambdaInvocation",
+            dir -> {
+              Path only = dir.resolve("only-config");
+              write(
+                  only,
+                  "config.yaml",
+                  """
+                  apiVersion: v1
+                  kind: ConfigMap
+                  metadata:
+                    name: settings
+                  data:
+                    a: b
+                  """);
+              return args("-f", only.toString());
+            },
+            "no LambdaInvocation found in",
+            "only-config"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("badInputs")
   void badInputExitsTwoWithAOneLineMessage(
-      String description, Function<Path, String[]> arguments, List<String> expected, @TempDir Path dir) {
+      String description,
+      Function<Path, String[]> arguments,
+      List<String> expected,
+      @TempDir Path dir) {
     Run run = sandbox(arguments.apply(dir));
 
     assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
@@ -383,7 +573,8 @@ class SandboxCommandTest {
     if (lines.size() > 1) {
       // An argument error: the message, then one pointer to the help.
       assertThat(lines).as(run.err()).hasSize(2);
-      assertThat(lines.get(1)).isEqualTo("Try 'lambda-invocation-operator sandbox --help' for the options.");
+      assertThat(lines.get(1))
+          .isEqualTo("Try 'lambda-invocation-operator sandbox --help' for the options.");
     }
   }
 
@@ -400,20 +591,32 @@ class SandboxCommandTest {
     var out = new StringWriter();
     var err = new StringWriter();
     String[] all = Stream.concat(Stream.of("sandbox"), Stream.of(args)).toArray(String[]::new);
-    int exitCode = OperatorMain.commandLine()
-        .setOut(new PrintWriter(out, true))
-        .setErr(new PrintWriter(err, true))
-        .execute(all);
+    int exitCode =
+        OperatorMain.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(all);
     return new Run(exitCode, out.toString(), err.toString());
   }
 
-  /** The table's rows by NAME; columns are separated by at least two spaces (headers hold single ones). */
+  /**
+   * The table's rows by NAME; columns are separated by at least two spaces (headers hold single
+   * ones).
+   */
   private static Map<String, Map<String, String>> table(String out) {
     List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).as(out).isNotEmpty();
     String[] headers = lines.get(0).trim().split("\\s{2,}");
-    assertThat(headers).containsExactly(
-        "NAME", "READY", "REASON", "STATUS CODE", "EXECUTED VERSION", "SECRET", "KEYS", "INVOCATIONS");
+    assertThat(headers)
+        .containsExactly(
+            "NAME",
+            "READY",
+            "REASON",
+            "STATUS CODE",
+            "EXECUTED VERSION",
+            "SECRET",
+            "KEYS",
+            "INVOCATIONS");
     Map<String, Map<String, String>> rows = new LinkedHashMap<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] cells = line.trim().split("\\s{2,}");
@@ -429,23 +632,36 @@ class SandboxCommandTest {
 
   /** A LambdaInvocation manifest; {@code extraSpec} is YAML indented by two spaces, under spec. */
   private static String invocation(
-      String name, String namespace, String functionName, String extraSpec, Map<String, String> annotations) {
-    StringBuilder yaml = new StringBuilder()
-        .append("apiVersion: lambda.ephemeral.dev/v1alpha1\n")
-        .append("kind: LambdaInvocation\n")
-        .append("metadata:\n")
-        .append("  name: ").append(name).append('\n')
-        .append("  namespace: ").append(namespace).append('\n');
+      String name,
+      String namespace,
+      String functionName,
+      String extraSpec,
+      Map<String, String> annotations) {
+    StringBuilder yaml =
+        new StringBuilder()
+            .append("apiVersion: lambda.ephemeral.dev/v1alpha1\n")
+            .append("kind: LambdaInvocation\n")
+            .append("metadata:\n")
+            .append("  name: ")
+            .append(name)
+            .append('\n')
+            .append("  namespace: ")
+            .append(namespace)
+            .append('\n');
     if (!annotations.isEmpty()) {
       yaml.append("  annotations:\n");
-      annotations.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(v).append('\n'));
+      annotations.forEach(
+          (k, v) -> yaml.append("    ").append(k).append(": ").append(v).append('\n'));
     }
     yaml.append("spec:\n")
-        .append("  functionName: ").append(functionName).append('\n')
+        .append("  functionName: ")
+        .append(functionName)
+        .append('\n')
         .append("  payload:\n")
         .append("    n: 1\n");
     List<String> extra = extraSpec.lines().filter(l -> !l.isBlank()).toList();
-    int indent = extra.stream().mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+    int indent =
+        extra.stream().mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
     extra.forEach(line -> yaml.append("  ").append(line.substring(indent)).append('\n'));
     return yaml.toString();
   }
@@ -459,7 +675,8 @@ class SandboxCommandTest {
     }
   }
 
-  private static Arguments bad(String description, Function<Path, String[]> arguments, String... expected) {
+  private static Arguments bad(
+      String description, Function<Path, String[]> arguments, String... expected) {
     return Arguments.of(description, arguments, List.of(expected));
   }
 
@@ -479,14 +696,21 @@ class SandboxCommandTest {
   private static Map<String, JsonNode> items(JsonNode list, String kind) {
     assertThat(list.path("items").isArray()).as("items is an array").isTrue();
     List<JsonNode> matching = new ArrayList<>();
-    list.path("items").forEach(item -> {
-      if (kind.equals(item.path("kind").asText())) {
-        matching.add(item);
-      }
-    });
-    Map<String, JsonNode> byName = matching.stream()
-        .collect(Collectors.toMap(i -> i.at("/metadata/name").asText(), i -> i, (a, b) -> a, LinkedHashMap::new));
-    assertThat(byName.size()).as("names of the " + kind + " items are unique").isEqualTo(matching.size());
+    list.path("items")
+        .forEach(
+            item -> {
+              if (kind.equals(item.path("kind").asText())) {
+                matching.add(item);
+              }
+            });
+    Map<String, JsonNode> byName =
+        matching.stream()
+            .collect(
+                Collectors.toMap(
+                    i -> i.at("/metadata/name").asText(), i -> i, (a, b) -> a, LinkedHashMap::new));
+    assertThat(byName.size())
+        .as("names of the " + kind + " items are unique")
+        .isEqualTo(matching.size());
     return byName;
   }
 

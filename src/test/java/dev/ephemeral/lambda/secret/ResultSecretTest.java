@@ -33,7 +33,9 @@ class ResultSecretTest {
   private static final String UID = "0d6c3f0e-1111-2222-3333-444455556666";
   private static final String SECRET_VALUE = "sk-live-0123456789abcdef";
   private static final String JSON_RESULT =
-      "{\"api_key\":\"" + SECRET_VALUE + "\",\"size\":{\"cpu\":2,\"memory\":\"4Gi\"},\"length\":32}";
+      "{\"api_key\":\""
+          + SECRET_VALUE
+          + "\",\"size\":{\"cpu\":2,\"memory\":\"4Gi\"},\"length\":32}";
   private static final String LOG = "U1RBUlQgUmVxdWVzdElkOiAxMjM0CkVORA==";
 
   private final ResultSecret resultSecret = new ResultSecret(new ObjectMapper());
@@ -45,7 +47,8 @@ class ResultSecretTest {
     Secret secret = built(plan(), succeeded(payload, null));
 
     assertThat(decoded(secret, "result")).isEqualTo(payload);
-    assertThat(secret.getData().get("result")).isEqualTo(Base64.getEncoder().encodeToString(payload));
+    assertThat(secret.getData().get("result"))
+        .isEqualTo(Base64.getEncoder().encodeToString(payload));
     assertThat(secret.getStringData()).isNullOrEmpty();
     assertThat(secret.getData()).containsOnlyKeys("result");
   }
@@ -72,11 +75,12 @@ class ResultSecretTest {
   void projectedKeysTakeStringsAsTextAndOtherValuesAsJson() {
     var plan =
         planWith()
-            .keys(Map.of(
-                "api_key", "/api_key",
-                "size", "/size",
-                "length", "/length",
-                "memory", "/size/memory"))
+            .keys(
+                Map.of(
+                    "api_key", "/api_key",
+                    "size", "/size",
+                    "length", "/length",
+                    "memory", "/size/memory"))
             .build();
 
     Secret secret = built(plan, succeeded(JSON_RESULT, null));
@@ -94,10 +98,15 @@ class ResultSecretTest {
 
     var build = resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
 
-    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
-      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
-      assertThat(rejected.message()).contains("token").doesNotContain(SECRET_VALUE, "sk-live", "4Gi");
-    });
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message())
+                  .contains("token")
+                  .doesNotContain(SECRET_VALUE, "sk-live", "4Gi");
+            });
   }
 
   @Test
@@ -107,10 +116,13 @@ class ResultSecretTest {
 
     var build = resultSecret.build(owner(), plan, succeeded(notJson, null), INVOKED_AT);
 
-    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
-      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
-      assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
-    });
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
+            });
   }
 
   @Test
@@ -120,10 +132,13 @@ class ResultSecretTest {
 
     var build = resultSecret.build(owner(), plan, succeeded(notJson, null), INVOKED_AT);
 
-    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
-      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
-      assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
-    });
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message()).doesNotContain(SECRET_VALUE, "sk-live");
+            });
   }
 
   @Test
@@ -150,10 +165,13 @@ class ResultSecretTest {
 
     var build = resultSecret.build(owner(), plan(), succeeded(payload, null), INVOKED_AT);
 
-    assertThat(build).asInstanceOf(type(Rejected.class)).satisfies(rejected -> {
-      assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultTooLarge);
-      assertThat(rejected.message()).doesNotContain("zzzzzzzz");
-    });
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultTooLarge);
+              assertThat(rejected.message()).doesNotContain("zzzzzzzz");
+            });
   }
 
   @Test
@@ -163,8 +181,12 @@ class ResultSecretTest {
 
     assertThat(resultSecret.build(owner(), plan(), succeeded(result, null), INVOKED_AT))
         .isInstanceOf(Built.class);
-    assertThat(resultSecret.build(owner(), planWith().keys(Map.of("a", "/a")).build(),
-            succeeded(result, null), INVOKED_AT))
+    assertThat(
+            resultSecret.build(
+                owner(),
+                planWith().keys(Map.of("a", "/a")).build(),
+                succeeded(result, null),
+                INVOKED_AT))
         .asInstanceOf(type(Rejected.class))
         .extracting(Rejected::reason)
         .isEqualTo(ReadyReason.ResultTooLarge);
@@ -177,11 +199,12 @@ class ResultSecretTest {
     Secret secret = built(plan, succeeded(JSON_RESULT, null));
 
     assertThat(secret.getMetadata().getLabels())
-        .containsExactlyInAnyOrderEntriesOf(Map.of(
-            "app.kubernetes.io/managed-by", "lambda-invocation-operator",
-            "lambda.ephemeral.dev/invocation", "api-key",
-            "team", "shop",
-            "app", "api"));
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "app.kubernetes.io/managed-by", "lambda-invocation-operator",
+                "lambda.ephemeral.dev/invocation", "api-key",
+                "team", "shop",
+                "app", "api"));
   }
 
   @Test
@@ -191,10 +214,11 @@ class ResultSecretTest {
     var build = (Built) resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
 
     assertThat(build.secret().getMetadata().getAnnotations())
-        .containsExactlyInAnyOrderEntriesOf(Map.of(
-            "lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z",
-            "lambda.ephemeral.dev/data-hash", build.dataHash(),
-            "reloader.stakater.com/match", "true"));
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z",
+                "lambda.ephemeral.dev/data-hash", build.dataHash(),
+                "reloader.stakater.com/match", "true"));
     assertThat(build.dataHash()).isEqualTo(DataHash.of(build.secret().getData()));
   }
 
@@ -207,7 +231,9 @@ class ResultSecretTest {
     assertThat(secret.getMetadata().getAnnotations())
         .containsEntry("lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z")
         .containsEntry("lambda.ephemeral.dev/expires-at", "2026-11-26T11:30:00Z");
-    assertThat(Instant.parse(secret.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")))
+    assertThat(
+            Instant.parse(
+                secret.getMetadata().getAnnotations().get("lambda.ephemeral.dev/expires-at")))
         .isEqualTo(INVOKED_AT.plus(Duration.ofMinutes(90)));
   }
 
@@ -215,20 +241,25 @@ class ResultSecretTest {
   void secretHasExactlyOneControllingOwnerReferenceToTheResource() {
     Secret secret = built(plan(), succeeded(JSON_RESULT, null));
 
-    assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
-      assertThat(ref.getApiVersion()).isEqualTo("lambda.ephemeral.dev/v1alpha1");
-      assertThat(ref.getKind()).isEqualTo("LambdaInvocation");
-      assertThat(ref.getName()).isEqualTo("api-key");
-      assertThat(ref.getUid()).isEqualTo(UID);
-      assertThat(ref.getController()).isTrue();
-      assertThat(ref.getBlockOwnerDeletion()).isTrue();
-    });
+    assertThat(secret.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            ref -> {
+              assertThat(ref.getApiVersion()).isEqualTo("lambda.ephemeral.dev/v1alpha1");
+              assertThat(ref.getKind()).isEqualTo("LambdaInvocation");
+              assertThat(ref.getName()).isEqualTo("api-key");
+              assertThat(ref.getUid()).isEqualTo(UID);
+              assertThat(ref.getController()).isTrue();
+              assertThat(ref.getBlockOwnerDeletion()).isTrue();
+            });
   }
 
   @Test
   void freshlyBuiltSecretIsIntactAndControlledByItsOwner() {
-    Secret secret = built(planWith().tailLog(true).keys(Map.of("api_key", "/api_key")).build(),
-        succeeded(JSON_RESULT, LOG));
+    Secret secret =
+        built(
+            planWith().tailLog(true).keys(Map.of("api_key", "/api_key")).build(),
+            succeeded(JSON_RESULT, LOG));
 
     assertThat(ResultSecret.isIntact(secret)).isTrue();
     assertThat(ResultSecret.isControlledBy(secret, owner())).isTrue();
@@ -240,7 +271,9 @@ class ResultSecretTest {
 
     var changed = new SecretBuilder(secret).build();
     changed.setData(new HashMap<>(secret.getData()));
-    changed.getData().put("result", Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8)));
+    changed
+        .getData()
+        .put("result", Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8)));
     assertThat(ResultSecret.isIntact(changed)).isFalse();
 
     var added = new SecretBuilder(secret).build();
@@ -273,7 +306,8 @@ class ResultSecretTest {
             .withOwnerReferences(ownerReference(UID, false))
             .endMetadata()
             .build();
-    var unowned = new SecretBuilder().withNewMetadata().withName("api-key-secret").endMetadata().build();
+    var unowned =
+        new SecretBuilder().withNewMetadata().withName("api-key-secret").endMetadata().build();
 
     assertThat(ResultSecret.isControlledBy(foreign, owner())).isFalse();
     assertThat(ResultSecret.isControlledBy(notController, owner())).isFalse();
@@ -318,7 +352,12 @@ class ResultSecretTest {
   private static LambdaInvocation owner() {
     var owner = new LambdaInvocation();
     owner.setMetadata(
-        new ObjectMetaBuilder().withName("api-key").withNamespace("shop").withUid(UID).withGeneration(3L).build());
+        new ObjectMetaBuilder()
+            .withName("api-key")
+            .withNamespace("shop")
+            .withUid(UID)
+            .withGeneration(3L)
+            .build());
     return owner;
   }
 
@@ -367,8 +406,18 @@ class ResultSecretTest {
 
     InvocationPlan build() {
       return new InvocationPlan(
-          "secret-generator", null, null, "{}".getBytes(StandardCharsets.UTF_8), null, tailLog,
-          InvocationPlan.DEFAULT_TIMEOUT, Optional.empty(), "api-key-secret", ttl, keys, labels,
+          "secret-generator",
+          null,
+          null,
+          "{}".getBytes(StandardCharsets.UTF_8),
+          null,
+          tailLog,
+          InvocationPlan.DEFAULT_TIMEOUT,
+          Optional.empty(),
+          "api-key-secret",
+          ttl,
+          keys,
+          labels,
           annotations);
     }
   }
