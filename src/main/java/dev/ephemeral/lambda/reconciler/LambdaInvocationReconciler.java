@@ -207,7 +207,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     UpdateControl<LambdaInvocation> invoke(InvocationPlan plan, Trigger trigger) {
       Optional<Secret> existing = secretWriter.get(namespace(), plan.secretName());
       if (existing.isPresent() && !ResultSecret.isControlledBy(existing.get(), resource)) {
-        return conflict(plan);
+        return conflict(plan, trigger);
       }
       LOG.atInfo()
           .addKeyValue(NAMESPACE, namespace())
@@ -280,7 +280,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             invokedAt);
       }
       if (written.isEmpty()) {
-        return conflict(plan);
+        return conflict(plan, trigger);
       }
       observer.secretWritten(resource);
       var id = ResourceID.fromResource(resource);
@@ -312,10 +312,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           invokedAt);
     }
 
-    private UpdateControl<LambdaInvocation> conflict(InvocationPlan plan) {
+    private UpdateControl<LambdaInvocation> conflict(InvocationPlan plan, Trigger trigger) {
       return failure(
           plan,
-          Trigger.RETRY,
+          trigger,
           new InvocationResult.Failed(
               ReadyReason.SecretConflict,
               RetryClass.SLOW,
