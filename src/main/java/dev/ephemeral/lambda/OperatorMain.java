@@ -83,7 +83,7 @@ public final class OperatorMain implements Callable<Integer> {
     public Integer call() throws Exception {
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
       Config kubeConfig = Config.autoConfigure(null);
-      Optional<String> unreachable = probe(kubeConfig);
+      Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
         System.err.println("lambda-invocation-operator: " + unreachable.get());
         return 1;
@@ -174,8 +174,12 @@ public final class OperatorMain implements Callable<Integer> {
       }
     }
 
-    /** One quick request, so a missing cluster or CRD is one clear line instead of retries. */
-    private static Optional<String> probe(Config kubeConfig) {
+    /**
+     * One quick list, with the same reach as the operator's (all namespaces, or one it watches: a
+     * namespaced install has no cluster-wide list), so a missing cluster, CRD or permission is one
+     * clear line instead of retries.
+     */
+    private static Optional<String> probe(Config kubeConfig, OperatorConfig config) {
       Config quick =
           new ConfigBuilder(kubeConfig)
               .withRequestRetryBackoffLimit(0)
@@ -183,10 +187,13 @@ public final class OperatorMain implements Callable<Integer> {
               .withRequestTimeout(10_000)
               .build();
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
-        client
-            .resources(LambdaInvocation.class)
-            .inAnyNamespace()
-            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+        var resources = client.resources(LambdaInvocation.class);
+        var limitOne = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
+        if (config.watchNamespaces().isEmpty()) {
+          resources.inAnyNamespace().list(limitOne);
+        } else {
+          resources.inNamespace(config.watchNamespaces().iterator().next()).list(limitOne);
+        }
         return Optional.empty();
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) {

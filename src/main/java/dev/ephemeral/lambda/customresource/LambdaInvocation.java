@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -45,6 +46,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+    value = "size(self.metadata.name) <= 63",
+    message =
+        "metadata.name must be at most 63 characters: it becomes the value of the Secret's label"
+            + " lambda.ephemeral.dev/invocation",
+    fieldPath = ".metadata.name")
 public class LambdaInvocation extends CustomResource<LambdaInvocationSpec, LambdaInvocationStatus>
     implements Namespaced {
 

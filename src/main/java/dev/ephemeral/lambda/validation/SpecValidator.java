@@ -56,6 +56,9 @@ public final class SpecValidator {
   private static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
   private static final int MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
+  /** The name is a label value on the Secret. */
+  private static final int MAX_NAME_LENGTH = 63;
+
   private final ObjectMapper mapper;
 
   public SpecValidator(ObjectMapper mapper) {
@@ -68,6 +71,12 @@ public final class SpecValidator {
       return new Invalid(List.of("spec: required"));
     }
     var violations = new ArrayList<String>();
+    String name = resource.getMetadata().getName();
+    if (name != null && name.length() > MAX_NAME_LENGTH) {
+      violations.add(
+          "metadata.name: must be at most 63 characters (it becomes the value of the Secret's label"
+              + " lambda.ephemeral.dev/invocation), got " + name.length());
+    }
 
     String functionName = spec.getFunctionName();
     checkFunctionName(functionName, violations);

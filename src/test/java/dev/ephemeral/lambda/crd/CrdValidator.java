@@ -169,7 +169,7 @@ final class CrdValidator {
       String ruleLocation = location + "/x-kubernetes-validations/" + i;
       String rule = validation.path("rule").asText();
       String fieldPath = validation.path("fieldPath").asText("");
-      String failurePath = path + fieldPath;
+      String failurePath = path.isEmpty() && fieldPath.startsWith(".") ? fieldPath.substring(1) : path + fieldPath;
       String message = validation.path("message").asText("failed rule: " + rule);
       try {
         Object result =

@@ -125,8 +125,8 @@ public final class SpecExamples {
       ObjectNode expect = null;
       if (invalid) {
         field = row.path("field").asText(null);
-        if (field == null || !field.startsWith("spec.")) {
-          throw new IllegalStateException(resource + ": " + name + " needs a field spec.*");
+        if (field == null || !(field.startsWith("spec.") || field.equals("metadata.name"))) {
+          throw new IllegalStateException(resource + ": " + name + " needs a field spec.* or metadata.name");
         }
       } else {
         if (!row.path("expect").isObject() || !row.path("expect").has("payload")) {
