@@ -2,21 +2,28 @@
 --
 -- Healthy     Ready=True, and the condition was written for the current metadata.generation.
 -- Progressing no status or no Ready condition yet; the status (or the Ready condition) is for an older
---             generation; Ready=Unknown; or Ready=False while an invocation or a retry is under way.
--- Degraded    Ready=False for a reason that needs someone to act (or a reason this script does not know).
+--             generation; Ready=Unknown; or Ready=False while a retry is under way: FunctionError,
+--             Throttled, InvocationTimeout or InvocationFailed with status.nextRetryTime set.
+-- Degraded    Ready=False for a reason that needs someone to act (or a reason this script does not know);
+--             also those four reasons once the operator has stopped retrying (no status.nextRetryTime:
+--             retries exhausted, or a failure not retried until the spec changes), so a sync wave fails
+--             instead of waiting for ever.
 -- Suspended   Ready=False, reason Expired: the Secret's ttl ran out and the resource waits for a trigger.
 --
 -- Argo CD runs this without the string and math libraries: plain Lua 5.1, base library only.
 
 local hs = {}
 
-local progressingReasons = {
+-- Transient failures: Progressing while the operator will retry them, Degraded once it will not.
+local retriedReasons = {
   FunctionError = true,
   Throttled = true,
   InvocationTimeout = true,
   InvocationFailed = true
 }
 
+-- Failures that need someone to act. FunctionNotFound, AccessDenied, KMSAccessDenied and SecretConflict
+-- are retried slowly (status.nextRetryTime is set) but stay Degraded: a retry alone will not fix them.
 local degradedReasons = {
   InvalidSpec = true,
   FunctionNotFound = true,
@@ -102,8 +109,12 @@ end
 
 if ready.status == "False" then
   local reason = ready.reason
-  if reason ~= nil and progressingReasons[reason] then
-    return result("Progressing", messageOf(ready, "Invocation under way"))
+  if reason ~= nil and retriedReasons[reason] then
+    if present(status.nextRetryTime) then
+      return result("Progressing", messageOf(ready, "Retry pending"))
+    end
+    -- No retry pending: retries exhausted, or a failure that is not retried until the spec changes.
+    return result("Degraded", messageOf(ready, "Not retried"))
   end
   if reason ~= nil and suspendedReasons[reason] then
     return result("Suspended", messageOf(ready, "Expired"))

@@ -2,9 +2,11 @@ package dev.ephemeral.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
+import dev.ephemeral.lambda.secret.DataHash;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,6 +24,7 @@ import java.util.Optional;
 public final class LambdaInvocationOperator implements AutoCloseable {
 
   private final Operator operator;
+  private final LambdaInvocationReconciler reconciler;
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
@@ -32,7 +35,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         clock,
         InvocationObserver.NONE,
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        new InFlightLimit(config.maxInFlight()));
   }
 
   public LambdaInvocationOperator(
@@ -41,12 +45,21 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       LambdaInvoker invoker,
       Clock clock,
       InvocationObserver observer) {
-    this(client, config, invoker, clock, observer, Optional.empty(), Optional.empty());
+    this(
+        client,
+        config,
+        invoker,
+        clock,
+        observer,
+        Optional.empty(),
+        Optional.empty(),
+        new InFlightLimit(config.maxInFlight()));
   }
 
   /**
    * @param frameworkMetrics JOSDK's reconcile metrics, if collected
    * @param leaderElection leader election settings; empty runs without
+   * @param inFlight the limit of invocations in flight (config.maxInFlight() of them)
    */
   public LambdaInvocationOperator(
       KubernetesClient client,
@@ -55,13 +68,15 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       Clock clock,
       InvocationObserver observer,
       Optional<Metrics> frameworkMetrics,
-      Optional<LeaderElectionConfiguration> leaderElection) {
+      Optional<LeaderElectionConfiguration> leaderElection,
+      InFlightLimit inFlight) {
     ObjectMapper mapper = new ObjectMapper();
-    var reconciler =
+    reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
             invoker,
-            new ResultSecret(mapper),
+            inFlight,
+            new ResultSecret(mapper, DataHash.withRandomKey()),
             config.retryPolicy(),
             clock,
             observer);
@@ -88,6 +103,11 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             c.settingNamespaces(config.watchNamespaces());
           }
         });
+  }
+
+  /** No new invocations from now on: this replica is about to exit (it lost its Lease). */
+  public void pauseInvocations() {
+    reconciler.pauseInvocations();
   }
 
   public void start() {

@@ -5,6 +5,7 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -99,12 +101,14 @@ public final class OperatorMain implements Callable<Integer> {
                       config.maxInFlight()),
                   new ObjectMapper())) {
         Clock clock = Clock.systemUTC();
+        var inFlight = new InFlightLimit(config.maxInFlight());
         var observer =
             InvocationObserver.all(
                 List.of(
-                    new OperatorMetrics(registry, invoker::inFlight),
+                    new OperatorMetrics(registry, inFlight::inFlight),
                     new EventRecorder(client, clock)));
         var stopping = new AtomicBoolean();
+        var running = new AtomicReference<LambdaInvocationOperator>();
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(
@@ -123,6 +127,8 @@ public final class OperatorMain implements Callable<Integer> {
                                 () -> LOG.info("Became the leader"),
                                 () -> {
                                   if (!stopping.get()) {
+                                    Optional.ofNullable(running.get())
+                                        .ifPresent(LambdaInvocationOperator::pauseInvocations);
                                     LOG.error(
                                         "Lost the leader Lease; exiting so that only one replica"
                                             + " invokes");
@@ -143,7 +149,9 @@ public final class OperatorMain implements Callable<Integer> {
                 clock,
                 observer,
                 Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
-                leaderElection);
+                leaderElection,
+                inFlight);
+        running.set(operator);
         var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
         // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.
         Runtime.getRuntime()

@@ -37,6 +37,12 @@ public class LambdaInvocationStatus {
   private String expiryTime;
 
   @JsonPropertyDescription(
+      "When the next retry with backoff of a failed invocation is due. Absent when none is pending:"
+          + " it succeeded, the retries are spent, or the failure needs a fix outside the resource"
+          + " (those are retried slowly, every few minutes, and on any trigger).")
+  private String nextRetryTime;
+
+  @JsonPropertyDescription(
       "The value of the annotation lambda.ephemeral.dev/invoke-requested-at last acted on.")
   private String lastHandledInvokeRequest;
 
@@ -117,6 +123,14 @@ public class LambdaInvocationStatus {
     this.expiryTime = expiryTime;
   }
 
+  public String getNextRetryTime() {
+    return nextRetryTime;
+  }
+
+  public void setNextRetryTime(String nextRetryTime) {
+    this.nextRetryTime = nextRetryTime;
+  }
+
   public String getLastHandledInvokeRequest() {
     return lastHandledInvokeRequest;
   }
@@ -145,6 +159,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(lastInvocationTime, other.lastInvocationTime)
         && Objects.equals(nextRefreshTime, other.nextRefreshTime)
         && Objects.equals(expiryTime, other.expiryTime)
+        && Objects.equals(nextRetryTime, other.nextRetryTime)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
         && Objects.equals(conditions, other.conditions);
   }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -22,7 +21,7 @@ import software.amazon.awssdk.services.lambda.model.LogType;
 
 /**
  * Invokes functions through the AWS SDK v2 LambdaClient: one client per region, created once and
- * reused, all sharing one HTTP connection pool, with a global limit on invocations in flight.
+ * reused, all sharing one HTTP connection pool (sized for the in-flight limit).
  *
  * <p>The SDK's own retries are off: a retry after a read timeout or a 5xx could run a function that
  * already ran. Every retry is the reconciler's, deliberate and counted.
@@ -39,13 +38,11 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
   private final LambdaClientSettings settings;
   private final InvokeErrorTable errors;
   private final SdkHttpClient httpClient;
-  private final Semaphore inFlight;
   private final Map<Region, LambdaClient> clients = new ConcurrentHashMap<>();
 
   public AwsLambdaInvoker(LambdaClientSettings settings, ObjectMapper mapper) {
     this.settings = settings;
     this.errors = new InvokeErrorTable(mapper);
-    this.inFlight = new Semaphore(settings.maxInFlight(), true);
     this.httpClient =
         Apache5HttpClient.builder()
             .maxConnections(settings.maxInFlight())
@@ -55,8 +52,7 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
   }
 
   @Override
-  public InvocationResult invoke(InvocationRequest request) throws InterruptedException {
-    inFlight.acquire();
+  public InvocationResult invoke(InvocationRequest request) {
     try {
       LambdaClient client = client(request.region());
       InvokeResponse response = client.invoke(toSdkRequest(request));
@@ -67,14 +63,7 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
           .addKeyValue("error", e.getClass().getSimpleName())
           .log("Lambda invocation failed");
       return errors.exception(e, request.payload());
-    } finally {
-      inFlight.release();
     }
-  }
-
-  /** Invocations in flight right now. */
-  public int inFlight() {
-    return settings.maxInFlight() - inFlight.availablePermits();
   }
 
   private InvokeRequest toSdkRequest(InvocationRequest request) {

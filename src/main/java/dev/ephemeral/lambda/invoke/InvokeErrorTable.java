@@ -100,6 +100,50 @@ public final class InvokeErrorTable {
                   InvocationFailed,
                   ON_SPEC_CHANGE,
                   "the request is too large for a synchronous invocation: shrink spec.payload")),
+          // Transient infrastructure errors of Lambda's own: no function ran, try again soon.
+          Map.entry(
+              "EFSMountConnectivityException",
+              new Entry(InvocationFailed, BACKOFF, "the function could not connect to its EFS file system")),
+          Map.entry(
+              "EFSMountTimeoutException",
+              new Entry(InvocationFailed, BACKOFF, "the function timed out mounting its EFS file system")),
+          Map.entry(
+              "EFSIOException",
+              new Entry(InvocationFailed, BACKOFF, "the function's EFS file system failed")),
+          Map.entry(
+              "SnapStartTimeoutException",
+              new Entry(InvocationFailed, BACKOFF, "restoring the SnapStart snapshot timed out")),
+          Map.entry(
+              "SnapStartNotReadyException",
+              new Entry(InvocationFailed, BACKOFF, "the function's SnapStart snapshot is not ready yet")),
+          Map.entry(
+              "EC2ThrottledException",
+              new Entry(InvocationFailed, BACKOFF, "EC2 throttled the function's network setup")),
+          // The function's configuration is broken: the fix lies outside the resource.
+          Map.entry(
+              "EFSMountFailureException",
+              new Entry(InvocationFailed, SLOW, "the function cannot mount its EFS file system: fix the function's configuration")),
+          Map.entry(
+              "InvalidRuntimeException",
+              new Entry(InvocationFailed, SLOW, "the function's runtime is not supported: update the function")),
+          Map.entry(
+              "InvalidZipFileException",
+              new Entry(InvocationFailed, SLOW, "the function's deployment package is invalid: redeploy the function")),
+          Map.entry(
+              "InvalidSubnetIDException",
+              new Entry(InvocationFailed, SLOW, "the function's VPC subnet is invalid: fix the function's VPC configuration")),
+          Map.entry(
+              "InvalidSecurityGroupIDException",
+              new Entry(InvocationFailed, SLOW, "the function's security group is invalid: fix the function's VPC configuration")),
+          Map.entry(
+              "SubnetIPAddressLimitReachedException",
+              new Entry(InvocationFailed, SLOW, "the function's subnets have no free IP addresses")),
+          Map.entry(
+              "ENILimitReachedException",
+              new Entry(InvocationFailed, SLOW, "the account reached its network interface limit for the function's VPC")),
+          Map.entry(
+              "EC2AccessDeniedException",
+              new Entry(InvocationFailed, SLOW, "the function's execution role may not set up its VPC network: fix the role")),
           Map.entry(
               "UnsupportedMediaTypeException",
               new Entry(
@@ -212,7 +256,7 @@ public final class InvokeErrorTable {
     if (status == 404) {
       return BY_ERROR_CODE.get("ResourceNotFoundException");
     }
-    if (status >= 500 || status == 409) {
+    if (status >= 500 || status == 409 || status == 408 || status == 410) {
       return new Entry(InvocationFailed, BACKOFF, "Lambda failed");
     }
     return new Entry(InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request: fix the spec");

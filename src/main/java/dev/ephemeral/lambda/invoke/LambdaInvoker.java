@@ -5,5 +5,5 @@ package dev.ephemeral.lambda.invoke;
  */
 public interface LambdaInvoker {
 
-  InvocationResult invoke(InvocationRequest request) throws InterruptedException;
+  InvocationResult invoke(InvocationRequest request);
 }

@@ -19,11 +19,7 @@ public final class InvocationDecision {
 
   private InvocationDecision() {}
 
-  /**
-   * @param status the latest status (the operator's own last write, or the cached one), may be null
-   * @param memory what this process remembers of the resource; null if it has not seen it since
-   *     start
-   */
+  /** {@link #decide(LambdaInvocation, InvocationPlan, LambdaInvocationStatus, SecretState, ResourceMemory, Instant)} when the target Secret is the written one and its version is unknown. */
   public static Decision decide(
       LambdaInvocation resource,
       InvocationPlan plan,
@@ -31,6 +27,22 @@ public final class InvocationDecision {
       SecretObservation secret,
       ResourceMemory memory,
       Instant now) {
+    return decide(resource, plan, status, SecretState.of(secret), memory, now);
+  }
+
+  /**
+   * @param status the latest status (the operator's own last write, or the cached one), may be null
+   * @param secrets what the Secret cache shows
+   * @param memory what this process remembers of the resource; null if it has not seen it since start
+   */
+  public static Decision decide(
+      LambdaInvocation resource,
+      InvocationPlan plan,
+      LambdaInvocationStatus status,
+      SecretState secrets,
+      ResourceMemory memory,
+      Instant now) {
+    SecretObservation secret = secrets.target();
     var s = status == null ? new LambdaInvocationStatus() : status;
     long generation = Optional.ofNullable(resource.getMetadata().getGeneration()).orElse(0L);
 
@@ -53,8 +65,7 @@ public final class InvocationDecision {
       return new Decision.Wait(nextRefresh.filter(now::isBefore));
     }
     // A failed later attempt does not replace the Secret, so its ttl still runs while it exists.
-    boolean secretPresent =
-        secret == SecretObservation.INTACT || secret == SecretObservation.TAMPERED;
+    boolean secretPresent = secrets.writtenSecretPresent();
     Optional<Instant> expiry =
         s.isReady() || secretPresent ? instant(s.getExpiryTime()) : Optional.empty();
     if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
@@ -64,7 +75,7 @@ public final class InvocationDecision {
       return new Decision.Invoke(Trigger.OPERATOR_STARTED);
     }
     if (rejected) {
-      return new Decision.Wait(Optional.empty());
+      return new Decision.Wait(expiry);
     }
     // Before the Secret triggers: a failed re-invocation leaves the Secret missing or changed, and
     // its retry must be counted as one, or the backoff would restart at every attempt.
@@ -77,10 +88,14 @@ public final class InvocationDecision {
         s.getLastInvocationTime() != null
             && plan.secretName().equals(s.getSecretName())
             && instant(s.getExpiryTime()).filter(t -> !now.isBefore(t)).isEmpty();
-    if (secretExpected && secret == SecretObservation.ABSENT) {
+    // A Secret trigger acts once per state of the Secret: if that invocation and its retries
+    // failed, the same missing or changed Secret does not invoke again until it changes again.
+    boolean actedOn =
+        secrets.version() != null && secrets.version().equals(memory.actedOnSecret());
+    if (secretExpected && secret == SecretObservation.ABSENT && !actedOn) {
       return new Decision.Invoke(Trigger.SECRET_DELETED);
     }
-    if (secret == SecretObservation.TAMPERED) {
+    if (secret == SecretObservation.TAMPERED && !actedOn) {
       return new Decision.Invoke(Trigger.SECRET_CHANGED);
     }
     return new Decision.Wait(

@@ -5,6 +5,7 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
@@ -35,6 +36,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,28 +58,40 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationReconciler.class);
   private static final Duration RESCHEDULE_MARGIN = Duration.ofMillis(100);
 
+  /** How soon a reconcile that found no room under the in-flight limit comes back. */
+  private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
+
   private final SpecValidator validator;
   private final LambdaInvoker invoker;
+  private final InFlightLimit inFlight;
   private final ResultSecret resultSecret;
   private final RetryPolicy retryPolicy;
   private final Clock clock;
   private final InvocationObserver observer;
   private final InvocationMemory memory = new InvocationMemory();
+  private final AtomicBoolean invocationsPaused = new AtomicBoolean();
   private InformerEventSource<Secret, LambdaInvocation> secrets;
 
   public LambdaInvocationReconciler(
       SpecValidator validator,
       LambdaInvoker invoker,
+      InFlightLimit inFlight,
       ResultSecret resultSecret,
       RetryPolicy retryPolicy,
       Clock clock,
       InvocationObserver observer) {
     this.validator = validator;
-    this.observer = observer;
     this.invoker = invoker;
+    this.inFlight = inFlight;
     this.resultSecret = resultSecret;
     this.retryPolicy = retryPolicy;
     this.clock = clock;
+    this.observer = observer;
+  }
+
+  /** Stops new invocations for good (this replica lost its leadership and is about to exit). */
+  public void pauseInvocations() {
+    invocationsPaused.set(true);
   }
 
   @Override
@@ -104,6 +119,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
         remembered.map(ResourceMemory::lastWrittenStatus).orElse(resource.getStatus());
     Instant now = clock.instant();
     var step = new Step(resource, context, status, now);
+    if (remembered.filter(m -> m.lastWrittenStatus() != null && !m.statusPersisted()).isPresent()) {
+      // The last status write failed after its decision was taken: finish it, never re-decide.
+      step.writeStatus(status);
+    }
 
     SpecValidator.Result validation = validator.validate(resource);
     if (validation instanceof SpecValidator.Invalid invalid) {
@@ -112,7 +131,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Decision decision =
         InvocationDecision.decide(
-            resource, plan, status, observe(context, resource, plan), remembered.orElse(null), now);
+            resource, plan, status, observe(context, resource, plan, status), remembered.orElse(null), now);
     if (decision instanceof Decision.Invoke invoke) {
       return step.invoke(plan, invoke.trigger());
     }
@@ -123,21 +142,36 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     return reschedule(((Decision.Wait) decision).until(), now);
   }
 
-  private SecretObservation observe(
-      Context<LambdaInvocation> context, LambdaInvocation resource, InvocationPlan plan) {
-    return context.getSecondaryResources(Secret.class).stream()
-        .filter(s -> plan.secretName().equals(s.getMetadata().getName()))
-        .findFirst()
-        .map(
-            s -> {
-              if (!ResultSecret.isControlledBy(s, resource)) {
-                return SecretObservation.FOREIGN;
-              }
-              return ResultSecret.isIntact(s)
-                  ? SecretObservation.INTACT
-                  : SecretObservation.TAMPERED;
-            })
-        .orElse(SecretObservation.ABSENT);
+  private SecretState observe(
+      Context<LambdaInvocation> context,
+      LambdaInvocation resource,
+      InvocationPlan plan,
+      LambdaInvocationStatus status) {
+    Set<Secret> owned = context.getSecondaryResources(Secret.class);
+    Optional<Secret> target = named(owned, plan.secretName());
+    SecretObservation observation =
+        target
+            .map(
+                s -> {
+                  if (!ResultSecret.isControlledBy(s, resource)) {
+                    return SecretObservation.FOREIGN;
+                  }
+                  return resultSecret.isIntact(s)
+                      ? SecretObservation.INTACT
+                      : SecretObservation.TAMPERED;
+                })
+            .orElse(SecretObservation.ABSENT);
+    String version =
+        target.map(s -> s.getMetadata().getResourceVersion()).orElse(SecretState.ABSENT);
+    String written = status == null ? null : status.getSecretName();
+    boolean writtenPresent =
+        written != null
+            && named(owned, written).filter(s -> ResultSecret.isControlledBy(s, resource)).isPresent();
+    return new SecretState(observation, version, writtenPresent);
+  }
+
+  private static Optional<Secret> named(Set<Secret> secrets, String name) {
+    return secrets.stream().filter(s -> name.equals(s.getMetadata().getName())).findFirst();
   }
 
   private void forgetDeletedResources(Context<LambdaInvocation> context) {
@@ -167,6 +201,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     private final Instant now;
     private final String uid;
     private final SecretWriter secretWriter;
+    /** Set once the function was called in this reconcile, for {@link #reportInvocation}. */
+    private Trigger invokedFor;
+    private Duration latency;
 
     Step(
         LambdaInvocation resource,
@@ -201,24 +238,43 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .log("Invalid spec, not invoking: {}", message);
         writeStatus(next);
       }
-      return UpdateControl.noUpdate();
+      // An invalid spec stops invocations, not the ttl of a Secret written before.
+      Optional<Instant> expiry =
+          status == null || status.getSecretName() == null
+              ? Optional.empty()
+              : InvocationDecision.instant(status.getExpiryTime());
+      if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
+        retireSecret(status.getSecretName(), next);
+        return UpdateControl.noUpdate();
+      }
+      return reschedule(expiry, now);
     }
 
     UpdateControl<LambdaInvocation> invoke(InvocationPlan plan, Trigger trigger) {
-      Optional<Secret> existing = secretWriter.get(namespace(), plan.secretName());
-      if (existing.isPresent() && !ResultSecret.isControlledBy(existing.get(), resource)) {
-        return conflict(plan, trigger);
+      if (invocationsPaused.get()) {
+        return UpdateControl.noUpdate();
       }
-      LOG.atInfo()
-          .addKeyValue(NAMESPACE, namespace())
-          .addKeyValue(NAME, name())
-          .addKeyValue(TRIGGER, trigger)
-          .addKeyValue(FUNCTION, plan.functionName())
-          .log("Invoking Lambda function");
-      InvocationResult result;
-      Instant started = clock.instant();
+      if (!inFlight.tryAcquire()) {
+        return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(BUSY_RETRY);
+      }
       try {
-        result =
+        Optional<Secret> existing = secretWriter.get(namespace(), plan.secretName());
+        if (existing.isPresent() && !ResultSecret.isOwnedOrLeftFor(existing.get(), resource)) {
+          return conflict(plan, trigger);
+        }
+        if (trigger == Trigger.SECRET_DELETED || trigger == Trigger.SECRET_CHANGED) {
+          String version =
+              existing.map(s -> s.getMetadata().getResourceVersion()).orElse(SecretState.ABSENT);
+          memory.update(uid, m -> m.withActedOnSecret(version));
+        }
+        LOG.atInfo()
+            .addKeyValue(NAMESPACE, namespace())
+            .addKeyValue(NAME, name())
+            .addKeyValue(TRIGGER, trigger)
+            .addKeyValue(FUNCTION, plan.functionName())
+            .log("Invoking Lambda function");
+        Instant started = clock.instant();
+        InvocationResult result =
             invoker.invoke(
                 new InvocationRequest(
                     plan.functionName(),
@@ -228,21 +284,17 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
                     plan.clientContext(),
                     plan.tailLog(),
                     plan.timeout()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return UpdateControl.noUpdate();
+        Instant finished = clock.instant();
+        invokedFor = trigger;
+        latency = Duration.between(started, finished);
+        Instant invokedAt = finished.truncatedTo(ChronoUnit.SECONDS);
+        if (result instanceof InvocationResult.Failed failed) {
+          return failure(plan, trigger, failed, invokedAt);
+        }
+        return store(plan, trigger, (InvocationResult.Succeeded) result, existing, invokedAt);
+      } finally {
+        inFlight.release();
       }
-      Instant finished = clock.instant();
-      observer.invoked(
-          resource,
-          trigger,
-          result instanceof InvocationResult.Failed f ? f.reason() : ReadyReason.Invoked,
-          Duration.between(started, finished));
-      Instant invokedAt = finished.truncatedTo(ChronoUnit.SECONDS);
-      if (result instanceof InvocationResult.Failed failed) {
-        return failure(plan, trigger, failed, invokedAt);
-      }
-      return store(plan, trigger, (InvocationResult.Succeeded) result, existing, invokedAt);
     }
 
     private UpdateControl<LambdaInvocation> store(
@@ -261,37 +313,28 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             invokedAt);
       }
       Secret desired = ((ResultSecret.Built) build).secret();
-      Optional<Secret> written;
+      Optional<SecretWriter.Written> written;
       try {
         written = secretWriter.write(desired, existing, resource);
       } catch (KubernetesClientException e) {
-        return failure(
-            plan,
-            trigger,
-            new InvocationResult.Failed(
-                ReadyReason.InvocationFailed,
-                RetryClass.BACKOFF,
-                "the result could not be written to Secret "
-                    + plan.secretName()
-                    + " (HTTP "
-                    + e.getCode()
-                    + (e.getStatus() == null ? "" : " " + e.getStatus().getReason())
-                    + ")"),
-            invokedAt);
+        return failure(plan, trigger, writeFailure(plan, e), invokedAt);
       }
       if (written.isEmpty()) {
         return conflict(plan, trigger);
       }
+      reportInvocation(ReadyReason.Invoked);
       observer.secretWritten(resource);
       var id = ResourceID.fromResource(resource);
-      if (existing.isPresent()) {
-        secrets.handleRecentResourceUpdate(id, written.get(), existing.get());
-      } else {
-        secrets.handleRecentResourceCreate(id, written.get());
-      }
+      Secret stored = written.get().stored();
+      written
+          .get()
+          .replaced()
+          .ifPresentOrElse(
+              previous -> secrets.handleRecentResourceUpdate(id, stored, previous),
+              () -> secrets.handleRecentResourceCreate(id, stored));
       String previousSecret = status == null ? null : status.getSecretName();
       if (previousSecret != null && !previousSecret.equals(plan.secretName())) {
-        secretWriter.deleteIfControlled(namespace(), previousSecret, resource);
+        deleteQuietly(previousSecret);
       }
       LOG.atInfo()
           .addKeyValue(NAMESPACE, namespace())
@@ -302,7 +345,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .addKeyValue(SECRET, plan.secretName())
           .log("Invocation succeeded, result written to Secret");
       var next = StatusFactory.succeeded(resource, status, plan, result, invokedAt);
-      memory.update(uid, m -> m.withRetry(null).withRejectedGeneration(null));
+      memory.update(uid, m -> m.withRetry(null).withRejectedGeneration(null).withActedOnSecret(null));
       writeStatus(next);
       return reschedule(
           Stream.of(next.getNextRefreshTime(), next.getExpiryTime())
@@ -310,6 +353,27 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
               .flatMap(Optional::stream)
               .min(Instant::compareTo),
           invokedAt);
+    }
+
+    /**
+     * The function ran but its result could not be stored. A rejected write (4xx: invalid object,
+     * quota, permissions) would be rejected again, so another run waits for a trigger; a server or
+     * connection failure is retried with backoff.
+     */
+    private InvocationResult.Failed writeFailure(InvocationPlan plan, KubernetesClientException e) {
+      int code = e.getCode();
+      boolean rejected = code >= 400 && code < 500;
+      return new InvocationResult.Failed(
+          ReadyReason.InvocationFailed,
+          rejected ? RetryClass.ON_TRIGGER : RetryClass.BACKOFF,
+          "the result could not be written to Secret "
+              + plan.secretName()
+              + " (HTTP "
+              + code
+              + (e.getStatus() == null || e.getStatus().getReason() == null
+                  ? ""
+                  : " " + e.getStatus().getReason())
+              + ")");
     }
 
     private UpdateControl<LambdaInvocation> conflict(InvocationPlan plan, Trigger trigger) {
@@ -328,6 +392,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
     private UpdateControl<LambdaInvocation> failure(
         InvocationPlan plan, Trigger trigger, InvocationResult.Failed failed, Instant at) {
+      reportInvocation(failed.reason());
       RetryState previousRetry = memory.get(uid).map(ResourceMemory::retry).orElse(null);
       RetryState nextRetry = null;
       boolean rejectsGeneration = false;
@@ -338,11 +403,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
               trigger == Trigger.RETRY && previousRetry != null ? previousRetry.attempts() + 1 : 1;
           if (attempts <= retryPolicy.maxRetries()) {
             Duration delay = retryPolicy.backoff(attempts);
-            if (failed.retryAfter().filter(d -> d.compareTo(delay) > 0).isPresent()) {
-              nextRetry = new RetryState(attempts, at.plus(failed.retryAfter().get()));
-            } else {
-              nextRetry = new RetryState(attempts, at.plus(delay));
-            }
+            Duration wait = failed.retryAfter().filter(d -> d.compareTo(delay) > 0).orElse(delay);
+            nextRetry = new RetryState(attempts, at.plus(wait));
             message +=
                 "; retry "
                     + attempts
@@ -375,7 +437,15 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       RetryState retry = nextRetry;
       memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
       var next =
-          StatusFactory.failed(resource, status, Optional.of(plan), failed.reason(), message, at);
+          StatusFactory.failed(
+              resource,
+              status,
+              Optional.of(plan),
+              failed.reason(),
+              message,
+              at,
+              // Shown only for backoff retries: "still trying". Slow retries mean "needs a fix".
+              failed.retry() == RetryClass.BACKOFF && retry != null ? retry.nextAttemptAt() : null);
       writeStatus(next);
       // An earlier Secret may still exist: its ttl keeps running through failures.
       Optional<Instant> expiry = InvocationDecision.instant(next.getExpiryTime());
@@ -383,7 +453,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           Stream.of(
                   Optional.ofNullable(retry).map(RetryState::nextAttemptAt),
                   InvocationDecision.instant(next.getNextRefreshTime()),
-                  expiry)
+                  expiry.filter(at::isBefore))
               .flatMap(Optional::stream)
               .min(Instant::compareTo),
           at);
@@ -391,17 +461,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
     UpdateControl<LambdaInvocation> retire(InvocationPlan plan) {
       String secretName = Objects.requireNonNullElse(status.getSecretName(), plan.secretName());
-      boolean deleted = secretWriter.deleteIfControlled(namespace(), secretName, resource);
-      LOG.atInfo()
-          .addKeyValue(NAMESPACE, namespace())
-          .addKeyValue(NAME, name())
-          .addKeyValue(SECRET, secretName)
-          .log("Secret expired and was deleted");
       var next = StatusFactory.expired(resource, status, now);
-      if (deleted) {
-        observer.secretExpired(resource, next.readyCondition().orElseThrow().getMessage());
-      }
       memory.update(uid, m -> m.withRetry(null));
+      retireSecret(secretName, next);
       writeStatus(next);
       return reschedule(
           plan.refreshInterval().isPresent()
@@ -410,9 +472,48 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           now);
     }
 
-    private void writeStatus(LambdaInvocationStatus next) {
-      new StatusWriter(context.getClient()).write(resource, next);
+    private void retireSecret(String secretName, LambdaInvocationStatus next) {
+      if (secretWriter.deleteIfControlled(namespace(), secretName, resource)) {
+        observer.secretExpired(
+            resource,
+            "Secret " + secretName + " expired at " + status.getExpiryTime() + " and was deleted");
+        LOG.atInfo()
+            .addKeyValue(NAMESPACE, namespace())
+            .addKeyValue(NAME, name())
+            .addKeyValue(SECRET, secretName)
+            .log("Secret expired and was deleted");
+      }
+    }
+
+    /** Deletes a Secret the operator replaced; a failure only leaves it to garbage collection. */
+    private void deleteQuietly(String secretName) {
+      try {
+        secretWriter.deleteIfControlled(namespace(), secretName, resource);
+      } catch (KubernetesClientException e) {
+        LOG.atWarn()
+            .addKeyValue(NAMESPACE, namespace())
+            .addKeyValue(NAME, name())
+            .addKeyValue(SECRET, secretName)
+            .addKeyValue("httpCode", e.getCode())
+            .log("Could not delete the Secret the spec no longer names");
+      }
+    }
+
+    private void reportInvocation(ReadyReason outcome) {
+      if (invokedFor != null) {
+        observer.invoked(resource, invokedFor, outcome, latency);
+        invokedFor = null;
+      }
+    }
+
+    /**
+     * Records the status in memory first, so that a failed write (retried by the framework) is
+     * finished by the next reconcile instead of deciding, and invoking, again.
+     */
+    void writeStatus(LambdaInvocationStatus next) {
       memory.update(uid, m -> m.withStatus(next));
+      new StatusWriter(context.getClient()).write(resource, next);
+      memory.update(uid, ResourceMemory::persisted);
     }
 
     private String namespace() {

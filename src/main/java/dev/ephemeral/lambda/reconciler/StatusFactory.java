@@ -51,6 +51,21 @@ public final class StatusFactory {
       ReadyReason reason,
       String message,
       Instant now) {
+    return failed(resource, previous, plan, reason, message, now, null);
+  }
+
+  /**
+   * A failed attempt, with the time of the automatic retry if one is pending (which tells Argo CD
+   * and kstatus apart "still trying" from "needs you").
+   */
+  public static LambdaInvocationStatus failed(
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      Optional<InvocationPlan> plan,
+      ReadyReason reason,
+      String message,
+      Instant now,
+      Instant nextRetry) {
     var next = copyOf(previous);
     next.setObservedGeneration(resource.getMetadata().getGeneration());
     next.setLastHandledInvokeRequest(resource.invokeRequest());
@@ -59,9 +74,7 @@ public final class StatusFactory {
             .map(now::plus)
             .map(StatusFactory::format)
             .orElse(null));
-    if (plan.isEmpty()) {
-      next.setNextRefreshTime(null);
-    }
+    next.setNextRetryTime(nextRetry == null ? null : format(nextRetry));
     return withReady(next, previous, resource, false, reason, message, now);
   }
 

@@ -163,7 +163,7 @@ public final class SandboxCommand implements Callable<Integer> {
       List<GenericKubernetesResource> objects,
       Map<String, Expectation> expectations,
       PrintWriter out)
-      throws InterruptedException {
+      throws InterruptedException, ManifestException {
     var counter = new InvocationCounter();
     Optional<LambdaEmulator> lambda =
         lambdaEndpoint == null ? Optional.of(startEmulator()) : Optional.empty();
@@ -256,7 +256,8 @@ public final class SandboxCommand implements Callable<Integer> {
         && (LambdaInvocation.GROUP + "/" + LambdaInvocation.VERSION).equals(object.getApiVersion());
   }
 
-  private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects) {
+  private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects)
+      throws ManifestException {
     Set<String> namespaces =
         objects.stream().map(o -> o.getMetadata().getNamespace()).collect(Collectors.toSet());
     for (String namespace : namespaces) {
@@ -284,15 +285,14 @@ public final class SandboxCommand implements Callable<Integer> {
       try {
         client.resource(object).create();
       } catch (KubernetesClientException e) {
-        throw new IllegalStateException(
+        throw new ManifestException(
             "cannot apply "
                 + object.getKind()
                 + " "
                 + SandboxReport.key(object)
                 + " (HTTP "
                 + e.getCode()
-                + ")",
-            e);
+                + ")");
       }
     }
   }

@@ -1,38 +1,57 @@
 package dev.ephemeral.lambda.secret;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * SHA-256 over a Secret's data (as the API returns it: base64 values), stored in an annotation so
- * the operator can tell when anyone else changed the data.
+ * A keyed hash (HMAC-SHA256) of a Secret's data (as the API returns it: base64 values), stored in an
+ * annotation so the operator can tell when anyone else changed the data. Keyed, because annotations
+ * are shown where data is not (Argo CD, describe output): a plain hash of a short result could be
+ * guessed back. The key lives only in this process; a restart re-invokes every resource (trigger 5)
+ * and so re-keys every Secret.
  */
 public final class DataHash {
 
-  private DataHash() {}
+  private static final String ALGORITHM = "HmacSHA256";
+  private final SecretKeySpec key;
 
-  public static String of(Map<String, String> base64Data) {
-    MessageDigest digest = sha256();
-    new TreeMap<>(base64Data == null ? Map.of() : base64Data)
-        .forEach(
-            (key, value) -> {
-              digest.update(key.getBytes(StandardCharsets.UTF_8));
-              digest.update((byte) 0);
-              digest.update(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
-              digest.update((byte) 0);
-            });
-    return "sha256:" + HexFormat.of().formatHex(digest.digest());
+  private DataHash(byte[] key) {
+    this.key = new SecretKeySpec(key, ALGORITHM);
   }
 
-  private static MessageDigest sha256() {
+  public static DataHash withRandomKey() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return new DataHash(key);
+  }
+
+  public String of(Map<String, String> base64Data) {
+    Mac mac = mac();
+    new TreeMap<>(base64Data == null ? Map.of() : base64Data)
+        .forEach(
+            (dataKey, value) -> {
+              mac.update(dataKey.getBytes(StandardCharsets.UTF_8));
+              mac.update((byte) 0);
+              mac.update(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
+              mac.update((byte) 0);
+            });
+    return "hmac-sha256:" + HexFormat.of().formatHex(mac.doFinal());
+  }
+
+  private Mac mac() {
     try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return mac;
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
     }
   }
 }

@@ -33,9 +33,11 @@ public final class ResultSecret {
   public record Rejected(ReadyReason reason, String message) implements Build {}
 
   private final ObjectMapper mapper;
+  private final DataHash dataHash;
 
-  public ResultSecret(ObjectMapper mapper) {
+  public ResultSecret(ObjectMapper mapper, DataHash dataHash) {
     this.mapper = mapper;
+    this.dataHash = dataHash;
   }
 
   public Build build(
@@ -96,7 +98,7 @@ public final class ResultSecret {
               + "; nothing was written");
     }
 
-    String hash = DataHash.of(data);
+    String hash = dataHash.of(data);
     var labels = new TreeMap<>(plan.secretLabels());
     labels.put(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
     labels.put(INVOCATION_LABEL, owner.getMetadata().getName());
@@ -140,10 +142,63 @@ public final class ResultSecret {
                         && owner.getMetadata().getUid().equals(ref.getUid()));
   }
 
-  /** Whether the data is still what the operator wrote (the hash annotation matches). */
-  public static boolean isIntact(Secret secret) {
+  /**
+   * Whether {@code secret} is a result Secret of an earlier LambdaInvocation of the same name that
+   * was deleted (and recreated, as {@code kubectl replace} or Argo CD do) before garbage collection
+   * removed it: the operator takes it over instead of reporting a conflict.
+   */
+  public static boolean isLeftByPredecessor(Secret secret, LambdaInvocation owner) {
+    var labels = secret.getMetadata().getLabels();
+    var refs = secret.getMetadata().getOwnerReferences();
+    String name = owner.getMetadata().getName();
+    return labels != null
+        && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY_LABEL))
+        && name.equals(labels.get(INVOCATION_LABEL))
+        && refs != null
+        && refs.stream()
+            .filter(ref -> Boolean.TRUE.equals(ref.getController()))
+            .allMatch(
+                ref ->
+                    owner.getKind().equals(ref.getKind())
+                        && name.equals(ref.getName())
+                        && !owner.getMetadata().getUid().equals(ref.getUid()));
+  }
+
+  /** Whether the operator may write {@code secret} for {@code owner}. */
+  public static boolean isOwnedOrLeftFor(Secret secret, LambdaInvocation owner) {
+    return isControlledBy(secret, owner) || isLeftByPredecessor(secret, owner);
+  }
+
+  /**
+   * {@code desired} with what others added to {@code existing} kept: their labels, annotations,
+   * finalizers and non-controller ownerReferences. The operator's own keys win.
+   */
+  public static Secret keepingForeignMetadata(Secret desired, Secret existing) {
+    var meta = desired.getMetadata();
+    var old = existing.getMetadata();
+    var labels = new TreeMap<String, String>(old.getLabels() == null ? Map.of() : old.getLabels());
+    labels.putAll(meta.getLabels());
+    meta.setLabels(labels);
+    var annotations =
+        new TreeMap<String, String>(old.getAnnotations() == null ? Map.of() : old.getAnnotations());
+    annotations.keySet().removeIf(key -> key.startsWith("lambda.ephemeral.dev/"));
+    annotations.putAll(meta.getAnnotations());
+    meta.setAnnotations(annotations);
+    meta.setFinalizers(old.getFinalizers());
+    var refs = new java.util.ArrayList<>(meta.getOwnerReferences());
+    if (old.getOwnerReferences() != null) {
+      old.getOwnerReferences().stream()
+          .filter(ref -> !Boolean.TRUE.equals(ref.getController()))
+          .forEach(refs::add);
+    }
+    meta.setOwnerReferences(refs);
+    return desired;
+  }
+
+  /** Whether the data is still what this operator process wrote (the hash annotation matches). */
+  public boolean isIntact(Secret secret) {
     var annotations = secret.getMetadata().getAnnotations();
     String recorded = annotations == null ? null : annotations.get(DATA_HASH_ANNOTATION);
-    return recorded != null && recorded.equals(DataHash.of(secret.getData()));
+    return recorded != null && recorded.equals(dataHash.of(secret.getData()));
   }
 }

@@ -26,32 +26,44 @@ public final class SecretWriter {
   }
 
   /**
-   * Creates or replaces the Secret. The caller has checked that any existing Secret of that name is
-   * controlled by {@code owner}; on a write race this checks again and gives up on a foreign one.
+   * What a write stored.
    *
-   * @return the Secret as stored, or empty when a foreign Secret appeared in the meantime
+   * @param replaced the version it replaced, empty when it created the Secret
    */
-  public Optional<Secret> write(Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
+  public record Written(Secret stored, Optional<Secret> replaced) {}
+
+  /**
+   * Creates or replaces the Secret, keeping what others added to an existing one (labels,
+   * annotations, finalizers). The caller has checked that any existing Secret of that name is the
+   * owner's (or its predecessor's); on a write race this checks again and gives up on a foreign one.
+   *
+   * @return what was stored, or empty when a foreign Secret appeared in the meantime
+   */
+  public Optional<Written> write(Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
     Optional<Secret> current = existing;
     for (int attempt = 1; ; attempt++) {
       try {
         if (current.isEmpty()) {
-          return Optional.of(client.secrets().resource(desired).create());
+          return Optional.of(new Written(client.secrets().resource(desired).create(), Optional.empty()));
         }
-        if (!ResultSecret.isControlledBy(current.get(), owner)) {
+        Secret previous = current.get();
+        if (!ResultSecret.isOwnedOrLeftFor(previous, owner)) {
           return Optional.empty();
         }
-        desired.getMetadata().setResourceVersion(current.get().getMetadata().getResourceVersion());
-        return Optional.of(client.secrets().resource(desired).update());
+        Secret update = ResultSecret.keepingForeignMetadata(copy(desired), previous);
+        update.getMetadata().setResourceVersion(previous.getMetadata().getResourceVersion());
+        return Optional.of(new Written(client.secrets().resource(update).update(), current));
       } catch (KubernetesClientException e) {
         if (e.getCode() != HTTP_CONFLICT || attempt >= MAX_WRITE_ATTEMPTS) {
           throw e;
         }
         current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
-      } finally {
-        desired.getMetadata().setResourceVersion(null);
       }
     }
+  }
+
+  private Secret copy(Secret secret) {
+    return client.getKubernetesSerialization().clone(secret);
   }
 
   /** Deletes the Secret if it exists and is controlled by {@code owner}. */

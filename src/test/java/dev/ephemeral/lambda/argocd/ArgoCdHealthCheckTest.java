@@ -54,6 +54,10 @@ class ArgoCdHealthCheckTest {
   private static final Set<String> ARGO_CD_HEALTH_STATUSES =
       Set.of("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown");
 
+  /** Ready=False reasons that are Progressing while a retry is pending, Degraded once none is. */
+  private static final List<String> RETRIED_REASONS =
+      List.of("FunctionError", "Throttled", "InvocationTimeout", "InvocationFailed");
+
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @BeforeAll
@@ -71,7 +75,7 @@ class ArgoCdHealthCheckTest {
   Stream<DynamicTest> everyCaseOfHealthTestYaml() throws IOException {
     String script = read(SCRIPT);
     List<JsonNode> cases = cases();
-    assertThat(cases).hasSizeGreaterThanOrEqualTo(14);
+    assertThat(cases).hasSizeGreaterThanOrEqualTo(32);
     return cases.stream()
         .map(
             c -> {
@@ -168,6 +172,88 @@ class ArgoCdHealthCheckTest {
             "ResultTooLarge",
             "SecretConflict",
             "Expired");
+  }
+
+  /**
+   * FunctionError, Throttled, InvocationTimeout and InvocationFailed are Progressing only while
+   * the operator has a retry pending (status.nextRetryTime); without one (retries exhausted, or a
+   * failure not retried until the spec changes) they are Degraded, so a sync wave fails instead of
+   * hanging. The slowly retried reasons carry a nextRetryTime too, and stay Degraded.
+   */
+  @Test
+  void retriedReasonsAreProgressingOnlyWhileARetryIsPending() throws IOException {
+    Set<String> retried = Set.copyOf(RETRIED_REASONS);
+    Set<String> slow =
+        Set.of("FunctionNotFound", "AccessDenied", "KMSAccessDenied", "SecretConflict");
+    Set<String> progressingWithRetry = new TreeSet<>();
+    Set<String> degradedWithoutRetry = new TreeSet<>();
+    Set<String> degradedDespiteRetry = new TreeSet<>();
+    for (JsonNode c : cases()) {
+      String inputPath = c.path("inputPath").asText();
+      String expected = c.path("healthStatus").path("status").asText();
+      JsonNode object = YAML.readTree(DIR.resolve(inputPath).toFile());
+      JsonNode status = object.path("status");
+      if (status.path("observedGeneration").asLong(-1)
+          != object.path("metadata").path("generation").asLong()) {
+        continue; // a lagging status is Progressing whatever it says
+      }
+      boolean retryPending = !status.path("nextRetryTime").asText("").isEmpty();
+      for (JsonNode condition : status.path("conditions")) {
+        if (!"Ready".equals(condition.path("type").asText())
+            || !"False".equals(condition.path("status").asText())) {
+          continue;
+        }
+        String reason = condition.path("reason").asText();
+        if (retried.contains(reason)) {
+          assertThat(expected)
+              .as("%s: %s %s nextRetryTime", inputPath, reason, retryPending ? "with" : "without")
+              .isEqualTo(retryPending ? "Progressing" : "Degraded");
+          (retryPending ? progressingWithRetry : degradedWithoutRetry).add(reason);
+        }
+        if (slow.contains(reason) && retryPending) {
+          assertThat(expected).as("%s: %s", inputPath, reason).isEqualTo("Degraded");
+          degradedDespiteRetry.add(reason);
+        }
+      }
+    }
+    assertThat(progressingWithRetry).as("Progressing cases with nextRetryTime").isEqualTo(retried);
+    assertThat(degradedWithoutRetry).as("Degraded cases without nextRetryTime").isEqualTo(retried);
+    assertThat(degradedDespiteRetry).as("slow reasons with nextRetryTime").isEqualTo(slow);
+  }
+
+  @Test
+  void anEmptyNextRetryTimeMeansNoRetryIsPending() throws IOException {
+    String script = read(SCRIPT);
+    for (String reason : RETRIED_REASONS) {
+      for (String nextRetryTime : new String[] {null, "", "2026-11-26T10:00:05Z"}) {
+        var object = YAML.createObjectNode();
+        var metadata = object.putObject("metadata").put("generation", 2);
+        var status = object.putObject("status");
+        status.put("observedGeneration", 2);
+        if (nextRetryTime != null) {
+          status.put("nextRetryTime", nextRetryTime);
+        }
+        status
+            .putArray("conditions")
+            .addObject()
+            .put("type", "Ready")
+            .put("status", "False")
+            .put("reason", reason)
+            .put("observedGeneration", 2)
+            .put("message", "");
+        LuaValue result = runHealthCheck(script, object);
+        boolean pending = nextRetryTime != null && !nextRetryTime.isEmpty();
+        assertThat(result.get("status").tojstring())
+            .as("%s, nextRetryTime %s", reason, nextRetryTime)
+            .isEqualTo(pending ? "Progressing" : "Degraded");
+        assertThat(result.get("message").tojstring()).isEqualTo(reason);
+
+        // A status for an older generation comes first, retry pending or not.
+        metadata.put("generation", 3);
+        assertThat(runHealthCheck(script, object).get("status").tojstring())
+            .isEqualTo("Progressing");
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.Trigger;
@@ -151,7 +152,8 @@ class LeaderElectionTest {
             Clock.systemUTC(),
             observer,
             Optional.empty(),
-            Optional.of(leaderElection));
+            Optional.of(leaderElection),
+            new InFlightLimit(4));
     closeables.add(0, client);
     closeables.add(0, invoker);
     closeables.add(0, operator);

@@ -14,6 +14,7 @@ import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -157,7 +158,8 @@ class LeastPrivilegeRbacTest {
               Clock.systemUTC(),
               new EventRecorder(client, Clock.systemUTC()),
               Optional.empty(),
-              Optional.of(leaderElection))) {
+              Optional.of(leaderElection),
+              new InFlightLimit(4))) {
         operator.start();
         KubernetesClient user = kubernetes.client();
 

@@ -12,6 +12,7 @@ import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -89,11 +90,12 @@ final class OperatorHarness implements AutoCloseable {
                 4),
             new ObjectMapper());
     operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
+    var inFlight = new InFlightLimit(config().maxInFlight());
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
         InvocationObserver.all(
             List.of(
-                new OperatorMetrics(registry, invoker::inFlight),
+                new OperatorMetrics(registry, inFlight::inFlight),
                 new EventRecorder(operatorClient, Clock.systemUTC())));
     operator =
         new LambdaInvocationOperator(
@@ -103,7 +105,8 @@ final class OperatorHarness implements AutoCloseable {
             Clock.systemUTC(),
             observer,
             Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
-            Optional.empty());
+            Optional.empty(),
+            inFlight);
     operator.start();
   }
 

@@ -38,7 +38,8 @@ class ResultSecretTest {
           + "\",\"size\":{\"cpu\":2,\"memory\":\"4Gi\"},\"length\":32}";
   private static final String LOG = "U1RBUlQgUmVxdWVzdElkOiAxMjM0CkVORA==";
 
-  private final ResultSecret resultSecret = new ResultSecret(new ObjectMapper());
+  private final DataHash dataHash = DataHash.withRandomKey();
+  private final ResultSecret resultSecret = new ResultSecret(new ObjectMapper(), dataHash);
 
   @Test
   void resultIsStoredBytesExactlyAsReturnedInData() {
@@ -219,7 +220,7 @@ class ResultSecretTest {
                 "lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z",
                 "lambda.ephemeral.dev/data-hash", build.dataHash(),
                 "reloader.stakater.com/match", "true"));
-    assertThat(build.dataHash()).isEqualTo(DataHash.of(build.secret().getData()));
+    assertThat(build.dataHash()).isEqualTo(dataHash.of(build.secret().getData()));
   }
 
   @Test
@@ -261,7 +262,7 @@ class ResultSecretTest {
             planWith().tailLog(true).keys(Map.of("api_key", "/api_key")).build(),
             succeeded(JSON_RESULT, LOG));
 
-    assertThat(ResultSecret.isIntact(secret)).isTrue();
+    assertThat(resultSecret.isIntact(secret)).isTrue();
     assertThat(ResultSecret.isControlledBy(secret, owner())).isTrue();
   }
 
@@ -274,12 +275,12 @@ class ResultSecretTest {
     changed
         .getData()
         .put("result", Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8)));
-    assertThat(ResultSecret.isIntact(changed)).isFalse();
+    assertThat(resultSecret.isIntact(changed)).isFalse();
 
     var added = new SecretBuilder(secret).build();
     added.setData(new HashMap<>(secret.getData()));
     added.getData().put("extra", "eA==");
-    assertThat(ResultSecret.isIntact(added)).isFalse();
+    assertThat(resultSecret.isIntact(added)).isFalse();
   }
 
   @Test
@@ -287,7 +288,7 @@ class ResultSecretTest {
     Secret secret = built(plan(), succeeded(JSON_RESULT, null));
     secret.getMetadata().setAnnotations(Map.of());
 
-    assertThat(ResultSecret.isIntact(secret)).isFalse();
+    assertThat(resultSecret.isIntact(secret)).isFalse();
   }
 
   @Test
