@@ -316,6 +316,61 @@ class InvocationLifecycleTest {
         .containsExactlyInAnyOrder("{\"n\":1}", "{\"n\":2}", "{\"n\":1}", "{\"n\":2}");
   }
 
+  @Test
+  void recreatedResourceTakesOverTheSecretItsPredecessorLeft() {
+    harness.create(invocation("api-key", "secret-generator", "{}"));
+    harness.awaitReason("api-key", "Invoked");
+    // kubectl replace / Argo CD Replace=true: the resource goes and comes back before garbage
+    // collection (which the in-process API does not do) removes the old Secret.
+    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("api-key").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.get("api-key") == null);
+    LambdaInvocation second = harness.create(invocation("api-key", "secret-generator", "{}"));
+
+    harness.awaitResource("api-key", r -> second.getMetadata().getUid().equals(r.getMetadata().getUid())
+        && r.getStatus() != null && r.getStatus().hasReason("Invoked"));
+    Secret secret = harness.secret("api-key");
+    assertThat(secret.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(second.getMetadata().getUid()));
+    assertThat(decode(secret, "result")).contains("key-2");
+  }
+
+  @Test
+  void rewrittenSecretKeepsWhatOtherToolsAddedToIt() {
+    var resource = invocation("api-key", "secret-generator", "{}");
+    resource.getSpec().setRefreshInterval("1s");
+    harness.create(resource);
+    harness.awaitReason("api-key", "Invoked");
+    harness.client().secrets().inNamespace(NAMESPACE).withName("api-key").edit(s -> {
+      s.getMetadata().getLabels().put("backup.example.com/include", "true");
+      s.getMetadata().getAnnotations().put("reloader.example.com/match", "true");
+      return s;
+    });
+
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> decode(harness.secret("api-key"), "result").contains("key-3"));
+    Secret secret = harness.secret("api-key");
+    assertThat(secret.getMetadata().getLabels()).containsEntry("backup.example.com/include", "true");
+    assertThat(secret.getMetadata().getAnnotations()).containsEntry("reloader.example.com/match", "true");
+  }
+
+  @Test
+  void secretOfAResourceWhoseSpecTurnedInvalidStillExpires() {
+    var resource = invocation("short", "constant", "{}");
+    secretSpec(resource).setTtl("3s");
+    harness.create(resource);
+    harness.awaitReason("short", "Invoked");
+
+    OperatorHarness.edit(harness.client(), "short", r -> {
+      r.getSpec().setTimeout("0s");
+      return r;
+    });
+    harness.awaitReason("short", "InvalidSpec");
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.secret("short") == null);
+    assertThat(harness.get("short").getStatus().hasReason("InvalidSpec")).isTrue();
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
+  }
+
   private void requestInvocation(String name, String value) {
     OperatorHarness.edit(
         harness.client(),
