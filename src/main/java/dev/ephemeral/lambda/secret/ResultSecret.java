@@ -157,7 +157,7 @@ public final class ResultSecret {
         && refs != null
         && refs.stream()
             .filter(ref -> Boolean.TRUE.equals(ref.getController()))
-            .allMatch(
+            .anyMatch(
                 ref ->
                     owner.getKind().equals(ref.getKind())
                         && name.equals(ref.getName())

@@ -381,6 +381,71 @@ class InvokeErrorTableTest {
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
   }
 
+  // --- Lambda's own infrastructure errors and broken function configuration
+
+  @Test
+  void transientEfsAndSnapStartErrorsAreRetriedWithBackoff() {
+    AwsServiceException[] errors = {
+      lambdaError("EFSMountConnectivityException", 408),
+      lambdaError("EFSMountTimeoutException", 408),
+      lambdaError("SnapStartTimeoutException", 408),
+      lambdaError("EFSIOException", 410),
+    };
+
+    for (AwsServiceException error : errors) {
+      String code = error.awsErrorDetails().errorCode();
+      Failed failed = table.exception(error, PAYLOAD);
+
+      assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
+      assertThat(failed.retry()).as(code).isEqualTo(RetryClass.BACKOFF);
+      assertThat(failed.message()).as(code).contains(code);
+    }
+  }
+
+  @Test
+  void brokenFunctionConfigurationIsRetriedSlowly() {
+    AwsServiceException[] errors = {
+      lambdaError("InvalidRuntimeException", 502),
+      lambdaError("InvalidSubnetIDException", 502),
+      lambdaError("EC2AccessDeniedException", 502),
+      lambdaError("EFSMountFailureException", 403),
+    };
+
+    for (AwsServiceException error : errors) {
+      String code = error.awsErrorDetails().errorCode();
+      Failed failed = table.exception(error, PAYLOAD);
+
+      assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
+      assertThat(failed.retry()).as(code).isEqualTo(RetryClass.SLOW);
+      assertThat(failed.message()).as(code).contains(code);
+    }
+  }
+
+  @Test
+  void unknownTimeoutOrGoneCodeIsRetriedWithBackoff() {
+    for (int status : new int[] {408, 410}) {
+      Failed failed = table.exception(lambdaError("SomethingNewException", status), PAYLOAD);
+
+      assertThat(failed.reason()).as("HTTP %d", status).isEqualTo(ReadyReason.InvocationFailed);
+      assertThat(failed.retry()).as("HTTP %d", status).isEqualTo(RetryClass.BACKOFF);
+    }
+  }
+
+  @Test
+  void unknownBadRequestCodeWaitsForASpecChange() {
+    Failed failed = table.exception(lambdaError("SomethingNewException", 400), PAYLOAD);
+
+    assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
+    assertThat(failed.retry()).isEqualTo(RetryClass.ON_SPEC_CHANGE);
+  }
+
+  private static AwsServiceException lambdaError(String code, int status) {
+    return LambdaException.builder()
+        .statusCode(status)
+        .awsErrorDetails(details(code, "Lambda says no", status))
+        .build();
+  }
+
   private static AwsErrorDetails details(String code, String message, int status) {
     return AwsErrorDetails.builder()
         .errorCode(code)

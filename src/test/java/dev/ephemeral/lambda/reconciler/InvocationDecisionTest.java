@@ -22,6 +22,7 @@ class InvocationDecisionTest {
   private static final Instant INVOKED_AT = NOW.minus(Duration.ofMinutes(30));
   private static final long GENERATION = 4;
   private static final String SECRET = "api-key";
+  private static final String OLD_SECRET = "api-key-before-rename";
   private static final Duration REFRESH = Duration.ofMinutes(10);
   private static final Duration TTL = Duration.ofHours(1);
 
@@ -562,7 +563,180 @@ class InvocationDecisionTest {
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
   }
 
+  // --- the Secret the status names (an older name after a rename) keeps its ttl
+
+  @Test
+  void renamedAwaySecretPastItsTtlIsRetiredAfterAFailedAttemptForTheCurrentGeneration() {
+    // The spec renamed the Secret; the first attempt for the new name failed, so the result still
+    // sits in the Secret under the old name, and its ttl keeps running.
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    status.setSecretName(OLD_SECRET);
+    status.setExpiryTime(format(NOW.minusSeconds(1)));
+    var secrets = new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, true);
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, secrets, SEEN))
+        .isEqualTo(new Decision.Retire());
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, secrets, RESTARTED))
+        .isEqualTo(new Decision.Retire());
+  }
+
+  @Test
+  void renamedAwaySecretBeforeItsTtlIsWaitedForUntilItsExpiry() {
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    status.setSecretName(OLD_SECRET);
+    Instant expiry = NOW.plus(Duration.ofMinutes(12));
+    status.setExpiryTime(format(expiry));
+    var secrets = new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, true);
+
+    assertThat(decide(resource(GENERATION, null), SHORT_LIVED, status, secrets, SEEN))
+        .isEqualTo(waitUntil(expiry));
+  }
+
+  @Test
+  void rejectedGenerationKeepsTheTtlTimerOfTheWrittenSecret() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+    Instant expiry = NOW.plus(Duration.ofMinutes(12));
+    status.setExpiryTime(format(expiry));
+    var rejected = new ResourceMemory(null, true, null, GENERATION, null);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                new SecretState(SecretObservation.INTACT, "17", true),
+                rejected))
+        .isEqualTo(waitUntil(expiry));
+  }
+
+  @Test
+  void rejectedGenerationWithNoSecretLeftWaitsForever() {
+    var status = failed(invoked(), ReadyReason.InvocationFailed);
+    status.setExpiryTime(format(NOW.plus(Duration.ofMinutes(12))));
+    var rejected = new ResourceMemory(null, true, null, GENERATION, null);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                SHORT_LIVED,
+                status,
+                new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, false),
+                rejected))
+        .isEqualTo(waitForever());
+  }
+
+  // --- a Secret trigger acts once per state of the Secret
+
+  @Test
+  void deletedSecretAlreadyActedOnIsNotInvokedAgain() {
+    // The Secret was deleted, the re-invocation and its retries failed: the same absence does not
+    // invoke again.
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    var absent = new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, false);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                absent,
+                actedOnSecret(SecretState.ABSENT)))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void deletedSecretNotYetActedOnIsInvoked() {
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    var absent = new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, false);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, absent, actedOnSecret(null)))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+    assertThat(decide(resource(GENERATION, null), PLAN, status, absent, actedOnSecret("42")))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+    assertThat(decide(resource(GENERATION, null), PLAN, invoked(), absent, actedOnSecret(null)))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+  }
+
+  @Test
+  void changedSecretAlreadyActedOnIsNotInvokedAgain() {
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    var tampered = new SecretState(SecretObservation.TAMPERED, "42", true);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, tampered, actedOnSecret("42")))
+        .isEqualTo(waitForever());
+  }
+
+  @Test
+  void secretChangedAgainAfterATriggerIsInvokedAgain() {
+    var status = failed(invoked(), ReadyReason.FunctionError);
+    var tampered = new SecretState(SecretObservation.TAMPERED, "42", true);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, tampered, actedOnSecret("41")))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+    assertThat(decide(resource(GENERATION, null), PLAN, status, tampered, actedOnSecret(null)))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                tampered,
+                actedOnSecret(SecretState.ABSENT)))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+  }
+
+  @Test
+  void changedSecretDeletedAfterItsTriggerIsInvokedAgain() {
+    var status = failed(invoked(), ReadyReason.FunctionError);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                new SecretState(SecretObservation.ABSENT, SecretState.ABSENT, false),
+                actedOnSecret("42")))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+  }
+
+  @Test
+  void secretObservationWithoutAVersionIsNeverTakenAsActedOn() {
+    // The SecretObservation overload knows no version: it behaves as before versions existed.
+    var status = failed(invoked(), ReadyReason.FunctionError);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                SecretObservation.ABSENT,
+                actedOnSecret(SecretState.ABSENT)))
+        .isEqualTo(invoke(Trigger.SECRET_DELETED));
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                status,
+                SecretObservation.TAMPERED,
+                actedOnSecret(SecretState.ABSENT)))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+  }
+
   // --- fixtures
+
+  private static Decision decide(
+      LambdaInvocation resource,
+      InvocationPlan plan,
+      LambdaInvocationStatus status,
+      SecretState secrets,
+      ResourceMemory memory) {
+    return InvocationDecision.decide(resource, plan, status, secrets, memory, NOW);
+  }
+
+  /** Seen before, nothing pending, and a Secret trigger already invoked for {@code version}. */
+  private static ResourceMemory actedOnSecret(String version) {
+    return new ResourceMemory(null, true, null, null, version);
+  }
 
   private static Decision decide(
       LambdaInvocation resource,

@@ -264,6 +264,97 @@ class StatusFactoryTest {
     assertThat(status.getStatusCode()).isEqualTo(200);
   }
 
+  // --- nextRetryTime: "still trying" versus "needs you"
+
+  @Test
+  void failedWithAPendingRetryShowsItsTimeInWholeSecondsRfc3339() {
+    var plan = plan(Optional.empty(), Optional.empty());
+
+    var status =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            succeeded(plan),
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER,
+            LATER.plusMillis(31_750));
+
+    assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:31Z");
+    assertThat(Instant.parse(status.getNextRetryTime())).isEqualTo(LATER.plusSeconds(31));
+  }
+
+  @Test
+  void failedWithoutARetryTimeHasNoNextRetryTime() {
+    var plan = plan(Optional.empty(), Optional.empty());
+
+    var status =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            succeeded(plan),
+            Optional.of(plan),
+            ReadyReason.FunctionNotFound,
+            "check spec.functionName",
+            LATER);
+
+    assertThat(status.getNextRetryTime()).isNull();
+  }
+
+  @Test
+  void failedWithoutARetryTimeClearsThePreviousOne() {
+    var plan = plan(Optional.empty(), Optional.empty());
+
+    var status =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            retrying(plan),
+            Optional.of(plan),
+            ReadyReason.InvocationFailed,
+            "Lambda service error; retries exhausted",
+            LATER.plusSeconds(60));
+
+    assertThat(status.getNextRetryTime()).isNull();
+  }
+
+  @Test
+  void succeededClearsAPreviousNextRetryTime() {
+    var plan = plan(Optional.empty(), Optional.empty());
+
+    var status =
+        StatusFactory.succeeded(
+            resource(GENERATION, null), retrying(plan), plan, SUCCEEDED, LATER.plusSeconds(30));
+
+    assertThat(status.getNextRetryTime()).isNull();
+    assertThat(status.isReady()).isTrue();
+  }
+
+  @Test
+  void expiredClearsAPreviousNextRetryTime() {
+    var plan = plan(Optional.empty(), Optional.of(Duration.ofHours(1)));
+
+    var status =
+        StatusFactory.expired(
+            resource(GENERATION, null), retrying(plan), INVOKED_AT.plus(Duration.ofHours(1)));
+
+    assertThat(status.getNextRetryTime()).isNull();
+    assertThat(status.hasReason("Expired")).isTrue();
+  }
+
+  /** A failed refresh after {@link #succeeded(InvocationPlan)}, with a retry pending. */
+  private static LambdaInvocationStatus retrying(InvocationPlan plan) {
+    var status =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            succeeded(plan),
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER,
+            LATER.plusSeconds(20));
+    assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:20Z");
+    return status;
+  }
+
   private static String transitionTime(LambdaInvocationStatus status) {
     return status.readyCondition().orElseThrow().getLastTransitionTime();
   }

@@ -17,12 +17,15 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -315,7 +318,287 @@ class ResultSecretTest {
     assertThat(ResultSecret.isControlledBy(unowned, owner())).isFalse();
   }
 
+  // --- a Secret left by a deleted LambdaInvocation of the same name
+
+  @Test
+  void labelledSecretWithoutAControllerIsNotTakenOver() {
+    // Hand-made, copied, or orphaned with kubectl delete --cascade=orphan: a conflict, not ours.
+    Secret orphan = labelled(MANAGED_BY, "api-key");
+    Secret otherOwner = labelled(MANAGED_BY, "api-key", configMapReference(false));
+
+    assertThat(ResultSecret.isLeftByPredecessor(orphan, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(orphan, owner())).isFalse();
+    assertThat(ResultSecret.isLeftByPredecessor(otherOwner, owner())).isFalse();
+  }
+
+  @Test
+  void secretOfADeletedPredecessorOfTheSameNameIsLeftByPredecessor() {
+    Secret left = labelled(MANAGED_BY, "api-key", ownerReference("uid-of-the-deleted-one", true));
+
+    assertThat(ResultSecret.isLeftByPredecessor(left, owner())).isTrue();
+    assertThat(ResultSecret.isControlledBy(left, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(left, owner())).isTrue();
+  }
+
+  @Test
+  void predecessorsSecretMayCarryOtherNonControllingOwners() {
+    Secret left =
+        labelled(
+            MANAGED_BY,
+            "api-key",
+            ownerReference("uid-of-the-deleted-one", true),
+            configMapReference(false));
+
+    assertThat(ResultSecret.isLeftByPredecessor(left, owner())).isTrue();
+  }
+
+  @Test
+  void secretControlledByTheOwnerItselfIsControlledNotLeftByPredecessor() {
+    Secret own = labelled(MANAGED_BY, "api-key", ownerReference(UID, true));
+
+    assertThat(ResultSecret.isLeftByPredecessor(own, owner())).isFalse();
+    assertThat(ResultSecret.isControlledBy(own, owner())).isTrue();
+    assertThat(ResultSecret.isOwnedOrLeftFor(own, owner())).isTrue();
+  }
+
+  @Test
+  void secretOfALambdaInvocationOfAnotherNameIsNotLeftByPredecessor() {
+    Secret otherLabel = labelled(MANAGED_BY, "db-password", ownerReference("old-uid", true));
+    Secret otherController =
+        labelled(
+            MANAGED_BY,
+            "api-key",
+            new OwnerReferenceBuilder(ownerReference("old-uid", true))
+                .withName("db-password")
+                .build());
+    Secret both =
+        labelled(
+            MANAGED_BY,
+            "db-password",
+            new OwnerReferenceBuilder(ownerReference("old-uid", true))
+                .withName("db-password")
+                .build());
+
+    for (Secret secret : new Secret[] {otherLabel, otherController, both}) {
+      assertThat(ResultSecret.isLeftByPredecessor(secret, owner())).isFalse();
+      assertThat(ResultSecret.isOwnedOrLeftFor(secret, owner())).isFalse();
+    }
+  }
+
+  @Test
+  void secretWithoutTheManagedByLabelIsNotLeftByPredecessor() {
+    Secret unlabelled = labelled(null, "api-key", ownerReference("old-uid", true));
+    Secret otherManager = labelled("helm", "api-key", ownerReference("old-uid", true));
+
+    assertThat(ResultSecret.isLeftByPredecessor(unlabelled, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(unlabelled, owner())).isFalse();
+    assertThat(ResultSecret.isLeftByPredecessor(otherManager, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(otherManager, owner())).isFalse();
+  }
+
+  @Test
+  void secretControlledByAnotherKindIsNotLeftByPredecessor() {
+    Secret sealed =
+        labelled(
+            MANAGED_BY,
+            "api-key",
+            new OwnerReferenceBuilder()
+                .withApiVersion("bitnami.com/v1alpha1")
+                .withKind("SealedSecret")
+                .withName("api-key")
+                .withUid("sealed-uid")
+                .withController(true)
+                .build());
+
+    assertThat(ResultSecret.isLeftByPredecessor(sealed, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(sealed, owner())).isFalse();
+  }
+
+  // --- what others put on the Secret survives the operator's update
+
+  @Test
+  void updateKeepsTheLabelsAnnotationsFinalizersAndOwnersOthersAdded() {
+    Secret desired = built(plan(), succeeded(JSON_RESULT, null));
+    Secret existing = built(plan(), succeeded("{}", null));
+    existing.getMetadata().getLabels().put("argocd.argoproj.io/instance", "shop");
+    existing.getMetadata().getAnnotations().put("kubectl.kubernetes.io/last-applied", "{}");
+    existing.getMetadata().setFinalizers(List.of("backup.example.com/keep"));
+    existing
+        .getMetadata()
+        .setOwnerReferences(List.of(ownerReference(UID, true), configMapReference(false)));
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getLabels())
+        .containsEntry("argocd.argoproj.io/instance", "shop")
+        .containsEntry("app.kubernetes.io/managed-by", "lambda-invocation-operator")
+        .containsEntry("lambda.ephemeral.dev/invocation", "api-key");
+    assertThat(merged.getMetadata().getAnnotations())
+        .containsEntry("kubectl.kubernetes.io/last-applied", "{}")
+        .containsEntry("lambda.ephemeral.dev/data-hash", dataHash.of(desired.getData()));
+    assertThat(merged.getMetadata().getFinalizers()).containsExactly("backup.example.com/keep");
+    assertThat(merged.getMetadata().getOwnerReferences())
+        .containsExactlyInAnyOrder(ownerReferenceAsBuilt(), configMapReference(false));
+    assertThat(merged.getData()).isEqualTo(desired.getData());
+  }
+
+  @Test
+  void operatorsOwnLabelsAndAnnotationsWinOverExistingValues() {
+    var plan =
+        planWith()
+            .labels(Map.of("team", "shop"))
+            .annotations(Map.of("reloader.stakater.com/match", "true"))
+            .build();
+    Secret desired = built(plan, succeeded(JSON_RESULT, null));
+    Secret existing = built(plan(), succeeded("{}", null));
+    existing.getMetadata().getLabels().put("team", "someone-elses");
+    existing.getMetadata().getLabels().put("app.kubernetes.io/managed-by", "helm");
+    existing.getMetadata().getAnnotations().put("reloader.stakater.com/match", "false");
+    existing
+        .getMetadata()
+        .getAnnotations()
+        .put("lambda.ephemeral.dev/invoked-at", "2026-11-26T08:00:00Z");
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getLabels())
+        .containsEntry("team", "shop")
+        .containsEntry("app.kubernetes.io/managed-by", "lambda-invocation-operator");
+    assertThat(merged.getMetadata().getAnnotations())
+        .containsEntry("reloader.stakater.com/match", "true")
+        .containsEntry("lambda.ephemeral.dev/invoked-at", "2026-11-26T10:00:00Z")
+        .containsEntry("lambda.ephemeral.dev/data-hash", dataHash.of(desired.getData()));
+  }
+
+  @Test
+  void staleOperatorAnnotationsOfTheExistingSecretAreDropped() {
+    // The spec had a ttl and no longer has one: the old expires-at must not linger.
+    Secret existing = built(planWith().ttl(Duration.ofMinutes(30)).build(), succeeded("{}", null));
+    existing.getMetadata().getAnnotations().put("lambda.ephemeral.dev/retired-field", "x");
+    assertThat(existing.getMetadata().getAnnotations())
+        .containsKey("lambda.ephemeral.dev/expires-at");
+    Secret desired = built(plan(), succeeded(JSON_RESULT, null));
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getAnnotations())
+        .doesNotContainKeys("lambda.ephemeral.dev/expires-at", "lambda.ephemeral.dev/retired-field")
+        .containsOnlyKeys("lambda.ephemeral.dev/invoked-at", "lambda.ephemeral.dev/data-hash");
+  }
+
+  @Test
+  void takingOverAPredecessorsSecretReplacesItsControllerButKeepsOtherOwners() {
+    Secret desired = built(plan(), succeeded(JSON_RESULT, null));
+    Secret existing = built(plan(), succeeded("{}", null));
+    existing
+        .getMetadata()
+        .setOwnerReferences(
+            List.of(ownerReference("uid-of-the-deleted-one", true), configMapReference(false)));
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getOwnerReferences())
+        .containsExactlyInAnyOrder(ownerReferenceAsBuilt(), configMapReference(false));
+    assertThat(ResultSecret.isControlledBy(merged, owner())).isTrue();
+  }
+
+  @Test
+  void updateOfASecretWithNoMetadataOfOthersIsTheDesiredSecret() {
+    Secret desired = built(plan(), succeeded(JSON_RESULT, null));
+    Secret expected = new SecretBuilder(desired).build();
+    Secret existing =
+        new SecretBuilder().withNewMetadata().withName("api-key-secret").endMetadata().build();
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getLabels()).isEqualTo(expected.getMetadata().getLabels());
+    assertThat(merged.getMetadata().getAnnotations())
+        .isEqualTo(expected.getMetadata().getAnnotations());
+    assertThat(merged.getMetadata().getOwnerReferences())
+        .isEqualTo(expected.getMetadata().getOwnerReferences());
+    assertThat(merged.getMetadata().getFinalizers()).isNullOrEmpty();
+  }
+
+  // --- the data hash is keyed per process
+
+  @Test
+  void secretWrittenByAnotherProcessIsNotIntactBecauseARestartReKeys() {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+    var restarted = new ResultSecret(new ObjectMapper(), DataHash.withRandomKey());
+
+    assertThat(resultSecret.isIntact(secret)).isTrue();
+    assertThat(restarted.isIntact(secret)).isFalse();
+  }
+
+  @Test
+  void dataHashAnnotationIsAnHmacNotAPlainHashOfTheData() throws Exception {
+    Secret secret = built(plan(), succeeded(JSON_RESULT, null));
+    String annotation = secret.getMetadata().getAnnotations().get("lambda.ephemeral.dev/data-hash");
+
+    assertThat(annotation).startsWith("hmac-sha256:");
+    String mac = annotation.substring("hmac-sha256:".length());
+    assertThat(mac).matches("[0-9a-f]{64}");
+    assertThat(mac)
+        .isNotEqualTo(sha256Hex(JSON_RESULT.getBytes(StandardCharsets.UTF_8)))
+        .isNotEqualTo(sha256Hex(secret.getData().get("result").getBytes(StandardCharsets.UTF_8)))
+        .isNotEqualTo(
+            sha256Hex(
+                ("result\0" + secret.getData().get("result") + "\0")
+                    .getBytes(StandardCharsets.UTF_8)));
+    assertThat(annotation).doesNotContain(SECRET_VALUE);
+  }
+
+  @Test
+  void sameDataHashesTheSameWithinAProcessAndDifferentlyAcrossProcesses() {
+    Map<String, String> data = Map.of("result", "e30=");
+
+    assertThat(dataHash.of(data)).isEqualTo(dataHash.of(new HashMap<>(data)));
+    assertThat(DataHash.withRandomKey().of(data)).isNotEqualTo(dataHash.of(data));
+  }
+
   // --- fixtures
+
+  private static final String MANAGED_BY = "lambda-invocation-operator";
+
+  /**
+   * A Secret named api-key-secret with the given managed-by (if not null) and invocation labels.
+   */
+  private static Secret labelled(String managedBy, String invocation, OwnerReference... refs) {
+    var labels = new HashMap<String, String>();
+    if (managedBy != null) {
+      labels.put("app.kubernetes.io/managed-by", managedBy);
+    }
+    labels.put("lambda.ephemeral.dev/invocation", invocation);
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName("api-key-secret")
+        .withNamespace("shop")
+        .withLabels(labels)
+        .withOwnerReferences(refs)
+        .endMetadata()
+        .build();
+  }
+
+  private static OwnerReference configMapReference(boolean controller) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion("v1")
+        .withKind("ConfigMap")
+        .withName("shop-config")
+        .withUid("config-map-uid")
+        .withController(controller)
+        .build();
+  }
+
+  /** The ownerReference {@link ResultSecret#build} puts on the Secret. */
+  private static OwnerReference ownerReferenceAsBuilt() {
+    return new OwnerReferenceBuilder(ownerReference(UID, true))
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  private static String sha256Hex(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
 
   private Secret built(InvocationPlan plan, Succeeded result) {
     var build = resultSecret.build(owner(), plan, result, INVOKED_AT);
