@@ -36,7 +36,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -58,8 +61,16 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationReconciler.class);
   private static final Duration RESCHEDULE_MARGIN = Duration.ofMillis(100);
 
-  /** How soon a reconcile that found no room under the in-flight limit comes back. */
+  /**
+   * How soon a reconcile that found no room under the in-flight limit (or its name busy) comes
+   * back: this, plus up to as much again at random so that waiting resources spread out.
+   */
   private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
+
+  /** How soon a status that could not be written is tried again. */
+  private static final Duration STATUS_RETRY = Duration.ofSeconds(5);
+
+  private static final Duration FORGET_INTERVAL = Duration.ofMinutes(1);
 
   private final SpecValidator validator;
   private final LambdaInvoker invoker;
@@ -70,6 +81,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final InvocationObserver observer;
   private final InvocationMemory memory = new InvocationMemory();
   private final AtomicBoolean invocationsPaused = new AtomicBoolean();
+  private final Map<String, Object> busyNames = new ConcurrentHashMap<>();
+  private final Set<String> waitingNames = ConcurrentHashMap.newKeySet();
+  private volatile Instant lastForget = Instant.EPOCH;
   private InformerEventSource<Secret, LambdaInvocation> secrets;
 
   public LambdaInvocationReconciler(
@@ -112,34 +126,51 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   @Override
   public UpdateControl<LambdaInvocation> reconcile(
       LambdaInvocation resource, Context<LambdaInvocation> context) {
-    forgetDeletedResources(context);
-    String uid = resource.getMetadata().getUid();
-    Optional<ResourceMemory> remembered = memory.get(uid);
-    LambdaInvocationStatus status =
-        remembered.map(ResourceMemory::lastWrittenStatus).orElse(resource.getStatus());
-    Instant now = clock.instant();
-    var step = new Step(resource, context, status, now);
-    if (remembered.filter(m -> m.lastWrittenStatus() != null && !m.statusPersisted()).isPresent()) {
-      // The last status write failed after its decision was taken: finish it, never re-decide.
-      step.writeStatus(status);
+    String key = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    // One reconcile per name at a time. The framework ensures that per resource, but not across a
+    // delete and recreate under the same name (kubectl replace, Argo CD Replace=true): the
+    // successor waits until its predecessor's reconcile is done.
+    Object token = new Object();
+    if (busyNames.putIfAbsent(key, token) != null) {
+      waitingNames.add(key);
+      return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(busyDelay());
     }
+    UpdateControl<LambdaInvocation> control = UpdateControl.noUpdate();
+    try {
+      forgetDeletedResources(context);
+      var step = new Step(resource, context, clock.instant());
+      control = step.run();
+      if (step.statusPending) {
+        // The status did not reach the API server: try again soon, not at the next event.
+        soonest(control, STATUS_RETRY);
+      }
+      return control;
+    } finally {
+      busyNames.remove(key, token);
+      if (waitingNames.remove(key)) {
+        // A successor under this name was turned away meanwhile; the framework keeps one timer
+        // per name and this reconcile's outcome replaces it, so wake the successor from here.
+        soonest(control, Duration.ofMillis(100));
+      }
+    }
+  }
 
-    SpecValidator.Result validation = validator.validate(resource);
-    if (validation instanceof SpecValidator.Invalid invalid) {
-      return step.reportInvalid(invalid.message());
-    }
-    InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
-    Decision decision =
-        InvocationDecision.decide(
-            resource, plan, status, observe(context, resource, plan, status), remembered.orElse(null), now);
-    if (decision instanceof Decision.Invoke invoke) {
-      return step.invoke(plan, invoke.trigger());
-    }
-    if (decision instanceof Decision.Retire) {
-      return step.retire(plan);
-    }
-    memory.update(uid, m -> m);
-    return reschedule(((Decision.Wait) decision).until(), now);
+  private static boolean sameCondition(
+      LambdaInvocationStatus status, ReadyReason reason, String message) {
+    return status != null
+        && status
+            .readyCondition()
+            .filter(c -> reason.name().equals(c.getReason()) && message.equals(c.getMessage()))
+            .isPresent();
+  }
+
+  private static void soonest(UpdateControl<LambdaInvocation> control, Duration delay) {
+    long millis = delay.toMillis();
+    control.rescheduleAfter(Math.min(control.getScheduleDelay().orElse(millis), millis));
+  }
+
+  private static Duration busyDelay() {
+    return BUSY_RETRY.plusMillis(ThreadLocalRandom.current().nextLong(BUSY_RETRY.toMillis()));
   }
 
   private SecretState observe(
@@ -175,11 +206,13 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   }
 
   private void forgetDeletedResources(Context<LambdaInvocation> context) {
-    var cache = context.getPrimaryCache();
-    if (memory.size() > 2 * cache.list().count() + 64) {
-      memory.retainOnly(
-          cache.list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet()));
+    Instant now = clock.instant();
+    if (now.isBefore(lastForget.plus(FORGET_INTERVAL))) {
+      return;
     }
+    lastForget = now;
+    memory.retainOnly(
+        context.getPrimaryCache().list().map(r -> r.getMetadata().getUid()).collect(Collectors.toSet()));
   }
 
   private static UpdateControl<LambdaInvocation> reschedule(Optional<Instant> at, Instant now) {
@@ -197,6 +230,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final class Step {
     private final LambdaInvocation resource;
     private final Context<LambdaInvocation> context;
+    private final Optional<ResourceMemory> remembered;
     private final LambdaInvocationStatus status;
     private final Instant now;
     private final String uid;
@@ -204,18 +238,45 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     /** Set once the function was called in this reconcile, for {@link #reportInvocation}. */
     private Trigger invokedFor;
     private Duration latency;
+    /** A status write failed; the status waits in memory for the next reconcile. */
+    boolean statusPending;
 
-    Step(
-        LambdaInvocation resource,
-        Context<LambdaInvocation> context,
-        LambdaInvocationStatus status,
-        Instant now) {
+    Step(LambdaInvocation resource, Context<LambdaInvocation> context, Instant now) {
       this.resource = resource;
       this.context = context;
-      this.status = status;
       this.now = now;
       this.uid = resource.getMetadata().getUid();
+      this.remembered = memory.get(uid);
+      this.status = remembered.map(ResourceMemory::lastWrittenStatus).orElse(resource.getStatus());
       this.secretWriter = new SecretWriter(context.getClient());
+    }
+
+    UpdateControl<LambdaInvocation> run() {
+      if (remembered.filter(m -> m.lastWrittenStatus() != null && !m.statusPersisted()).isPresent()) {
+        // The last status write failed after its decision was taken: finish it, never re-decide.
+        writeStatus(status);
+      }
+      SpecValidator.Result validation = validator.validate(resource);
+      if (validation instanceof SpecValidator.Invalid invalid) {
+        return reportInvalid(invalid.message());
+      }
+      InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
+      Decision decision =
+          InvocationDecision.decide(
+              resource,
+              plan,
+              status,
+              observe(context, resource, plan, status),
+              remembered.orElse(null),
+              now);
+      if (decision instanceof Decision.Invoke invoke) {
+        return invoke(plan, invoke.trigger());
+      }
+      if (decision instanceof Decision.Retire) {
+        return retire(plan);
+      }
+      memory.update(uid, m -> m);
+      return reschedule(((Decision.Wait) decision).until(), now);
     }
 
     UpdateControl<LambdaInvocation> reportInvalid(String message) {
@@ -255,18 +316,23 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
         return UpdateControl.noUpdate();
       }
       if (!inFlight.tryAcquire()) {
-        return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(BUSY_RETRY);
+        return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(busyDelay());
       }
+      Optional<Secret> existing;
+      InvocationResult result;
+      Instant finished;
       try {
-        Optional<Secret> existing = secretWriter.get(namespace(), plan.secretName());
+        existing = secretWriter.get(namespace(), plan.secretName());
         if (existing.isPresent() && !ResultSecret.isOwnedOrLeftFor(existing.get(), resource)) {
+          inFlight.release();
           return conflict(plan, trigger);
         }
-        if (trigger == Trigger.SECRET_DELETED || trigger == Trigger.SECRET_CHANGED) {
-          String version =
-              existing.map(s -> s.getMetadata().getResourceVersion()).orElse(SecretState.ABSENT);
-          memory.update(uid, m -> m.withActedOnSecret(version));
-        }
+        // Whatever the trigger, this state of the Secret is now acted on: if the call fails, the
+        // Secret it left (whose hash this process may not be able to check, after a restart) is
+        // not a reason to call again.
+        String version =
+            existing.map(s -> s.getMetadata().getResourceVersion()).orElse(SecretState.ABSENT);
+        memory.update(uid, m -> m.withActedOnSecret(version));
         LOG.atInfo()
             .addKeyValue(NAMESPACE, namespace())
             .addKeyValue(NAME, name())
@@ -274,7 +340,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .addKeyValue(FUNCTION, plan.functionName())
             .log("Invoking Lambda function");
         Instant started = clock.instant();
-        InvocationResult result =
+        result =
             invoker.invoke(
                 new InvocationRequest(
                     plan.functionName(),
@@ -284,17 +350,19 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
                     plan.clientContext(),
                     plan.tailLog(),
                     plan.timeout()));
-        Instant finished = clock.instant();
+        finished = clock.instant();
         invokedFor = trigger;
         latency = Duration.between(started, finished);
-        Instant invokedAt = finished.truncatedTo(ChronoUnit.SECONDS);
-        if (result instanceof InvocationResult.Failed failed) {
-          return failure(plan, trigger, failed, invokedAt);
-        }
-        return store(plan, trigger, (InvocationResult.Succeeded) result, existing, invokedAt);
-      } finally {
+      } catch (RuntimeException e) {
         inFlight.release();
+        throw e;
       }
+      // The permit covers the call only, not the API writes that follow.
+      inFlight.release();
+      if (result instanceof InvocationResult.Failed failed) {
+        return failure(plan, trigger, failed, finished);
+      }
+      return store(plan, trigger, (InvocationResult.Succeeded) result, existing, finished);
     }
 
     private UpdateControl<LambdaInvocation> store(
@@ -357,12 +425,13 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
     /**
      * The function ran but its result could not be stored. A rejected write (4xx: invalid object,
-     * quota, permissions) would be rejected again, so another run waits for a trigger; a server or
-     * connection failure is retried with backoff.
+     * quota, permissions) would be rejected again, so another run waits for a trigger; a conflict
+     * that outlasted the writer's own retries, API throttling, a server or connection failure is
+     * retried with backoff.
      */
     private InvocationResult.Failed writeFailure(InvocationPlan plan, KubernetesClientException e) {
       int code = e.getCode();
-      boolean rejected = code >= 400 && code < 500;
+      boolean rejected = code >= 400 && code < 500 && code != 409 && code != 429;
       return new InvocationResult.Failed(
           ReadyReason.InvocationFailed,
           rejected ? RetryClass.ON_TRIGGER : RetryClass.BACKOFF,
@@ -432,7 +501,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .addKeyValue(TRIGGER, trigger)
           .addKeyValue(REASON, failed.reason())
           .log("Invocation failed: {}", message);
-      observer.failed(resource, failed.reason(), message);
+      if (!sameCondition(status, failed.reason(), message)) {
+        // An Event for each change, not for each slow retry of the same failure.
+        observer.failed(resource, failed.reason(), message);
+      }
       Long rejected = rejectsGeneration ? resource.getMetadata().getGeneration() : null;
       RetryState retry = nextRetry;
       memory.update(uid, m -> m.withRetry(retry).withRejectedGeneration(rejected));
@@ -512,8 +584,32 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
      */
     void writeStatus(LambdaInvocationStatus next) {
       memory.update(uid, m -> m.withStatus(next));
-      new StatusWriter(context.getClient()).write(resource, next);
-      memory.update(uid, ResourceMemory::persisted);
+      if (!stillExists()) {
+        // Deleted (perhaps recreated under the same name) while this reconcile ran: the status
+        // belongs to nobody now, and must not land on a successor.
+        memory.update(uid, ResourceMemory::persisted);
+        return;
+      }
+      try {
+        new StatusWriter(context.getClient()).write(resource, next);
+        memory.update(uid, ResourceMemory::persisted);
+        statusPending = false;
+      } catch (KubernetesClientException e) {
+        statusPending = true;
+        LOG.atWarn()
+            .addKeyValue(NAMESPACE, namespace())
+            .addKeyValue(NAME, name())
+            .addKeyValue("httpCode", e.getCode())
+            .log("Could not write the status; trying again shortly");
+      }
+    }
+
+    private boolean stillExists() {
+      return context
+          .getPrimaryCache()
+          .get(ResourceID.fromResource(resource))
+          .filter(cached -> uid.equals(cached.getMetadata().getUid()))
+          .isPresent();
     }
 
     private String namespace() {

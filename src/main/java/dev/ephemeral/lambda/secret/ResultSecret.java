@@ -103,9 +103,9 @@ public final class ResultSecret {
     labels.put(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
     labels.put(INVOCATION_LABEL, owner.getMetadata().getName());
     var annotations = new TreeMap<>(plan.secretAnnotations());
-    annotations.put(INVOKED_AT_ANNOTATION, invokedAt.toString());
+    annotations.put(INVOKED_AT_ANNOTATION, rfc3339(invokedAt));
     plan.ttl()
-        .ifPresent(ttl -> annotations.put(EXPIRES_AT_ANNOTATION, invokedAt.plus(ttl).toString()));
+        .ifPresent(ttl -> annotations.put(EXPIRES_AT_ANNOTATION, rfc3339(invokedAt.plus(ttl))));
     annotations.put(DATA_HASH_ANNOTATION, hash);
 
     Secret secret =
@@ -129,6 +129,11 @@ public final class ResultSecret {
             .withData(data)
             .build();
     return new Built(secret, hash);
+  }
+
+  /** RFC 3339 to the second, as the status shows the same times. */
+  private static String rfc3339(Instant instant) {
+    return instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   /** Whether {@code secret} is controlled by {@code owner} (its controller ownerReference). */

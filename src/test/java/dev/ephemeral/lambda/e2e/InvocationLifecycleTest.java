@@ -336,6 +336,27 @@ class InvocationLifecycleTest {
   }
 
   @Test
+  void resourceReplacedDuringAnInvocationIsInvokedOnceAndGetsOnlyItsOwnStatus() {
+    harness.lambda.function("slow-echo", call -> FunctionOutcome.delay(Duration.ofSeconds(2),
+        FunctionOutcome.result(call.payload())));
+    harness.create(invocation("replaced", "slow-echo", "{\"v\":1}"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocationCount("slow-echo") == 1);
+
+    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("replaced").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.get("replaced") == null);
+    LambdaInvocation second = harness.create(invocation("replaced", "slow-echo", "{\"v\":2}"));
+
+    LambdaInvocation ready = harness.awaitResource("replaced",
+        r -> r.getStatus() != null && r.getStatus().isReady()
+            && decode(harness.secret("replaced"), "result").equals("{\"v\":2}"));
+    assertThat(ready.getMetadata().getUid()).isEqualTo(second.getMetadata().getUid());
+    assertOneMoreInvocationOnly("slow-echo", 2);
+    assertThat(harness.secret("replaced").getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(second.getMetadata().getUid()));
+  }
+
+  @Test
   void rewrittenSecretKeepsWhatOtherToolsAddedToIt() {
     var resource = invocation("api-key", "secret-generator", "{}");
     resource.getSpec().setRefreshInterval("1s");
