@@ -3,7 +3,11 @@ package dev.ephemeral.lambda.reconciler;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Resources for the reconciler's unit tests. */
 final class Fixtures {
@@ -32,5 +36,23 @@ final class Fixtures {
     spec.setFunctionName("secret-generator");
     resource.setSpec(spec);
     return resource;
+  }
+
+  /** A plan for secret-generator with payload {} and Secret api-key. */
+  static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl, boolean tailLog) {
+    return new InvocationPlan(
+        "secret-generator",
+        null,
+        null,
+        "{}".getBytes(StandardCharsets.UTF_8),
+        null,
+        tailLog,
+        InvocationPlan.DEFAULT_TIMEOUT,
+        refresh,
+        "api-key",
+        ttl,
+        Map.of(),
+        Map.of(),
+        Map.of());
   }
 }

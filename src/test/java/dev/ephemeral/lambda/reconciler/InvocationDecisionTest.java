@@ -7,11 +7,9 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.validation.InvocationPlan;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -764,20 +762,7 @@ class InvocationDecisionTest {
   }
 
   private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {
-    return new InvocationPlan(
-        "secret-generator",
-        null,
-        null,
-        "{}".getBytes(StandardCharsets.UTF_8),
-        null,
-        false,
-        InvocationPlan.DEFAULT_TIMEOUT,
-        refresh,
-        SECRET,
-        ttl,
-        Map.of(),
-        Map.of(),
-        Map.of());
+    return Fixtures.plan(refresh, ttl, false);
   }
 
   /** The status after the Secret of the current generation was written at INVOKED_AT. */

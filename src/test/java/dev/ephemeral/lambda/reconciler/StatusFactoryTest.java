@@ -12,7 +12,6 @@ import dev.ephemeral.lambda.validation.InvocationPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -368,19 +367,6 @@ class StatusFactoryTest {
   }
 
   private static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl) {
-    return new InvocationPlan(
-        "secret-generator",
-        null,
-        null,
-        "{}".getBytes(StandardCharsets.UTF_8),
-        null,
-        true,
-        InvocationPlan.DEFAULT_TIMEOUT,
-        refresh,
-        "api-key",
-        ttl,
-        Map.of(),
-        Map.of(),
-        Map.of());
+    return Fixtures.plan(refresh, ttl, true);
   }
 }
