@@ -400,10 +400,17 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .ifPresentOrElse(
               previous -> secrets.handleRecentResourceUpdate(id, stored, previous),
               () -> secrets.handleRecentResourceCreate(id, stored));
-      String previousSecret = status == null ? null : status.getSecretName();
-      if (previousSecret != null && !previousSecret.equals(plan.secretName())) {
-        deleteQuietly(previousSecret);
+      // Secrets of earlier names (the one the status named, and any whose delete failed before)
+      // go once the new one is written.
+      Set<String> earlier = new java.util.TreeSet<>();
+      if (status != null && status.getSecretName() != null) {
+        earlier.add(status.getSecretName());
       }
+      context.getSecondaryResources(Secret.class).stream()
+          .filter(s -> ResultSecret.isControlledBy(s, resource))
+          .forEach(s -> earlier.add(s.getMetadata().getName()));
+      earlier.remove(plan.secretName());
+      earlier.forEach(this::deleteQuietly);
       LOG.atInfo()
           .addKeyValue(NAMESPACE, namespace())
           .addKeyValue(NAME, name())
