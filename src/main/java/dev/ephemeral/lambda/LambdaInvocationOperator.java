@@ -28,15 +28,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
-    this(
-        client,
-        config,
-        invoker,
-        clock,
-        InvocationObserver.NONE,
-        Optional.empty(),
-        Optional.empty(),
-        new InFlightLimit(config.maxInFlight()));
+    this(client, config, invoker, clock, InvocationObserver.NONE);
   }
 
   public LambdaInvocationOperator(

@@ -23,8 +23,4 @@ final class InvocationMemory {
   void retainOnly(Set<String> liveUids) {
     byUid.keySet().retainAll(liveUids);
   }
-
-  int size() {
-    return byUid.size();
-  }
 }

@@ -13,5 +13,4 @@ public final class LogKeys {
   public static final String SECRET = "secret";
   public static final String STATUS_CODE = "statusCode";
   public static final String EXECUTED_VERSION = "executedVersion";
-  public static final String RETRY_IN = "retryIn";
 }
