@@ -2,11 +2,12 @@ package dev.ephemeral.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
-import dev.ephemeral.lambda.invoke.InFlightLimit;
+import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
-import dev.ephemeral.lambda.secret.DataHash;
+import dev.ephemeral.lambda.reconciler.PendingInvocation;
+import dev.ephemeral.lambda.secret.DataHashKeySecret;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,15 +17,26 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The operator assembled: the JOSDK loop with the LambdaInvocation reconciler. The same assembly
- * runs in production, in the tests and in the sandbox; only the clients passed in differ.
+ * The operator assembled: the JOSDK loop with the LambdaInvocation reconciler and the queue its
+ * Lambda calls run on. The same assembly runs in production, in the tests and in the sandbox; only
+ * the clients passed in differ.
  */
 public final class LambdaInvocationOperator implements AutoCloseable {
 
+  /** How long a stop waits for calls in flight to finish and be stored. */
+  public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+  /** Reconcile threads: a reconcile never waits on Lambda, so a few suffice for any limit. */
+  private static final int RECONCILE_THREADS = 10;
+
+  private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationOperator.class);
+
   private final Operator operator;
-  private final LambdaInvocationReconciler reconciler;
+  private final InvocationQueue<PendingInvocation> queue;
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
@@ -37,21 +49,15 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       LambdaInvoker invoker,
       Clock clock,
       InvocationObserver observer) {
-    this(
-        client,
-        config,
-        invoker,
-        clock,
-        observer,
-        Optional.empty(),
-        Optional.empty(),
-        new InFlightLimit(config.maxInFlight()));
+    this(client, config, invoker, clock, observer, Optional.empty(), Optional.empty());
   }
 
   /**
+   * Reads (or, the first time, creates) the data-hash key in the operator's namespace.
+   *
    * @param frameworkMetrics JOSDK's reconcile metrics, if collected
    * @param leaderElection leader election settings; empty runs without
-   * @param inFlight the limit of invocations in flight (config.maxInFlight() of them)
+   * @throws IllegalStateException when the data-hash key cannot be read or created
    */
   public LambdaInvocationOperator(
       KubernetesClient client,
@@ -60,15 +66,16 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       Clock clock,
       InvocationObserver observer,
       Optional<Metrics> frameworkMetrics,
-      Optional<LeaderElectionConfiguration> leaderElection,
-      InFlightLimit inFlight) {
+      Optional<LeaderElectionConfiguration> leaderElection) {
     ObjectMapper mapper = new ObjectMapper();
-    reconciler =
+    String ownNamespace =
+        config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
+    queue = new InvocationQueue<>(invoker, config.maxInFlight(), clock);
+    var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
-            invoker,
-            inFlight,
-            new ResultSecret(mapper, DataHash.withRandomKey()),
+            queue,
+            new ResultSecret(mapper, DataHashKeySecret.load(client, ownNamespace)),
             config.retryPolicy(),
             clock,
             observer);
@@ -76,12 +83,12 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
-                  // Status is written with JSON patches, Secrets with create/update: no
-                  // server-side apply anywhere.
+                  // Status is written with updates, Secrets with create/update: no server-side
+                  // apply anywhere.
                   .withUseSSAToPatchPrimaryResource(false)
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .withCloseClientOnStop(false)
-                  .withConcurrentReconciliationThreads(Math.max(10, config.maxInFlight() + 2))
+                  .withConcurrentReconciliationThreads(RECONCILE_THREADS)
                   .withStopOnInformerErrorDuringStartup(true)
                   .withCacheSyncTimeout(Duration.ofMinutes(2))
                   .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
@@ -99,7 +106,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   /** No new invocations from now on: this replica is about to exit (it lost its Lease). */
   public void pauseInvocations() {
-    reconciler.pauseInvocations();
+    queue.stopAccepting();
   }
 
   public void start() {
@@ -112,8 +119,34 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     return runtime.isStarted() && runtime.allEventSourcesAreHealthy();
   }
 
+  /** Lambda calls running now. */
+  public int inFlight() {
+    return queue.inFlight();
+  }
+
+  /** Lambda calls waiting for a free slot under the in-flight limit. */
+  public int waiting() {
+    return queue.waiting();
+  }
+
+  /**
+   * Stops: no call is started from now on; calls in flight get {@link #STOP_GRACE} to finish and
+   * be stored (their Secret and status both written, while the framework still runs), then the
+   * framework stops. A call still running after that is abandoned: nothing of it is written.
+   */
   @Override
   public void close() {
+    queue.stopAccepting();
+    try {
+      if (!queue.awaitSettled(STOP_GRACE)) {
+        LOG.atWarn()
+            .addKeyValue("inFlight", queue.inFlight())
+            .log("Stopping with invocations still in flight; their results are not stored");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     operator.stop();
+    queue.close();
   }
 }

@@ -5,7 +5,6 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -101,14 +100,16 @@ public final class OperatorMain implements Callable<Integer> {
                       config.maxInFlight()),
                   new ObjectMapper())) {
         Clock clock = Clock.systemUTC();
-        var inFlight = new InFlightLimit(config.maxInFlight());
+        var stopping = new AtomicBoolean();
+        var running = new AtomicReference<LambdaInvocationOperator>();
         var observer =
             InvocationObserver.all(
                 List.of(
-                    new OperatorMetrics(registry, inFlight::inFlight),
+                    new OperatorMetrics(
+                        registry,
+                        () -> Optional.ofNullable(running.get()).map(o -> o.inFlight()).orElse(0),
+                        () -> Optional.ofNullable(running.get()).map(o -> o.waiting()).orElse(0)),
                     new EventRecorder(client, clock)));
-        var stopping = new AtomicBoolean();
-        var running = new AtomicReference<LambdaInvocationOperator>();
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(
@@ -149,8 +150,7 @@ public final class OperatorMain implements Callable<Integer> {
                 clock,
                 observer,
                 Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
-                leaderElection,
-                inFlight);
+                leaderElection);
         running.set(operator);
         var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
         // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.

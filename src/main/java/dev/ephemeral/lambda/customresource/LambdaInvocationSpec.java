@@ -89,6 +89,14 @@ public class LambdaInvocationSpec {
   @JsonPropertyDescription("The Secret that receives the result.")
   private SecretSpec secret;
 
+  @SchemaFrom(type = InvokePolicy.class)
+  @JsonPropertyDescription(
+      "Whether an operator restart invokes the function. EveryReconcile (default): an operator start,"
+          + " a leader change or a rolling update invokes every resource once. OnChange: only a spec"
+          + " change, a deleted or edited Secret, refreshInterval or the invoke-requested-at"
+          + " annotation invoke; a restart invokes nothing while the Secret is intact.")
+  private String invokePolicy;
+
   public String getFunctionName() {
     return functionName;
   }
@@ -151,6 +159,14 @@ public class LambdaInvocationSpec {
 
   public void setRefreshInterval(String refreshInterval) {
     this.refreshInterval = refreshInterval;
+  }
+
+  public String getInvokePolicy() {
+    return invokePolicy;
+  }
+
+  public void setInvokePolicy(String invokePolicy) {
+    this.invokePolicy = invokePolicy;
   }
 
   public SecretSpec getSecret() {

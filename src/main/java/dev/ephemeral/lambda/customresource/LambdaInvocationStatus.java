@@ -37,10 +37,25 @@ public class LambdaInvocationStatus {
   private String expiryTime;
 
   @JsonPropertyDescription(
-      "When the next retry with backoff of a failed invocation is due. Absent when none is pending:"
-          + " it succeeded, the retries are spent, or the failure needs a fix outside the resource"
-          + " (those are retried slowly, every few minutes, and on any trigger).")
+      "When the next automatic retry of a failed invocation is due: with backoff, or slowly (every"
+          + " few minutes) for a failure whose fix lies outside the resource. Absent when none is"
+          + " pending: it succeeded, or the retries are spent and the next trigger decides.")
   private String nextRetryTime;
+
+  @JsonPropertyDescription(
+      "Failed invocations in a row for the current trigger, counting retries with backoff. Absent"
+          + " after a success. Kept here so that an operator restart continues the count.")
+  private Integer failedAttempts;
+
+  @JsonPropertyDescription(
+      "The metadata.generation whose request Lambda rejected as invalid (HTTP 400) or too large"
+          + " (413): not invoked again until the spec changes or an invoke request.")
+  private Long rejectedGeneration;
+
+  @JsonPropertyDescription(
+      "The state of the Secret (its resourceVersion, or 'absent') that a deleted or edited Secret"
+          + " last triggered an invocation for: each state triggers once.")
+  private String lastHandledSecretVersion;
 
   @JsonPropertyDescription(
       "The value of the annotation lambda.ephemeral.dev/invoke-requested-at last acted on.")
@@ -131,6 +146,30 @@ public class LambdaInvocationStatus {
     this.nextRetryTime = nextRetryTime;
   }
 
+  public Integer getFailedAttempts() {
+    return failedAttempts;
+  }
+
+  public void setFailedAttempts(Integer failedAttempts) {
+    this.failedAttempts = failedAttempts;
+  }
+
+  public Long getRejectedGeneration() {
+    return rejectedGeneration;
+  }
+
+  public void setRejectedGeneration(Long rejectedGeneration) {
+    this.rejectedGeneration = rejectedGeneration;
+  }
+
+  public String getLastHandledSecretVersion() {
+    return lastHandledSecretVersion;
+  }
+
+  public void setLastHandledSecretVersion(String lastHandledSecretVersion) {
+    this.lastHandledSecretVersion = lastHandledSecretVersion;
+  }
+
   public String getLastHandledInvokeRequest() {
     return lastHandledInvokeRequest;
   }
@@ -160,6 +199,9 @@ public class LambdaInvocationStatus {
         && Objects.equals(nextRefreshTime, other.nextRefreshTime)
         && Objects.equals(expiryTime, other.expiryTime)
         && Objects.equals(nextRetryTime, other.nextRetryTime)
+        && Objects.equals(failedAttempts, other.failedAttempts)
+        && Objects.equals(rejectedGeneration, other.rejectedGeneration)
+        && Objects.equals(lastHandledSecretVersion, other.lastHandledSecretVersion)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
         && Objects.equals(conditions, other.conditions);
   }

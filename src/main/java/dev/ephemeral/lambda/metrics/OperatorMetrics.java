@@ -22,12 +22,17 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String SECRETS_WRITTEN = "lambda_secrets_written";
   public static final String SECRETS_EXPIRED = "lambda_secrets_expired";
   public static final String IN_FLIGHT = "lambda_invocations_in_flight";
+  public static final String WAITING = "lambda_invocations_waiting";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
   private final Counter secretsExpired;
 
-  public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight) {
+  /**
+   * @param inFlight Lambda calls running now
+   * @param waiting Lambda calls queued for a free slot under the in-flight limit
+   */
+  public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight, IntSupplier waiting) {
     this.registry = registry;
     this.secretsWritten =
         Counter.builder(SECRETS_WRITTEN)
@@ -39,6 +44,9 @@ public final class OperatorMetrics implements InvocationObserver {
             .register(registry);
     Gauge.builder(IN_FLIGHT, inFlight::getAsInt)
         .description("Lambda invocations in flight")
+        .register(registry);
+    Gauge.builder(WAITING, waiting::getAsInt)
+        .description("Lambda invocations queued for a free slot under the in-flight limit")
         .register(registry);
   }
 

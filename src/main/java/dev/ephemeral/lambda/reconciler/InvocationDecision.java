@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.reconciler;
 
+import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
@@ -11,36 +12,42 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Decides, from the resource, its last status, its Secret and the clock alone, whether a reconcile
- * invokes, retires the Secret, or waits. Pure: no I/O, so every rule of DESIGN.md's "When the
- * function is invoked" is unit tested here.
+ * Decides, from the resource, its status, its Secret and the clock alone, whether a reconcile
+ * invokes, retires the Secret, or waits. Pure: no I/O, so every rule of "when the function is
+ * invoked" is unit tested here. Everything it reads is kept in the cluster (the status, the
+ * Secret), except whether this operator process has acted on the resource yet (trigger 5), so a
+ * restarted operator decides as the one before it would have.
  */
 public final class InvocationDecision {
 
   private InvocationDecision() {}
 
-  /** {@link #decide(LambdaInvocation, InvocationPlan, LambdaInvocationStatus, SecretState, ResourceMemory, Instant)} when the target Secret is the written one and its version is unknown. */
+  /**
+   * {@link #decide(LambdaInvocation, InvocationPlan, LambdaInvocationStatus, SecretState, boolean,
+   * Instant)} when the target Secret is the written one and its version is unknown.
+   */
   public static Decision decide(
       LambdaInvocation resource,
       InvocationPlan plan,
       LambdaInvocationStatus status,
       SecretObservation secret,
-      ResourceMemory memory,
+      boolean firstSinceStart,
       Instant now) {
-    return decide(resource, plan, status, SecretState.of(secret), memory, now);
+    return decide(resource, plan, status, SecretState.of(secret), firstSinceStart, now);
   }
 
   /**
    * @param status the latest status (the operator's own last write, or the cached one), may be null
    * @param secrets what the Secret cache shows
-   * @param memory what this process remembers of the resource; null if it has not seen it since start
+   * @param firstSinceStart whether this is the first decision about the resource in this operator
+   *     process (an operator start, or a leader takeover)
    */
   public static Decision decide(
       LambdaInvocation resource,
       InvocationPlan plan,
       LambdaInvocationStatus status,
       SecretState secrets,
-      ResourceMemory memory,
+      boolean firstSinceStart,
       Instant now) {
     SecretObservation secret = secrets.target();
     var s = status == null ? new LambdaInvocationStatus() : status;
@@ -53,7 +60,7 @@ public final class InvocationDecision {
     if (request != null && !request.equals(s.getLastHandledInvokeRequest())) {
       return new Decision.Invoke(Trigger.INVOKE_REQUESTED);
     }
-    boolean rejected = memory != null && Objects.equals(memory.rejectedGeneration(), generation);
+    boolean rejected = Objects.equals(s.getRejectedGeneration(), generation);
     Optional<Instant> nextRefresh =
         plan.refreshInterval().isPresent() ? instant(s.getNextRefreshTime()) : Optional.empty();
     if (!rejected && nextRefresh.filter(t -> !now.isBefore(t)).isPresent()) {
@@ -71,17 +78,21 @@ public final class InvocationDecision {
     if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
       return new Decision.Retire();
     }
-    if (memory == null) {
-      return new Decision.Invoke(Trigger.OPERATOR_STARTED);
-    }
     if (rejected) {
+      // A request Lambda rejected as bad is not sent again, not even by an operator start.
       return new Decision.Wait(expiry);
     }
     // Before the Secret triggers: a failed re-invocation leaves the Secret missing or changed, and
     // its retry must be counted as one, or the backoff would restart at every attempt.
-    Optional<Instant> retryAt = Optional.ofNullable(memory.retry()).map(RetryState::nextAttemptAt);
+    Optional<Instant> retryAt = instant(s.getNextRetryTime());
     if (retryAt.filter(t -> !now.isBefore(t)).isPresent()) {
       return new Decision.Invoke(Trigger.RETRY);
+    }
+    // Trigger 5, unless a retry is already scheduled: that one keeps its time and its count.
+    if (firstSinceStart
+        && plan.invokePolicy() == InvokePolicy.EveryReconcile
+        && retryAt.isEmpty()) {
+      return new Decision.Invoke(Trigger.OPERATOR_STARTED);
     }
     // A Secret past its expiry time is gone because the operator retired it, not deleted by anyone.
     boolean secretExpected =
@@ -91,7 +102,7 @@ public final class InvocationDecision {
     // A Secret trigger acts once per state of the Secret: if that invocation and its retries
     // failed, the same missing or changed Secret does not invoke again until it changes again.
     boolean actedOn =
-        secrets.version() != null && secrets.version().equals(memory.actedOnSecret());
+        secrets.version() != null && secrets.version().equals(s.getLastHandledSecretVersion());
     if (secretExpected && secret == SecretObservation.ABSENT && !actedOn) {
       return new Decision.Invoke(Trigger.SECRET_DELETED);
     }

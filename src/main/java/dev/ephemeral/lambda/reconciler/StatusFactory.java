@@ -33,6 +33,8 @@ public final class StatusFactory {
     next.setNextRefreshTime(
         plan.refreshInterval().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
     next.setExpiryTime(plan.ttl().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
+    next.setRejectedGeneration(null);
+    next.setLastHandledSecretVersion(null);
     return withReady(
         next,
         previous,
@@ -43,7 +45,7 @@ public final class StatusFactory {
         invokedAt);
   }
 
-  /** A failed attempt: the Secret (and the fields describing it) stay as they were. */
+  /** A failed attempt with no automatic retry: the Secret (and the fields describing it) stay. */
   public static LambdaInvocationStatus failed(
       LambdaInvocation resource,
       LambdaInvocationStatus previous,
@@ -51,12 +53,24 @@ public final class StatusFactory {
       ReadyReason reason,
       String message,
       Instant now) {
-    return failed(resource, previous, plan, reason, message, now, null);
+    return failed(
+        resource,
+        previous,
+        plan,
+        reason,
+        message,
+        now,
+        new RetryPolicy.Retry("", null, null, false),
+        previous == null ? null : previous.getLastHandledSecretVersion());
   }
 
   /**
-   * A failed attempt, with the time of the automatic retry if one is pending (which tells Argo CD
-   * and kstatus apart "still trying" from "needs you").
+   * A failed attempt and what follows it: the retry (its count and time, which tell Argo CD and
+   * kstatus "still trying" from "needs you"), and the Secret state it acted on.
+   *
+   * @param message the failure, to which the retry's note is appended
+   * @param handledSecretVersion the Secret state this attempt acted on (see {@link
+   *     SecretState#version()}), so that the same deleted or edited Secret triggers only once
    */
   public static LambdaInvocationStatus failed(
       LambdaInvocation resource,
@@ -65,7 +79,8 @@ public final class StatusFactory {
       ReadyReason reason,
       String message,
       Instant now,
-      Instant nextRetry) {
+      RetryPolicy.Retry retry,
+      String handledSecretVersion) {
     var next = copyOf(previous);
     next.setObservedGeneration(resource.getMetadata().getGeneration());
     next.setLastHandledInvokeRequest(resource.invokeRequest());
@@ -74,8 +89,12 @@ public final class StatusFactory {
             .map(now::plus)
             .map(StatusFactory::format)
             .orElse(null));
-    next.setNextRetryTime(nextRetry == null ? null : format(nextRetry));
-    return withReady(next, previous, resource, false, reason, message, now);
+    next.setNextRetryTime(retry.nextRetryAt() == null ? null : format(retry.nextRetryAt()));
+    next.setFailedAttempts(retry.failedAttempts());
+    next.setRejectedGeneration(
+        retry.rejectsGeneration() ? resource.getMetadata().getGeneration() : null);
+    next.setLastHandledSecretVersion(handledSecretVersion);
+    return withReady(next, previous, resource, false, reason, message + retry.note(), now);
   }
 
   /** The Secret's ttl passed and it was deleted. */
@@ -139,6 +158,8 @@ public final class StatusFactory {
       next.setNextRefreshTime(previous.getNextRefreshTime());
       next.setExpiryTime(previous.getExpiryTime());
       next.setLastHandledInvokeRequest(previous.getLastHandledInvokeRequest());
+      next.setRejectedGeneration(previous.getRejectedGeneration());
+      next.setLastHandledSecretVersion(previous.getLastHandledSecretVersion());
     }
     return next;
   }

@@ -14,8 +14,9 @@ import javax.crypto.spec.SecretKeySpec;
  * A keyed hash (HMAC-SHA256) of a Secret's data (as the API returns it: base64 values), stored in an
  * annotation so the operator can tell when anyone else changed the data. Keyed, because annotations
  * are shown where data is not (Argo CD, describe output): a plain hash of a short result could be
- * guessed back. The key lives only in this process; a restart re-invokes every resource (trigger 5)
- * and so re-keys every Secret.
+ * guessed back. The key is kept in a Secret of the operator's own namespace ({@link
+ * DataHashKeySecret}), so a restarted operator or a new leader still tells an intact Secret from an
+ * edited one.
  */
 public final class DataHash {
 
@@ -26,10 +27,24 @@ public final class DataHash {
     this.key = new SecretKeySpec(key, ALGORITHM);
   }
 
+  static final int KEY_BYTES = 32;
+
+  /** A key for this process only (tests, and nothing else: see {@link DataHashKeySecret}). */
   public static DataHash withRandomKey() {
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
+    return new DataHash(randomKey());
+  }
+
+  public static DataHash withKey(byte[] key) {
+    if (key.length < KEY_BYTES) {
+      throw new IllegalArgumentException("an HMAC key needs at least " + KEY_BYTES + " bytes");
+    }
     return new DataHash(key);
+  }
+
+  static byte[] randomKey() {
+    byte[] key = new byte[KEY_BYTES];
+    new SecureRandom().nextBytes(key);
+    return key;
   }
 
   public String of(Map<String, String> base64Data) {

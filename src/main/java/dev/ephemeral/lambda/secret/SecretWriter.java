@@ -16,9 +16,35 @@ public final class SecretWriter {
   private static final int MAX_WRITE_ATTEMPTS = 3;
 
   private final KubernetesClient client;
+  private final OwnWrites ownWrites;
+
+  /**
+   * Lets the Secret informer recognise the operator's own writes, so that they start no reconcile.
+   */
+  public interface OwnWrites {
+    /** Marks {@code desired} as the write that replaces {@code previousVersion} (null: a create). */
+    void beforeWrite(Secret desired, String previousVersion);
+
+    /** {@code stored} was written, replacing {@code replaced} (empty: created). */
+    void afterWrite(Secret stored, Optional<Secret> replaced);
+
+    OwnWrites NONE =
+        new OwnWrites() {
+          @Override
+          public void beforeWrite(Secret desired, String previousVersion) {}
+
+          @Override
+          public void afterWrite(Secret stored, Optional<Secret> replaced) {}
+        };
+  }
 
   public SecretWriter(KubernetesClient client) {
+    this(client, OwnWrites.NONE);
+  }
+
+  public SecretWriter(KubernetesClient client, OwnWrites ownWrites) {
     this.client = client;
+    this.ownWrites = ownWrites;
   }
 
   public Optional<Secret> get(String namespace, String name) {
@@ -44,15 +70,19 @@ public final class SecretWriter {
     for (int attempt = 1; ; attempt++) {
       try {
         if (current.isEmpty()) {
-          return Optional.of(new Written(client.secrets().resource(desired).create(), Optional.empty()));
+          Secret create = copy(desired);
+          ownWrites.beforeWrite(create, null);
+          return Optional.of(written(client.secrets().resource(create).create(), Optional.empty()));
         }
         Secret previous = current.get();
         if (!ResultSecret.isOwnedOrLeftFor(previous, owner)) {
           return Optional.empty();
         }
         Secret update = ResultSecret.keepingForeignMetadata(copy(desired), previous);
-        update.getMetadata().setResourceVersion(previous.getMetadata().getResourceVersion());
-        return Optional.of(new Written(client.secrets().resource(update).update(), current));
+        String previousVersion = previous.getMetadata().getResourceVersion();
+        update.getMetadata().setResourceVersion(previousVersion);
+        ownWrites.beforeWrite(update, previousVersion);
+        return Optional.of(written(client.secrets().resource(update).update(), current));
       } catch (KubernetesClientException e) {
         if (e.getCode() != HTTP_CONFLICT || attempt >= MAX_WRITE_ATTEMPTS) {
           throw e;
@@ -60,6 +90,11 @@ public final class SecretWriter {
         current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
       }
     }
+  }
+
+  private Written written(Secret stored, Optional<Secret> replaced) {
+    ownWrites.afterWrite(stored, replaced);
+    return new Written(stored, replaced);
   }
 
   private Secret copy(Secret secret) {

@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.validation;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import dev.ephemeral.lambda.customresource.InvokePolicy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +26,8 @@ public record InvocationPlan(
     Optional<Duration> ttl,
     Map<String, JsonPointer> secretKeys,
     Map<String, String> secretLabels,
-    Map<String, String> secretAnnotations) {
+    Map<String, String> secretAnnotations,
+    InvokePolicy invokePolicy) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

@@ -5,6 +5,7 @@ import static dev.ephemeral.lambda.validation.SpecRules.*;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.SecretSpec;
@@ -100,6 +101,17 @@ public final class SpecValidator {
       violations.add("spec.logType: must be None or Tail, got '" + logType + "'");
     }
 
+    String invokePolicy = spec.getInvokePolicy();
+    InvokePolicy policy = InvokePolicy.DEFAULT;
+    if (invokePolicy != null) {
+      try {
+        policy = InvokePolicy.valueOf(invokePolicy);
+      } catch (IllegalArgumentException e) {
+        violations.add(
+            "spec.invokePolicy: must be EveryReconcile or OnChange, got '" + invokePolicy + "'");
+      }
+    }
+
     Duration timeout =
         duration("spec.timeout", spec.getTimeout(), violations)
             .orElse(InvocationPlan.DEFAULT_TIMEOUT);
@@ -157,7 +169,8 @@ public final class SpecValidator {
             ttl,
             keys,
             labels,
-            annotations));
+            annotations,
+            policy));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {

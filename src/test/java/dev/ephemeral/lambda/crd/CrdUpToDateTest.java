@@ -92,6 +92,7 @@ class CrdUpToDateTest {
             "logType",
             "timeout",
             "refreshInterval",
+            "invokePolicy",
             "secret");
     assertThat(names(spec.at("/properties/secret/properties")))
         .containsExactlyInAnyOrder("name", "ttl", "keys", "labels", "annotations");

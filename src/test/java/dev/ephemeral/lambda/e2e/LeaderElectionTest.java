@@ -13,7 +13,6 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.Trigger;
@@ -152,8 +151,7 @@ class LeaderElectionTest {
             Clock.systemUTC(),
             observer,
             Optional.empty(),
-            Optional.of(leaderElection),
-            new InFlightLimit(4));
+            Optional.of(leaderElection));
     closeables.add(0, client);
     closeables.add(0, invoker);
     closeables.add(0, operator);

@@ -14,7 +14,6 @@ import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -158,8 +157,7 @@ class LeastPrivilegeRbacTest {
               Clock.systemUTC(),
               new EventRecorder(client, Clock.systemUTC()),
               Optional.empty(),
-              Optional.of(leaderElection),
-              new InFlightLimit(4))) {
+              Optional.of(leaderElection))) {
         operator.start();
         KubernetesClient user = kubernetes.client();
 

@@ -12,7 +12,6 @@ import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -90,12 +89,14 @@ final class OperatorHarness implements AutoCloseable {
                 4),
             new ObjectMapper());
     operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
-    var inFlight = new InFlightLimit(config().maxInFlight());
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
         InvocationObserver.all(
             List.of(
-                new OperatorMetrics(registry, inFlight::inFlight),
+                new OperatorMetrics(
+                    registry,
+                    () -> operator == null ? 0 : operator.inFlight(),
+                    () -> operator == null ? 0 : operator.waiting()),
                 new EventRecorder(operatorClient, Clock.systemUTC())));
     operator =
         new LambdaInvocationOperator(
@@ -105,8 +106,7 @@ final class OperatorHarness implements AutoCloseable {
             Clock.systemUTC(),
             observer,
             Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
-            Optional.empty(),
-            inFlight);
+            Optional.empty());
     operator.start();
   }
 

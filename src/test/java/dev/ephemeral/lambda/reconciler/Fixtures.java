@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.reconciler;
 
+import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -53,6 +54,7 @@ final class Fixtures {
         ttl,
         Map.of(),
         Map.of(),
-        Map.of());
+        Map.of(),
+        InvokePolicy.EveryReconcile);
   }
 }

@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,11 +25,11 @@ class InvocationDecisionTest {
   private static final Duration REFRESH = Duration.ofMinutes(10);
   private static final Duration TTL = Duration.ofHours(1);
 
-  /** This process has seen the resource before, with no retry pending and nothing rejected. */
-  private static final ResourceMemory SEEN = ResourceMemory.FRESH;
+  /** This process has decided on the resource before, with no retry pending and nothing rejected. */
+  private static final Known SEEN = new Known(false, null, null, null, null);
 
-  /** The operator has just started: it remembers nothing of the resource. */
-  private static final ResourceMemory RESTARTED = null;
+  /** The operator has just started: this is its first decision about the resource. */
+  private static final Known RESTARTED = new Known(true, null, null, null, null);
 
   private static final InvocationPlan PLAN = plan(Optional.empty(), Optional.empty());
   private static final InvocationPlan REFRESHING = plan(Optional.of(REFRESH), Optional.empty());
@@ -223,7 +224,7 @@ class InvocationDecisionTest {
                 SHORT_LIVED,
                 status,
                 SecretObservation.TAMPERED,
-                new ResourceMemory(null, new RetryState(2, NOW), null)))
+                SEEN.withRetry(2, NOW)))
         .isEqualTo(new Decision.Retire());
     assertThat(
             decide(
@@ -231,7 +232,7 @@ class InvocationDecisionTest {
                 SHORT_LIVED,
                 status,
                 SecretObservation.INTACT,
-                ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+                SEEN.withRejectedGeneration(GENERATION)))
         .isEqualTo(new Decision.Retire());
   }
 
@@ -335,7 +336,7 @@ class InvocationDecisionTest {
                 plan,
                 status,
                 SecretObservation.ABSENT,
-                ResourceMemory.FRESH.withRejectedGeneration(GENERATION)))
+                SEEN.withRejectedGeneration(GENERATION)))
         .isEqualTo(waitForever());
   }
 
@@ -419,7 +420,7 @@ class InvocationDecisionTest {
                 plan,
                 status,
                 SecretObservation.INTACT,
-                SEEN.withRetry(new RetryState(1, retry))))
+                SEEN.withRetry(1, retry)))
         .isEqualTo(waitUntil(retry));
     assertThat(decide(resource(GENERATION, null), plan, status, SecretObservation.INTACT, SEEN))
         .isEqualTo(waitUntil(expiry));
@@ -452,7 +453,7 @@ class InvocationDecisionTest {
                 PLAN,
                 status,
                 SecretObservation.INTACT,
-                SEEN.withRetry(new RetryState(1, NOW))))
+                SEEN.withRetry(1, NOW)))
         .isEqualTo(invoke(Trigger.RETRY));
   }
 
@@ -467,7 +468,7 @@ class InvocationDecisionTest {
                 PLAN,
                 status,
                 SecretObservation.INTACT,
-                SEEN.withRetry(new RetryState(2, at))))
+                SEEN.withRetry(2, at)))
         .isEqualTo(waitUntil(at));
   }
 
@@ -476,7 +477,7 @@ class InvocationDecisionTest {
     // The Secret was deleted, the re-invocation failed: the Secret is still gone at the retry,
     // which must count as a retry (bounded backoff), not as a fresh deletion that resets it.
     var status = failed(invoked(), ReadyReason.FunctionError);
-    var memory = SEEN.withRetry(new RetryState(3, NOW.minusMillis(50)));
+    var memory = SEEN.withRetry(3, NOW.minusMillis(50));
 
     assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.ABSENT, memory))
         .isEqualTo(invoke(Trigger.RETRY));
@@ -513,7 +514,7 @@ class InvocationDecisionTest {
                 REFRESHING,
                 status,
                 SecretObservation.INTACT,
-                rejected.withRetry(new RetryState(1, NOW.minusSeconds(1)))))
+                rejected.withRetry(1, NOW.minusSeconds(1))))
         .isEqualTo(waitForever());
   }
 
@@ -595,7 +596,7 @@ class InvocationDecisionTest {
     var status = failed(invoked(), ReadyReason.InvocationFailed);
     Instant expiry = NOW.plus(Duration.ofMinutes(12));
     status.setExpiryTime(format(expiry));
-    var rejected = new ResourceMemory(null, true, null, GENERATION, null);
+    var rejected = SEEN.withRejectedGeneration(GENERATION);
 
     assertThat(
             decide(
@@ -611,7 +612,7 @@ class InvocationDecisionTest {
   void rejectedGenerationWithNoSecretLeftWaitsForever() {
     var status = failed(invoked(), ReadyReason.InvocationFailed);
     status.setExpiryTime(format(NOW.plus(Duration.ofMinutes(12))));
-    var rejected = new ResourceMemory(null, true, null, GENERATION, null);
+    var rejected = SEEN.withRejectedGeneration(GENERATION);
 
     assertThat(
             decide(
@@ -727,13 +728,14 @@ class InvocationDecisionTest {
       InvocationPlan plan,
       LambdaInvocationStatus status,
       SecretState secrets,
-      ResourceMemory memory) {
-    return InvocationDecision.decide(resource, plan, status, secrets, memory, NOW);
+      Known known) {
+    return InvocationDecision.decide(
+        resource, plan, known.applyTo(status), secrets, known.firstSinceStart(), NOW);
   }
 
   /** Seen before, nothing pending, and a Secret trigger already invoked for {@code version}. */
-  private static ResourceMemory actedOnSecret(String version) {
-    return new ResourceMemory(null, true, null, null, version);
+  private static Known actedOnSecret(String version) {
+    return SEEN.withActedOnSecret(version);
   }
 
   private static Decision decide(
@@ -741,8 +743,51 @@ class InvocationDecisionTest {
       InvocationPlan plan,
       LambdaInvocationStatus status,
       SecretObservation secret,
-      ResourceMemory memory) {
-    return InvocationDecision.decide(resource, plan, status, secret, memory, NOW);
+      Known known) {
+    return InvocationDecision.decide(
+        resource, plan, known.applyTo(status), secret, known.firstSinceStart(), NOW);
+  }
+
+  /**
+   * What the decision knows beyond the status fixtures: whether this is the operator's first
+   * decision about the resource, and the retry, rejection and Secret state that the operator keeps
+   * in the status.
+   */
+  private record Known(
+      boolean firstSinceStart,
+      Integer failedAttempts,
+      Instant nextRetry,
+      Long rejectedGeneration,
+      String actedOnSecret) {
+
+    Known withRetry(int attempts, Instant at) {
+      return new Known(firstSinceStart, attempts, at, rejectedGeneration, actedOnSecret);
+    }
+
+    Known withRejectedGeneration(long generation) {
+      return new Known(firstSinceStart, failedAttempts, nextRetry, generation, actedOnSecret);
+    }
+
+    Known withActedOnSecret(String version) {
+      return new Known(firstSinceStart, failedAttempts, nextRetry, rejectedGeneration, version);
+    }
+
+    /** A copy of {@code status} carrying what is known; null stays null when nothing is. */
+    LambdaInvocationStatus applyTo(LambdaInvocationStatus status) {
+      if (status == null && nextRetry == null && rejectedGeneration == null && actedOnSecret == null) {
+        return null;
+      }
+      var copy = status == null ? new LambdaInvocationStatus() : copyOf(status);
+      copy.setFailedAttempts(failedAttempts);
+      copy.setNextRetryTime(nextRetry == null ? null : nextRetry.toString());
+      copy.setRejectedGeneration(rejectedGeneration);
+      copy.setLastHandledSecretVersion(actedOnSecret);
+      return copy;
+    }
+
+    private static LambdaInvocationStatus copyOf(LambdaInvocationStatus status) {
+      return new KubernetesSerialization().clone(status);
+    }
   }
 
   private static Decision invoke(Trigger trigger) {

@@ -277,7 +277,8 @@ class StatusFactoryTest {
             ReadyReason.Throttled,
             "Lambda is throttling",
             LATER,
-            LATER.plusMillis(31_750));
+            new RetryPolicy.Retry("", 1, LATER.plusMillis(31_750), false),
+            null);
 
     assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:31Z");
     assertThat(Instant.parse(status.getNextRetryTime())).isEqualTo(LATER.plusSeconds(31));
@@ -349,7 +350,8 @@ class StatusFactoryTest {
             ReadyReason.Throttled,
             "Lambda is throttling",
             LATER,
-            LATER.plusSeconds(20));
+            new RetryPolicy.Retry("", 1, LATER.plusSeconds(20), false),
+            null);
     assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:20Z");
     return status;
   }
