@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +89,18 @@ public final class InvocationQueue<T> implements AutoCloseable {
   private final LambdaInvoker invoker;
   private final Clock clock;
   private final ThreadPoolExecutor workers;
+
+  /**
+   * Tells the framework that a call finished, on its own thread: a worker goes straight to the
+   * next waiting call instead of waiting on the framework's event lock.
+   */
+  private final ExecutorService notifier =
+      Executors.newSingleThreadExecutor(
+          task -> {
+            Thread thread = new Thread(task, "lambda-invoker-done");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final Map<ResourceID, Call<T>> calls = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean accepting = true;
@@ -163,8 +177,11 @@ public final class InvocationQueue<T> implements AutoCloseable {
     } finally {
       running.decrementAndGet();
     }
-    signalChange();
-    onFinished.accept(id);
+    notifier.execute(
+        () -> {
+          signalChange();
+          onFinished.accept(id);
+        });
   }
 
   /** The resource's call, if it has one here. */
@@ -237,5 +254,6 @@ public final class InvocationQueue<T> implements AutoCloseable {
   public void close() {
     stopAccepting();
     workers.shutdownNow();
+    notifier.shutdownNow();
   }
 }

@@ -53,13 +53,20 @@ final class OperatorHarness implements AutoCloseable {
   final InProcessKubernetes kubernetes;
   final LambdaEmulator lambda;
   private final RetryPolicy retryPolicy;
+  private final int maxInFlight;
+
+  /** Counts reconciles instead of JOSDK's Micrometer metrics, when started with it. */
+  private final ReconcileCounter reconciles;
+
   private AwsLambdaInvoker invoker;
   private LambdaInvocationOperator operator;
   private KubernetesClient operatorClient;
   PrometheusMeterRegistry registry;
 
-  private OperatorHarness(RetryPolicy retryPolicy) {
+  private OperatorHarness(RetryPolicy retryPolicy, int maxInFlight, ReconcileCounter reconciles) {
     this.retryPolicy = retryPolicy;
+    this.maxInFlight = maxInFlight;
+    this.reconciles = reconciles;
     this.kubernetes = InProcessKubernetes.start();
     this.lambda = LambdaEmulator.start("127.0.0.1", 0);
   }
@@ -69,13 +76,27 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   static OperatorHarness start(RetryPolicy retryPolicy) {
-    var harness = new OperatorHarness(retryPolicy);
+    var harness = new OperatorHarness(retryPolicy, 4, null);
     harness.startOperator();
     return harness;
   }
 
+  /**
+   * An operator with at most {@code maxInFlight} invocations in flight, whose reconciles are
+   * counted in {@link #reconciles()} (JOSDK's Micrometer metrics are not collected then).
+   */
+  static OperatorHarness startCountingReconciles(RetryPolicy retryPolicy, int maxInFlight) {
+    var harness = new OperatorHarness(retryPolicy, maxInFlight, new ReconcileCounter());
+    harness.startOperator();
+    return harness;
+  }
+
+  ReconcileCounter reconciles() {
+    return reconciles;
+  }
+
   OperatorConfig config() {
-    return OperatorConfig.single(Set.of(), Optional.of(lambda.endpoint()), 4, retryPolicy);
+    return OperatorConfig.single(Set.of(), Optional.of(lambda.endpoint()), maxInFlight, retryPolicy);
   }
 
   void startOperator() {
@@ -86,7 +107,7 @@ final class OperatorHarness implements AutoCloseable {
                 Optional.of(Region.EU_WEST_1),
                 StaticCredentialsProvider.create(
                     AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
-                4),
+                maxInFlight),
             new ObjectMapper());
     operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -105,7 +126,10 @@ final class OperatorHarness implements AutoCloseable {
             invoker,
             Clock.systemUTC(),
             observer,
-            Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
+            Optional.of(
+                reconciles != null
+                    ? reconciles
+                    : MicrometerMetrics.withoutPerResourceMetrics(registry)),
             Optional.empty());
     operator.start();
   }

@@ -1,0 +1,289 @@
+package dev.ephemeral.lambda.e2e;
+
+import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.OPERATOR_USER_AGENT;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ephemeral.lambda.customresource.InvokePolicy;
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The invocation engine: calls queued first in, first out, off the reconcile threads, and what
+ * decides the next invocation kept in the cluster, so a restart decides as the process before it.
+ */
+class InvocationEngineTest {
+
+  private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
+
+  private OperatorHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  @Test
+  void restartWithOnChangeInvokesNothingAndWritesNothing() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    createReady(20, InvokePolicy.OnChange);
+    int reconcilesBefore = harness.reconciles().total();
+    int requestsBefore = harness.kubernetes.requests().size();
+
+    harness.restartOperator();
+
+    // The new process reconciles all 20 (trigger 5), and decides each time not to invoke.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> harness.reconciles().total() >= reconcilesBefore + 20);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> harness.lambda.invocationCount("constant") == 20);
+    assertThat(operatorWritesSince(requestsBefore)).isEmpty();
+  }
+
+  @Test
+  void restartWithEveryReconcileInvokesEachResourceExactlyOnce() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    createReady(20, InvokePolicy.EveryReconcile);
+
+    harness.restartOperator();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> harness.lambda.invocationCount("constant") == 40);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> harness.lambda.invocationCount("constant") == 40);
+    for (int i = 0; i < 20; i++) {
+      assertThat(harness.get("r" + i).getStatus().isReady()).isTrue();
+    }
+  }
+
+  @Test
+  void secretEditedWhileNoOperatorRanIsRestoredWithExactlyOneInvocation() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    createReady(3, InvokePolicy.OnChange);
+
+    harness.stopOperator();
+    harness
+        .client()
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .withName("r1")
+        .edit(
+            s -> {
+              s.getData().put("result", "dGFtcGVyZWQ=");
+              return s;
+            });
+    harness.startOperator();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                !"dGFtcGVyZWQ=".equals(harness.secret("r1").getData().get("result"))
+                    && harness.get("r1").getStatus().isReady());
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> harness.lambda.invocationCount("constant") == 4);
+  }
+
+  @Test
+  void retryInProgressSurvivesARestartAndContinuesItsCount() {
+    var slowRetries =
+        new RetryPolicy(Duration.ofSeconds(3), Duration.ofSeconds(3), 3, Duration.ofMinutes(5));
+    harness = OperatorHarness.startCountingReconciles(slowRetries, 4);
+    harness.lambda.function(
+        "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
+    harness.create(invocation("flaky", "broken", "{}"));
+    LambdaInvocation first =
+        harness.awaitResource(
+            "flaky", r -> r.getStatus() != null && r.getStatus().getFailedAttempts() != null);
+    assertThat(first.getStatus().getFailedAttempts()).isEqualTo(1);
+    Instant retryAt = Instant.parse(first.getStatus().getNextRetryTime());
+
+    harness.restartOperator();
+
+    // The new process keeps the retry's time (no call on start) and its count.
+    assertThat(harness.lambda.invocationCount("broken")).isEqualTo(1);
+    LambdaInvocation second =
+        harness.awaitResource(
+            "flaky",
+            r -> r.getStatus().getFailedAttempts() != null && r.getStatus().getFailedAttempts() == 2);
+    assertThat(harness.lambda.invocations().get(1).receivedAt()).isAfterOrEqualTo(retryAt);
+    assertThat(harness.lambda.invocationCount("broken")).isEqualTo(2);
+    assertThat(second.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("retry 2 of 3");
+  }
+
+  @Test
+  void waitingCallsStartAsSoonAsASlotIsFreeAndWaitingReconcilesNothing() throws Exception {
+    int resources = 200;
+    int limit = 5;
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, limit);
+    var gate = new CountDownLatch(1);
+    List<Instant> finished = Collections.synchronizedList(new ArrayList<>());
+    harness.lambda.function(
+        "queued",
+        call -> {
+          try {
+            gate.await(30, TimeUnit.SECONDS);
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          finished.add(Instant.now());
+          return FunctionOutcome.json(Map.of("key", "value"));
+        });
+    // A fresh JVM's first calls through the SDK are slow (class loading, JIT): warm it up first.
+    harness.lambda.function("warm-up", call -> FunctionOutcome.json(Map.of("key", "value")));
+    for (int i = 0; i < 4 * limit; i++) {
+      harness.create(invocation("warm-up-" + i, "warm-up", "{}"));
+    }
+    for (int i = 0; i < 4 * limit; i++) {
+      harness.awaitReason("warm-up-" + i, "Invoked");
+    }
+    IntStream.range(0, resources)
+        .parallel()
+        .forEach(i -> harness.create(invocation("q" + i, "queued", "{\"n\":" + i + "}")));
+    // The first calls hold every slot until all the others are queued.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> harness.operator().waiting() == resources - limit);
+    gate.countDown();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                IntStream.range(0, resources)
+                    .allMatch(
+                        i -> {
+                          var r = harness.get("q" + i);
+                          return r.getStatus() != null && r.getStatus().isReady();
+                        }));
+
+    assertThat(harness.lambda.invocationCount("queued")).isEqualTo(resources);
+    // Call k (k >= limit, in order of arrival) took the slot that the (k - limit)-th finished
+    // call released: it must have arrived within 100 ms of that.
+    List<Instant> received =
+        harness.lambda.invocations().stream()
+            .filter(c -> c.functionName().equals("queued"))
+            .map(c -> c.receivedAt())
+            .sorted()
+            .toList();
+    List<Instant> released = finished.stream().sorted().toList();
+    List<Long> startDelays = new ArrayList<>();
+    for (int k = limit; k < resources; k++) {
+      startDelays.add(Duration.between(released.get(k - limit), received.get(k)).toMillis());
+    }
+    assertThat(startDelays).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(100));
+    assertThat(harness.reconciles().counts())
+        .hasSize(resources + 4 * limit)
+        .allSatisfy((name, n) -> assertThat(n).as(name).isLessThanOrEqualTo(3));
+  }
+
+  @Test
+  void longCallDoesNotDelayAnotherResourcesExpiry() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 1);
+    var release = new CountDownLatch(1);
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    harness.lambda.function(
+        "ten-minutes",
+        call -> {
+          try {
+            release.await(10, TimeUnit.MINUTES);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return FunctionOutcome.json(Map.of("key", "late"));
+        });
+    try {
+      var shortLived = invocation("short-lived", "constant", "{}");
+      secretSpec(shortLived).setTtl("3s");
+      harness.create(shortLived);
+      LambdaInvocation ready = harness.awaitReason("short-lived", "Invoked");
+      Instant expiresAt = Instant.parse(ready.getStatus().getExpiryTime());
+      // The only slot under the in-flight limit is now taken by a call that lasts.
+      harness.create(invocation("long", "ten-minutes", "{}"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().inFlight() == 1);
+
+      harness.awaitReason("short-lived", "Expired");
+      Instant expiredAt = Instant.now();
+
+      assertThat(harness.secret("short-lived")).isNull();
+      assertThat(Duration.between(expiresAt, expiredAt)).isLessThan(Duration.ofSeconds(2));
+      assertThat(harness.operator().inFlight()).as("the long call is still running").isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void stopWaitsForACallInFlightAndWritesItsSecretAndStatusTogether() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
+    harness.lambda.function(
+        "slow",
+        call ->
+            new FunctionOutcome.Delayed(
+                Duration.ofMillis(1500), FunctionOutcome.json(Map.of("key", "value"))));
+    harness.create(invocation("stopping", "slow", "{}"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocationCount("slow") == 1);
+
+    harness.stopOperator();
+
+    LambdaInvocation resource = harness.get("stopping");
+    assertThat(harness.secret("stopping")).as("the result was stored").isNotNull();
+    assertThat(resource.getStatus()).as("and its status with it").isNotNull();
+    assertThat(resource.getStatus().isReady()).isTrue();
+    assertThat(resource.getStatus().getObservedGeneration())
+        .isEqualTo(resource.getMetadata().getGeneration());
+  }
+
+  /** Creates r0..r{count-1} with {@code policy}, each Ready after exactly one invocation. */
+  private void createReady(int count, InvokePolicy policy) {
+    for (int i = 0; i < count; i++) {
+      var resource = invocation("r" + i, "constant", "{\"n\":" + i + "}");
+      resource.getSpec().setInvokePolicy(policy.name());
+      harness.create(resource);
+    }
+    for (int i = 0; i < count; i++) {
+      harness.awaitReason("r" + i, "Invoked");
+    }
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(count);
+  }
+
+  private List<InProcessKubernetes.Request> operatorWritesSince(int index) {
+    var requests = harness.kubernetes.requests();
+    return requests.subList(index, requests.size()).stream()
+        .filter(r -> OPERATOR_USER_AGENT.equals(r.userAgent()))
+        .filter(r -> WRITES.contains(r.method()))
+        .toList();
+  }
+}
