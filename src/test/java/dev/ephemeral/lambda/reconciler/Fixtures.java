@@ -41,6 +41,12 @@ final class Fixtures {
 
   /** A plan for secret-generator with payload {} and Secret api-key. */
   static InvocationPlan plan(Optional<Duration> refresh, Optional<Duration> ttl, boolean tailLog) {
+    return plan(refresh, ttl, tailLog, InvokePolicy.EveryReconcile);
+  }
+
+  /** The same plan, with {@code invokePolicy}. */
+  static InvocationPlan plan(
+      Optional<Duration> refresh, Optional<Duration> ttl, boolean tailLog, InvokePolicy policy) {
     return new InvocationPlan(
         "secret-generator",
         null,
@@ -55,6 +61,6 @@ final class Fixtures {
         Map.of(),
         Map.of(),
         Map.of(),
-        InvokePolicy.EveryReconcile);
+        policy);
   }
 }

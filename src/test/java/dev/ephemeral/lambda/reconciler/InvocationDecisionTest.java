@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ephemeral.lambda.customresource.InvocationCondition;
+import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
@@ -356,6 +357,50 @@ class InvocationDecisionTest {
                 SecretObservation.INTACT,
                 RESTARTED))
         .isEqualTo(invoke(Trigger.OPERATOR_STARTED));
+  }
+
+  @Test
+  void operatorStartWithOnChangeInvokesNothingWhileTheSecretIsIntact() {
+    var onChange = Fixtures.plan(Optional.empty(), Optional.empty(), false, InvokePolicy.OnChange);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null), onChange, invoked(), SecretObservation.INTACT, RESTARTED))
+        .isEqualTo(waitForever());
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                onChange,
+                invoked(),
+                SecretObservation.TAMPERED,
+                RESTARTED))
+        .isEqualTo(invoke(Trigger.SECRET_CHANGED));
+  }
+
+  @Test
+  void operatorStartKeepsAPendingRetrysTimeInsteadOfInvokingAtOnce() {
+    Instant retryAt = NOW.plusSeconds(30);
+
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                failed(invoked(), ReadyReason.FunctionError),
+                SecretObservation.INTACT,
+                RESTARTED.withRetry(2, retryAt)))
+        .isEqualTo(waitUntil(retryAt));
+  }
+
+  @Test
+  void operatorStartDoesNotResendARequestLambdaRejected() {
+    assertThat(
+            decide(
+                resource(GENERATION, null),
+                PLAN,
+                failed(invoked(), ReadyReason.InvocationFailed),
+                SecretObservation.INTACT,
+                RESTARTED.withRejectedGeneration(GENERATION)))
+        .isEqualTo(waitForever());
   }
 
   // --- 2: the Secret is deleted or changed

@@ -2,7 +2,13 @@ package dev.ephemeral.lambda.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.invoke.RetryClass;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
@@ -52,5 +58,77 @@ class RetryPolicyTest {
         new RetryPolicy(Duration.ofMinutes(10), Duration.ofMinutes(1), 3, Duration.ofMinutes(5));
 
     assertThat(policy.backoff(1)).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  // --- after: what follows a failed invocation, all of it kept in the status
+
+  private static final Instant WRITTEN_AT = Instant.parse("2026-11-26T10:00:00Z");
+  private static final RetryPolicy POLICY =
+      new RetryPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 2, Duration.ofMinutes(3));
+
+  @Test
+  void retryTimeIsCountedFromWhenTheStatusIsWritten() {
+    var retry = POLICY.after(failed(RetryClass.BACKOFF), Trigger.SPEC_CHANGED, null, WRITTEN_AT);
+
+    assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plusSeconds(5));
+    assertThat(retry.failedAttempts()).isEqualTo(1);
+    assertThat(retry.note()).isEqualTo("; retry 1 of 2 at 2026-11-26T10:00:05Z");
+  }
+
+  @Test
+  void aRetryContinuesTheCountKeptInTheStatus() {
+    var status = new LambdaInvocationStatus();
+    status.setFailedAttempts(1);
+
+    var second = POLICY.after(failed(RetryClass.BACKOFF), Trigger.RETRY, status, WRITTEN_AT);
+    assertThat(second.failedAttempts()).isEqualTo(2);
+    assertThat(second.nextRetryAt()).isEqualTo(WRITTEN_AT.plusSeconds(10));
+
+    status.setFailedAttempts(2);
+    var third = POLICY.after(failed(RetryClass.BACKOFF), Trigger.RETRY, status, WRITTEN_AT);
+    assertThat(third.nextRetryAt()).isNull();
+    assertThat(third.note()).isEqualTo("; retries exhausted, waiting for the next trigger");
+  }
+
+  @Test
+  void anotherTriggerStartsTheCountOver() {
+    var status = new LambdaInvocationStatus();
+    status.setFailedAttempts(2);
+
+    var retry = POLICY.after(failed(RetryClass.BACKOFF), Trigger.SPEC_CHANGED, status, WRITTEN_AT);
+
+    assertThat(retry.failedAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void retryAfterLongerThanTheBackoffIsHonoured() {
+    var throttled =
+        new InvocationResult.Failed(
+            ReadyReason.Throttled, RetryClass.BACKOFF, "throttled", Optional.of(Duration.ofSeconds(30)));
+
+    assertThat(POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT).nextRetryAt())
+        .isEqualTo(WRITTEN_AT.plusSeconds(30));
+  }
+
+  @Test
+  void slowRetriesAreScheduledAndKeptToo() {
+    var retry = POLICY.after(failed(RetryClass.SLOW), Trigger.RETRY, null, WRITTEN_AT);
+
+    assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(Duration.ofMinutes(3)));
+    assertThat(retry.failedAttempts()).isNull();
+    assertThat(retry.rejectsGeneration()).isFalse();
+  }
+
+  @Test
+  void aRejectedRequestWaitsForTheSpecToChange() {
+    var retry = POLICY.after(failed(RetryClass.ON_SPEC_CHANGE), Trigger.SPEC_CHANGED, null, WRITTEN_AT);
+
+    assertThat(retry.rejectsGeneration()).isTrue();
+    assertThat(retry.nextRetryAt()).isNull();
+    assertThat(retry.note()).isEqualTo("; not retried until the spec changes");
+  }
+
+  private static InvocationResult.Failed failed(RetryClass retry) {
+    return new InvocationResult.Failed(ReadyReason.InvocationFailed, retry, "failed");
   }
 }
