@@ -9,7 +9,6 @@ import dev.ephemeral.lambda.invoke.InFlightLimit;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.sandbox.SandboxCommand;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,7 +40,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
     description =
         "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
             + " in a short-lived Secret.",
-    subcommands = {OperatorMain.Run.class, SandboxCommand.class})
+    subcommands = {OperatorMain.Run.class})
 public final class OperatorMain implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
