@@ -83,7 +83,7 @@ public final class OperatorMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
-      Config kubeConfig = Config.autoConfigure(null);
+      Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
         System.err.println("lambda-invocation-operator: " + unreachable.get());

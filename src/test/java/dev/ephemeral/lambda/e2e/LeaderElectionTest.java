@@ -110,7 +110,8 @@ class LeaderElectionTest {
   }
 
   private LambdaInvocationOperator replica(String identity) {
-    KubernetesClient client = kubernetes.newClient("lambda-invocation-operator/" + identity);
+    KubernetesClient client =
+        OperatorHarness.newClient(kubernetes, "lambda-invocation-operator/" + identity);
     var invoker =
         new AwsLambdaInvoker(
             new LambdaClientSettings(

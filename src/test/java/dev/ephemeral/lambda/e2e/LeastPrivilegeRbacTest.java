@@ -120,7 +120,7 @@ class LeastPrivilegeRbacTest {
   private List<Access> runScenarios() throws Exception {
     try (var kubernetes = InProcessKubernetes.start();
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
-        KubernetesClient client = kubernetes.newClient(AGENT);
+        KubernetesClient client = OperatorHarness.newClient(kubernetes, AGENT);
         var invoker =
             new AwsLambdaInvoker(
                 new LambdaClientSettings(

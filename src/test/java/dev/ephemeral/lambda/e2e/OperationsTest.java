@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class OperationsTest {
 
   private static final String SENTINEL = "M3TR1C-sentinel-result";
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private OperatorHarness harness;
 
   @BeforeEach

@@ -52,7 +52,7 @@ class OperatorProcessTest {
                   "POD_NAMESPACE", "lambda-invocation-system",
                   "MAX_INVOCATIONS_IN_FLIGHT", "not-a-number"));
       try {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         await()
             .atMost(Duration.ofSeconds(30))
             .ignoreExceptions()
