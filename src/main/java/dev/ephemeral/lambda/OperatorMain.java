@@ -159,12 +159,14 @@ public final class OperatorMain implements Callable<Integer> {
                     () -> {
                       LOG.info("Stopping the operator");
                       stopping.set(true);
+                      endpoints.operatorStopping();
                       operator.close();
                       endpoints.close();
                     },
                     "shutdown"));
         try {
           operator.start();
+          endpoints.operatorStarted();
         } catch (RuntimeException e) {
           // Such as leader election without leave to use the Lease: say what, not a stack trace.
           System.err.println("lambda-invocation-operator: cannot start: " + e.getMessage());
