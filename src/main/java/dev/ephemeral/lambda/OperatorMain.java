@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -107,23 +108,30 @@ public final class OperatorMain implements Callable<Integer> {
                     new OperatorMetrics(registry, inFlight::inFlight),
                     new EventRecorder(client, clock)));
         var stopping = new AtomicBoolean();
+        var leading = new AtomicBoolean();
         var running = new AtomicReference<LambdaInvocationOperator>();
+        String leaseNamespace =
+            config
+                .leaseNamespace()
+                .orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
+        var lease =
+            new LeaderLease(client, leaseNamespace, OperatorConfig.LEASE_NAME, leaderIdentity());
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             OperatorConfig.LEASE_NAME)
-                        .withLeaseNamespace(
-                            config
-                                .leaseNamespace()
-                                .orElse(
-                                    Optional.ofNullable(client.getNamespace()).orElse("default")))
+                        .withLeaseNamespace(leaseNamespace)
+                        .withIdentity(lease.identity())
                         // Losing the Lease while running means another replica may lead: exit, and
                         // come back as a standby. Giving it up at shutdown is not that.
                         .withExitOnStopLeading(false)
                         .withLeaderCallbacks(
                             new LeaderCallbacks(
-                                () -> LOG.info("Became the leader"),
+                                () -> {
+                                  leading.set(true);
+                                  LOG.info("Became the leader");
+                                },
                                 () -> {
                                   if (!stopping.get()) {
                                     Optional.ofNullable(running.get())
@@ -152,7 +160,8 @@ public final class OperatorMain implements Callable<Integer> {
                 inFlight);
         running.set(operator);
         var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
-        // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.
+        // SIGTERM: stop taking events and let running reconciles finish (up to 10s); only then give
+        // up the Lease, so that the standby cannot invoke while this replica still does.
         Runtime.getRuntime()
             .addShutdownHook(
                 new Thread(
@@ -161,6 +170,9 @@ public final class OperatorMain implements Callable<Integer> {
                       stopping.set(true);
                       endpoints.operatorStopping();
                       operator.close();
+                      if (leading.get()) {
+                        lease.releaseIfHeld();
+                      }
                       endpoints.close();
                     },
                     "shutdown"));
@@ -181,6 +193,13 @@ public final class OperatorMain implements Callable<Integer> {
         new CountDownLatch(1).await();
         return 0;
       }
+    }
+
+    /** java-operator-sdk's own default (the pod name), chosen here so the Lease can be released. */
+    private static String leaderIdentity() {
+      return Optional.ofNullable(System.getenv("HOSTNAME"))
+          .filter(name -> !name.isBlank())
+          .orElseGet(() -> UUID.randomUUID().toString());
     }
 
     /**
