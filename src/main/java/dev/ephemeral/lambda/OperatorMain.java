@@ -8,7 +8,6 @@ import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.sandbox.SandboxCommand;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +40,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
     description =
         "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
             + " in a short-lived Secret.",
-    subcommands = {OperatorMain.Run.class, SandboxCommand.class})
+    subcommands = {OperatorMain.Run.class})
 public final class OperatorMain implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -83,7 +83,7 @@ public final class OperatorMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
-      Config kubeConfig = Config.autoConfigure(null);
+      Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
         System.err.println("lambda-invocation-operator: " + unreachable.get());
@@ -110,22 +110,29 @@ public final class OperatorMain implements Callable<Integer> {
                         () -> Optional.ofNullable(running.get()).map(o -> o.inFlight()).orElse(0),
                         () -> Optional.ofNullable(running.get()).map(o -> o.waiting()).orElse(0)),
                     new EventRecorder(client, clock)));
+        var leading = new AtomicBoolean();
+        String leaseNamespace =
+            config
+                .leaseNamespace()
+                .orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
+        var lease =
+            new LeaderLease(client, leaseNamespace, OperatorConfig.LEASE_NAME, leaderIdentity());
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             OperatorConfig.LEASE_NAME)
-                        .withLeaseNamespace(
-                            config
-                                .leaseNamespace()
-                                .orElse(
-                                    Optional.ofNullable(client.getNamespace()).orElse("default")))
+                        .withLeaseNamespace(leaseNamespace)
+                        .withIdentity(lease.identity())
                         // Losing the Lease while running means another replica may lead: exit, and
                         // come back as a standby. Giving it up at shutdown is not that.
                         .withExitOnStopLeading(false)
                         .withLeaderCallbacks(
                             new LeaderCallbacks(
-                                () -> LOG.info("Became the leader"),
+                                () -> {
+                                  leading.set(true);
+                                  LOG.info("Became the leader");
+                                },
                                 () -> {
                                   if (!stopping.get()) {
                                     Optional.ofNullable(running.get())
@@ -153,19 +160,25 @@ public final class OperatorMain implements Callable<Integer> {
                 leaderElection);
         running.set(operator);
         var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
-        // SIGTERM: stop taking events and let running reconciles finish (up to 10s) before exit.
+        // SIGTERM: stop taking events and let running reconciles finish (up to 10s); only then give
+        // up the Lease, so that the standby cannot invoke while this replica still does.
         Runtime.getRuntime()
             .addShutdownHook(
                 new Thread(
                     () -> {
                       LOG.info("Stopping the operator");
                       stopping.set(true);
+                      endpoints.operatorStopping();
                       operator.close();
+                      if (leading.get()) {
+                        lease.releaseIfHeld();
+                      }
                       endpoints.close();
                     },
                     "shutdown"));
         try {
           operator.start();
+          endpoints.operatorStarted();
         } catch (RuntimeException e) {
           // Such as leader election without leave to use the Lease: say what, not a stack trace.
           System.err.println("lambda-invocation-operator: cannot start: " + e.getMessage());
@@ -180,6 +193,13 @@ public final class OperatorMain implements Callable<Integer> {
         new CountDownLatch(1).await();
         return 0;
       }
+    }
+
+    /** java-operator-sdk's own default (the pod name), chosen here so the Lease can be released. */
+    private static String leaderIdentity() {
+      return Optional.ofNullable(System.getenv("HOSTNAME"))
+          .filter(name -> !name.isBlank())
+          .orElseGet(() -> UUID.randomUUID().toString());
     }
 
     /**

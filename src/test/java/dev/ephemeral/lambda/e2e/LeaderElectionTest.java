@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
@@ -43,7 +44,23 @@ class LeaderElectionTest {
 
   private static final String LEASE_NAMESPACE = "lambda-invocation-system";
 
+  /** Short enough for a takeover after expiry to be observed in seconds. */
+  private static final Duration SHORT_LEASE = Duration.ofSeconds(2);
+
+  /** Longer than a test waits for a takeover, so a takeover within seconds means a release. */
+  private static final Duration LONG_LEASE = Duration.ofSeconds(30);
+
   record Call(String replica, String resource, Trigger trigger) {}
+
+  /** One operator replica and its hold on the Lease. */
+  record Replica(LambdaInvocationOperator operator, LeaderLease lease) {
+
+    /** A clean stop, as on SIGTERM: the operator stops, then gives up the Lease. */
+    boolean stop() {
+      operator.close();
+      return lease.releaseIfHeld();
+    }
+  }
 
   private InProcessKubernetes kubernetes;
   private LambdaEmulator lambda;
@@ -68,10 +85,10 @@ class LeaderElectionTest {
 
   @Test
   void onlyTheLeaderInvokesAndTheStandbyTakesOverWithoutRepeatingATrigger() throws Exception {
-    LambdaInvocationOperator a = replica("a");
+    LambdaInvocationOperator a = replica("a", SHORT_LEASE).operator();
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
-    LambdaInvocationOperator b = replica("b");
+    LambdaInvocationOperator b = replica("b", SHORT_LEASE).operator();
     b.start();
 
     kubernetes.client().resource(invocation("api-key", "constant", "{}")).create();
@@ -108,8 +125,39 @@ class LeaderElectionTest {
     assertThat(lambda.invocationCount("constant")).isEqualTo(3);
   }
 
-  private LambdaInvocationOperator replica(String identity) {
-    KubernetesClient client = kubernetes.newClient("lambda-invocation-operator/" + identity);
+  @Test
+  void aCleanlyStoppedLeaderReleasesTheLeaseAndTheStandbyTakesOverWithinSeconds() {
+    Replica a = replica("a", LONG_LEASE);
+    a.operator().start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
+    Replica b = replica("b", LONG_LEASE);
+    b.operator().start();
+    kubernetes.client().resource(invocation("api-key", "constant", "{}")).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 1);
+    assertThat(calls.get(0).replica()).isEqualTo("a");
+
+    assertThat(a.stop()).isTrue();
+    assertThat(holder()).as("the Lease no longer names the stopped leader").isNotEqualTo("a");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "b".equals(holder()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
+    assertThat(calls.get(1)).isEqualTo(new Call("b", "api-key", Trigger.OPERATOR_STARTED));
+  }
+
+  @Test
+  void aStandbyHasNoLeaseToRelease() {
+    Replica a = replica("a", LONG_LEASE);
+    a.operator().start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
+    Replica b = replica("b", LONG_LEASE);
+    b.operator().start();
+
+    assertThat(b.stop()).isFalse();
+    assertThat(holder()).isEqualTo("a");
+  }
+
+  private Replica replica(String identity, Duration leaseDuration) {
+    KubernetesClient client =
+        OperatorHarness.newClient(kubernetes, "lambda-invocation-operator/" + identity);
     var invoker =
         new AwsLambdaInvoker(
             new LambdaClientSettings(
@@ -138,8 +186,8 @@ class LeaderElectionTest {
         LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
             .withLeaseNamespace(LEASE_NAMESPACE)
             .withIdentity(identity)
-            .withLeaseDuration(Duration.ofSeconds(2))
-            .withRenewDeadline(Duration.ofMillis(1500))
+            .withLeaseDuration(leaseDuration)
+            .withRenewDeadline(leaseDuration.multipliedBy(3).dividedBy(4))
             .withRetryPeriod(Duration.ofMillis(250))
             .withExitOnStopLeading(false)
             .build();
@@ -155,7 +203,8 @@ class LeaderElectionTest {
     closeables.add(0, client);
     closeables.add(0, invoker);
     closeables.add(0, operator);
-    return operator;
+    return new Replica(
+        operator, new LeaderLease(client, LEASE_NAMESPACE, OperatorConfig.LEASE_NAME, identity));
   }
 
   private String holder() {

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
@@ -119,7 +120,7 @@ class LeastPrivilegeRbacTest {
   private List<Access> runScenarios() throws Exception {
     try (var kubernetes = InProcessKubernetes.start();
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
-        KubernetesClient client = kubernetes.newClient(AGENT);
+        KubernetesClient client = OperatorHarness.newClient(kubernetes, AGENT);
         var invoker =
             new AwsLambdaInvoker(
                 new LambdaClientSettings(
@@ -221,6 +222,11 @@ class LeastPrivilegeRbacTest {
                         && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get()
                             != null);
       }
+      assertThat(
+              new LeaderLease(client, OPERATOR_NAMESPACE, OperatorConfig.LEASE_NAME, "rbac")
+                  .releaseIfHeld())
+          .as("the operator's shutdown releases the Lease it held")
+          .isTrue();
       return kubernetes.requests().stream()
           .filter(r -> AGENT.equals(r.userAgent()))
           .map(r -> access(r.method(), r.path()))

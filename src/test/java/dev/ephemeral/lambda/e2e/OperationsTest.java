@@ -7,10 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ephemeral.lambda.HttpEndpoints;
+import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +27,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +42,8 @@ import org.junit.jupiter.api.Test;
 class OperationsTest {
 
   private static final String SENTINEL = "M3TR1C-sentinel-result";
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private OperatorHarness harness;
 
   @BeforeEach
@@ -54,13 +69,18 @@ class OperationsTest {
   }
 
   @Test
-  void healthEndpointsAnswerLiveAndReadyOnceInformersAreSynced() throws Exception {
+  void healthEndpointsAnswerReadyOnceInformersAreSyncedAndNotWhileStopping() throws Exception {
     try (var endpoints = HttpEndpoints.start(0, harness.operator()::isReady, harness.registry)) {
+      endpoints.operatorStarted();
       assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> get(endpoints, "/readyz").statusCode() == 200);
       assertThat(get(endpoints, "/readyz").body()).isEqualTo("ok\n");
+
+      endpoints.operatorStopping();
+      assertThat(get(endpoints, "/readyz").statusCode()).isEqualTo(503);
+      assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
     }
     var notStarted =
         new LambdaInvocationOperator(
@@ -73,6 +93,66 @@ class OperationsTest {
     try (var endpoints = HttpEndpoints.start(0, notStarted::isReady, harness.registry)) {
       assertThat(get(endpoints, "/readyz").statusCode()).isEqualTo(503);
       assertThat(get(endpoints, "/livez").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void probesAnswerAtOnceWhileTheOperatorIsStillStarting() throws Exception {
+    ExecutorService threads = Executors.newCachedThreadPool();
+    try (var silentApi = new SilentApi();
+        KubernetesClient client =
+            new KubernetesClientBuilder()
+                .withConfig(
+                    KubernetesClientConfig.forApiServer(
+                        new ConfigBuilder(Config.empty())
+                            .withMasterUrl(silentApi.url())
+                            .withRequestTimeout(60_000)
+                            .withRequestRetryBackoffLimit(0)
+                            .build()))
+                .build()) {
+      var starting =
+          new LambdaInvocationOperator(
+              client,
+              harness.config(),
+              request -> {
+                throw new AssertionError("never invoked");
+              },
+              Clock.systemUTC());
+      try (var endpoints = HttpEndpoints.start(0, starting::isReady, harness.registry)) {
+        var start =
+            CompletableFuture.runAsync(
+                () -> {
+                  starting.start();
+                  endpoints.operatorStarted();
+                },
+                threads);
+        // The start now waits for the first list with java-operator-sdk's controller lock held.
+        await().atMost(Duration.ofSeconds(10)).until(() -> silentApi.connections() > 0);
+        var directCheck = CompletableFuture.supplyAsync(starting::isReady, threads);
+
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(6))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> {
+                  List<CompletableFuture<HttpResponse<String>>> livez = new ArrayList<>();
+                  List<CompletableFuture<HttpResponse<String>>> readyz = new ArrayList<>();
+                  for (int i = 0; i < 4; i++) {
+                    livez.add(getAsync(endpoints, "/livez"));
+                    readyz.add(getAsync(endpoints, "/readyz"));
+                  }
+                  return livez.stream().allMatch(r -> r.join().statusCode() == 200)
+                      && readyz.stream().allMatch(r -> r.join().statusCode() == 503);
+                });
+        assertThat(start).as("still starting").isNotDone();
+        assertThat(directCheck).as("the framework's own check still waits").isNotDone();
+        silentApi.close();
+        await().atMost(Duration.ofSeconds(30)).until(start::isDone);
+        starting.close();
+      }
+    } finally {
+      threads.shutdownNow();
     }
   }
 
@@ -163,8 +243,60 @@ class OperationsTest {
   }
 
   private HttpResponse<String> get(HttpEndpoints endpoints, String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.send(probe(endpoints, path), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CompletableFuture<HttpResponse<String>> getAsync(HttpEndpoints endpoints, String path) {
+    return http.sendAsync(probe(endpoints, path), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Over HTTP/1.1 with a one-second timeout, as the kubelet probes (its default timeoutSeconds).
+   */
+  private static HttpRequest probe(HttpEndpoints endpoints, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  /** An API server that accepts connections and never answers. */
+  private static final class SilentApi implements AutoCloseable {
+
+    private final ServerSocket socket;
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+    SilentApi() throws IOException {
+      socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      var acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    accepted.add(socket.accept());
+                  }
+                } catch (IOException e) {
+                  // The API was closed.
+                }
+              },
+              "silent-api");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + socket.getLocalPort();
+    }
+
+    int connections() {
+      return accepted.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (Socket connection : accepted) {
+        connection.close();
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -19,7 +20,9 @@ import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -109,7 +112,7 @@ final class OperatorHarness implements AutoCloseable {
                     AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
                 maxInFlight),
             new ObjectMapper());
-    operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
+    operatorClient = newClient(kubernetes, OPERATOR_USER_AGENT);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
         InvocationObserver.all(
@@ -139,6 +142,20 @@ final class OperatorHarness implements AutoCloseable {
     invoker.close();
     operatorClient.close();
     operator = null;
+  }
+
+  /**
+   * A client of {@code kubernetes} whose requests carry {@code userAgent}, set up as the operator
+   * sets up its own (HTTP/1.1 to this cleartext API); the caller closes it.
+   */
+  static KubernetesClient newClient(InProcessKubernetes kubernetes, String userAgent) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            KubernetesClientConfig.forApiServer(
+                new ConfigBuilder(kubernetes.client().getConfiguration())
+                    .withUserAgent(userAgent)
+                    .build()))
+        .build();
   }
 
   LambdaInvocationOperator operator() {

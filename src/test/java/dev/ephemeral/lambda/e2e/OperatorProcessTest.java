@@ -52,7 +52,7 @@ class OperatorProcessTest {
                   "POD_NAMESPACE", "lambda-invocation-system",
                   "MAX_INVOCATIONS_IN_FLIGHT", "not-a-number"));
       try {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         await()
             .atMost(Duration.ofSeconds(30))
             .ignoreExceptions()
@@ -78,18 +78,12 @@ class OperatorProcessTest {
             .contains(
                 "lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"}"
                     + " 1.0");
-        assertThat(
-                kubernetes
-                    .client()
-                    .leases()
-                    .inNamespace("lambda-invocation-system")
-                    .withName("lambda-invocation-operator")
-                    .get())
-            .isNotNull();
+        assertThat(leaseHolder(kubernetes)).as("leads through the Lease").isNotBlank();
       } finally {
         operator.destroy();
       }
       assertThat(operator.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+      assertThat(leaseHolder(kubernetes)).as("gave up the Lease as it stopped").isEmpty();
       String log = Files.readString(logs.resolve("operator.log"));
       assertThat(log)
           .contains("Ignoring invalid environment variable")
@@ -131,6 +125,17 @@ class OperatorProcessTest {
     builder.redirectErrorStream(true);
     builder.redirectOutput(logs.resolve("operator.log").toFile());
     return builder.start();
+  }
+
+  private static String leaseHolder(InProcessKubernetes kubernetes) {
+    return kubernetes
+        .client()
+        .leases()
+        .inNamespace("lambda-invocation-system")
+        .withName("lambda-invocation-operator")
+        .get()
+        .getSpec()
+        .getHolderIdentity();
   }
 
   private static HttpResponse<String> get(HttpClient http, int port, String path) throws Exception {
