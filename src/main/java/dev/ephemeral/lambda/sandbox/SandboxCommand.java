@@ -53,7 +53,7 @@ import software.amazon.awssdk.regions.Region;
  * applies the given manifests, waits for every LambdaInvocation to settle and reports the outcome.
  */
 @Command(
-    name = "sandbox",
+    name = "lambda-invocation-sandbox",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
@@ -129,8 +129,17 @@ public final class SandboxCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandSpec spec;
 
-  /** Environment for region and credentials with --lambda-endpoint; replaceable in tests. */
-  Map<String, String> environment = System.getenv();
+  /** Region and credentials for --lambda-endpoint come from here. */
+  private final Map<String, String> environment;
+
+  public SandboxCommand(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** The process's environment; for picocli when it builds this command by its class. */
+  SandboxCommand() {
+    this(System.getenv());
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -153,7 +162,7 @@ public final class SandboxCommand implements Callable<Integer> {
       }
       return run(objects, expectations, out);
     } catch (ManifestException e) {
-      err.println("sandbox: " + e.getMessage());
+      err.println(spec.name() + ": " + e.getMessage());
       err.flush();
       return BAD_INPUT;
     }
