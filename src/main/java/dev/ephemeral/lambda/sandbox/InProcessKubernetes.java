@@ -56,7 +56,11 @@ public final class InProcessKubernetes implements AutoCloseable {
   private InProcessKubernetes(KubernetesMockServer server, List<Request> requests) {
     this.server = server;
     this.requests = requests;
-    this.client = server.createClient();
+    // HTTP/1.1 only: against an http:// URL the JDK client offers an upgrade to cleartext HTTP/2
+    // (h2c), and now and then the mock server leaves that first request hanging.
+    this.client =
+        server.createClient(
+            builder -> builder.editOrNewConfig().withHttp2Disable(true).endConfig());
   }
 
   public static InProcessKubernetes start() {
@@ -115,7 +119,10 @@ public final class InProcessKubernetes implements AutoCloseable {
     return client;
   }
 
-  /** A new client of this API whose requests carry {@code userAgent}; the caller closes it. */
+  /**
+   * A new client of this API (HTTP/1.1, as {@link #client()}) whose requests carry {@code
+   * userAgent}; the caller closes it.
+   */
   public KubernetesClient newClient(String userAgent) {
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())

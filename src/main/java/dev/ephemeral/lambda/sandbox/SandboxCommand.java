@@ -11,7 +11,6 @@ import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
-import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.validation.SpecValidator;
@@ -51,9 +50,10 @@ import software.amazon.awssdk.regions.Region;
 /**
  * Runs the real operator against an in-process Kubernetes API and a built-in Lambda endpoint,
  * applies the given manifests, waits for every LambdaInvocation to settle and reports the outcome.
+ * The operator is configured from the environment as in production, without leader election.
  */
 @Command(
-    name = "sandbox",
+    name = "lambda-invocation-sandbox",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
@@ -63,6 +63,9 @@ import software.amazon.awssdk.regions.Region;
           + " both.",
       "Applies the manifests, waits for each LambdaInvocation, prints a report to stdout (logs go"
           + " to stderr).",
+      "The operator reads its environment variables as in production (WATCH_NAMESPACES,"
+          + " MAX_INVOCATIONS_IN_FLIGHT, RETRY_*, AWS_REGION, AWS_ENDPOINT_URL_LAMBDA...), without"
+          + " leader election.",
       "Exit status: 0 when every LambdaInvocation reached its expected state (Ready, or the reason"
           + " in annotation "
           + Expectation.ANNOTATION
@@ -115,7 +118,8 @@ public final class SandboxCommand implements Callable<Integer> {
       paramLabel = "URL",
       description =
           "Send invocations to this Lambda-compatible endpoint (LocalStack, an emulator) instead of"
-              + " the built-in one.")
+              + " the built-in one; takes precedence over AWS_ENDPOINT_URL_LAMBDA and"
+              + " AWS_ENDPOINT_URL.")
   URI lambdaEndpoint;
 
   @Option(
@@ -129,8 +133,17 @@ public final class SandboxCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandSpec spec;
 
-  /** Environment for region and credentials with --lambda-endpoint; replaceable in tests. */
-  Map<String, String> environment = System.getenv();
+  /** The operator's settings, the region and the credentials come from here. */
+  private final Map<String, String> environment;
+
+  public SandboxCommand(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** The process's environment; for picocli when it builds this command by its class. */
+  SandboxCommand() {
+    this(System.getenv());
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -153,7 +166,7 @@ public final class SandboxCommand implements Callable<Integer> {
       }
       return run(objects, expectations, out);
     } catch (ManifestException e) {
-      err.println("sandbox: " + e.getMessage());
+      err.println(spec.name() + ": " + e.getMessage());
       err.flush();
       return BAD_INPUT;
     }
@@ -165,13 +178,24 @@ public final class SandboxCommand implements Callable<Integer> {
       PrintWriter out)
       throws InterruptedException, ManifestException {
     var counter = new InvocationCounter();
-    Optional<LambdaEmulator> lambda =
-        lambdaEndpoint == null ? Optional.of(startEmulator()) : Optional.empty();
+    OperatorConfig production = OperatorConfig.fromEnvironment(environment);
+    Optional<URI> external = Optional.ofNullable(lambdaEndpoint).or(production::lambdaEndpoint);
+    Optional<LambdaEmulator> builtIn =
+        external.isEmpty() ? Optional.of(startEmulator()) : Optional.empty();
+    URI endpoint = external.orElseGet(() -> builtIn.orElseThrow().endpoint());
+    // One replica in one process: no Lease to compete for, and no health or metrics port.
+    OperatorConfig config =
+        OperatorConfig.single(
+            production.watchNamespaces(),
+            Optional.of(endpoint),
+            production.maxInFlight(),
+            production.retryPolicy());
     try (var kubernetes = InProcessKubernetes.start();
-        var invoker = new AwsLambdaInvoker(lambdaSettings(lambda), new ObjectMapper());
+        var invoker =
+            new AwsLambdaInvoker(lambdaSettings(config, builtIn.isPresent()), new ObjectMapper());
         var operator =
             new LambdaInvocationOperator(
-                kubernetes.client(), operatorConfig(lambda), invoker, Clock.systemUTC(), counter)) {
+                kubernetes.client(), config, invoker, Clock.systemUTC(), counter)) {
       operator.start();
       apply(kubernetes.client(), objects);
 
@@ -198,7 +222,7 @@ public final class SandboxCommand implements Callable<Integer> {
                   .allMatch(i -> expectations.get(SandboxReport.key(i)).isMet(i));
       return allMet ? OK : UNEXPECTED;
     } finally {
-      lambda.ifPresent(LambdaEmulator::close);
+      builtIn.ifPresent(LambdaEmulator::close);
     }
   }
 
@@ -345,27 +369,17 @@ public final class SandboxCommand implements Callable<Integer> {
     return emulator;
   }
 
-  private LambdaClientSettings lambdaSettings(Optional<LambdaEmulator> builtIn) {
-    URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
+  private LambdaClientSettings lambdaSettings(OperatorConfig config, boolean builtIn) {
     String region =
         Optional.ofNullable(environment.get("AWS_REGION"))
             .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
             .orElse("us-east-1");
     AwsCredentialsProvider credentials =
-        builtIn.isEmpty() && environment.containsKey("AWS_ACCESS_KEY_ID")
+        !builtIn && environment.containsKey("AWS_ACCESS_KEY_ID")
             ? DefaultCredentialsProvider.builder().build()
             : StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     return new LambdaClientSettings(
-        Optional.of(endpoint),
-        Optional.of(Region.of(region)),
-        credentials,
-        OperatorConfig.DEFAULT_MAX_IN_FLIGHT);
-  }
-
-  private OperatorConfig operatorConfig(Optional<LambdaEmulator> builtIn) {
-    URI endpoint = builtIn.map(LambdaEmulator::endpoint).orElse(lambdaEndpoint);
-    return OperatorConfig.single(
-        Set.of(), Optional.of(endpoint), OperatorConfig.DEFAULT_MAX_IN_FLIGHT, RetryPolicy.DEFAULT);
+        config.lambdaEndpoint(), Optional.of(Region.of(region)), credentials, config.maxInFlight());
   }
 
   private void setLogLevel() throws ManifestException {

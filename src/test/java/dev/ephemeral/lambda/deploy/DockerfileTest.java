@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ephemeral.lambda.OperatorMain;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.deploy.Dockerfile.Instruction;
 import dev.ephemeral.lambda.deploy.Dockerfile.Stage;
@@ -17,9 +18,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What can be checked of the image without a Docker engine: the jar the runtime stage copies is the
- * one {@code mvn package} writes (by pom.xml's finalName), both stages run Java of the pom's
- * release, the final user is numeric and not root, the exposed port is the operator's default HTTP
- * port and the one the Deployment probes, the JVM works on a read-only root with /tmp an emptyDir.
+ * operator's, the one {@code mvn package} writes by pom.xml's finalName (PackagedJarsIT opens it),
+ * the image's build skips the sandbox's jar, both stages run Java of the pom's release, the final
+ * user is numeric and not root, the exposed port is the operator's default HTTP port and the one
+ * the Deployment probes, the JVM works on a read-only root with /tmp an emptyDir.
  */
 class DockerfileTest {
 
@@ -28,6 +30,12 @@ class DockerfileTest {
   private static final Pattern LEADING_NUMBER = Pattern.compile("^(\\d+)");
   private static final Pattern JAVA_REPOSITORY =
       Pattern.compile("temurin|openjdk|jdk|jre|corretto|java");
+  private static final Pattern PROPERTY_REFERENCE = Pattern.compile("\\$\\{([^}]+)}");
+
+  /** The pom's maven-shade-plugin executions that write the operator's and the sandbox's jars. */
+  private static final String OPERATOR_JAR = "operator-jar";
+
+  private static final String SANDBOX_JAR = "sandbox-jar";
 
   private final Dockerfile dockerfile = Dockerfile.read();
   private final Pom pom = Pom.read();
@@ -94,11 +102,14 @@ class DockerfileTest {
   @Test
   void runtimeStageCopiesOnlyTheJarThatMavenPackageBuilds() {
     assertThat(pom.packaging()).isEqualTo("jar");
-    // The shaded jar replaces the main artifact, target/<finalName>.jar, unless told otherwise.
-    assertThat(pom.hasShadePlugin()).isTrue();
-    assertThat(pom.shadeSetting("shadedArtifactAttached")).isEmpty();
-    assertThat(pom.shadeSetting("finalName")).isEmpty();
-    assertThat(pom.shadeSetting("outputFile")).isEmpty();
+    // The operator's shaded jar replaces the main artifact, target/<finalName>.jar, unless told
+    // otherwise.
+    assertThat(pom.hasShadeExecution(OPERATOR_JAR)).isTrue();
+    assertThat(pom.shadeSetting(OPERATOR_JAR, "shadedArtifactAttached")).isEmpty();
+    assertThat(pom.shadeSetting(OPERATOR_JAR, "finalName")).isEmpty();
+    assertThat(pom.shadeSetting(OPERATOR_JAR, "outputFile")).isEmpty();
+    assertThat(pom.shadeSetting(OPERATOR_JAR, "transformers/transformer/mainClass"))
+        .contains(OperatorMain.class.getName());
     String jar = pom.jarName();
     assertThat(jar).isEqualTo(pom.artifactId() + ".jar");
 
@@ -116,6 +127,20 @@ class DockerfileTest {
     Path source = Path.of(from.workdir()).resolve(copy.sources().get(0)).normalize();
     assertThat(source).isEqualTo(Path.of(from.workdir(), "target", jar));
     assertThat(copy.destination()).isEqualTo(jarInEntrypoint());
+  }
+
+  @Test
+  void buildStageSkipsTheSandboxJar() {
+    // The sandbox's jar is written elsewhere, so it never replaces the image's jar.
+    assertThat(pom.shadeSetting(SANDBOX_JAR, "outputFile")).isPresent();
+    String skip =
+        pom.shadeSetting(SANDBOX_JAR, "skip")
+            .orElseThrow(() -> new AssertionError("the sandbox-jar execution has no <skip>"));
+    Matcher property = PROPERTY_REFERENCE.matcher(skip);
+    assertThat(property.matches()).as("<skip> is a property reference: %s", skip).isTrue();
+    assertThat(buildStage().instructions().stream().filter(DockerfileTest::isMvnPackage))
+        .singleElement()
+        .satisfies(mvn -> assertThat(mvn.words()).contains("-D" + property.group(1) + "=true"));
   }
 
   @Test

@@ -83,15 +83,20 @@ final class Pom {
     return resolve(finalName) + "." + packaging();
   }
 
-  /** A setting of maven-shade-plugin's (single) execution configuration or plugin configuration. */
-  Optional<String> shadeSetting(String setting) {
+  /**
+   * A setting of one maven-shade-plugin execution (by id): its own configuration, else the
+   * plugin's.
+   */
+  Optional<String> shadeSetting(String execution, String setting) {
     String plugin = "/project/build/plugins/plugin[artifactId='maven-shade-plugin']";
-    return text(plugin + "/configuration/" + setting)
-        .or(() -> text(plugin + "/executions/execution/configuration/" + setting));
+    return text(plugin + "/executions/execution[id='" + execution + "']/configuration/" + setting)
+        .or(() -> text(plugin + "/configuration/" + setting));
   }
 
-  boolean hasShadePlugin() {
-    return text("/project/build/plugins/plugin[artifactId='maven-shade-plugin']/artifactId")
+  boolean hasShadeExecution(String execution) {
+    return text("/project/build/plugins/plugin[artifactId='maven-shade-plugin']/executions/execution[id='"
+            + execution
+            + "']/id")
         .isPresent();
   }
 

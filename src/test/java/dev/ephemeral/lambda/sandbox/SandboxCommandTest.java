@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.ephemeral.lambda.OperatorMain;
+import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.emulator.FunctionCall;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.emulator.LambdaFunction;
 import dev.ephemeral.lambda.emulator.RecordedInvocation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,6 +21,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -26,9 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
@@ -41,10 +48,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives {@code sandbox} in-process through picocli, as {@code main} does but without System.exit:
- * the examples, the YAML/JSON report, an external Lambda endpoint, refresh and expiry with
- * --duration, and exit status 1 and 2. Runs with the project root as working directory, so {@code
- * examples/} resolves.
+ * Drives the sandbox in-process through {@link SandboxMain#commandLine}, as {@code main} does but
+ * without System.exit and with an environment of the test's own: the examples, the YAML/JSON
+ * report, an external Lambda endpoint, refresh and expiry with --duration, the operator's
+ * environment variables, and exit status 1 and 2. Runs with the project root as working directory,
+ * so {@code examples/} resolves.
  */
 class SandboxCommandTest {
 
@@ -267,6 +275,7 @@ class SandboxCommandTest {
 
       Run run =
           sandbox(
+              Map.of("AWS_REGION", "eu-central-1"),
               "-f",
               manifest.toString(),
               "--timeout",
@@ -289,10 +298,8 @@ class SandboxCommandTest {
       assertThat(request.method()).isEqualTo("POST");
       assertThat(request.signedWithSigV4()).as(request.header("authorization")).isTrue();
       assertThat(request.header("authorization"))
-          .contains("/" + expectedRegion() + "/lambda/aws4_request");
-      if (System.getenv("AWS_ACCESS_KEY_ID") == null) {
-        assertThat(request.header("authorization")).contains("Credential=test/");
-      }
+          .contains("Credential=test/")
+          .contains("/eu-central-1/lambda/aws4_request");
       assertThat(JSON.readTree(request.body())).isEqualTo(JSON.readTree("{\"n\":1}"));
     }
   }
@@ -323,6 +330,133 @@ class SandboxCommandTest {
           .containsEntry("SECRET", "<none>");
       assertThat(external.invocationCount("secret-generator")).isGreaterThanOrEqualTo(1);
     }
+  }
+
+  // --- the operator's environment variables
+  // -------------------------------------------------------
+
+  @Test
+  void awsEndpointUrlLambdaSendsTheInvocationsThereAndLambdaEndpointTakesPrecedence(
+      @TempDir Path dir) {
+    try (LambdaEmulator fromEnvironment = LambdaEmulator.start("127.0.0.1", 0);
+        LambdaEmulator fromOption = LambdaEmulator.start("127.0.0.1", 0)) {
+      for (LambdaEmulator emulator : List.of(fromEnvironment, fromOption)) {
+        emulator.function("external-fn", call -> FunctionOutcome.json(Map.of("token", "x")));
+      }
+      Map<String, String> environment =
+          Map.of("AWS_ENDPOINT_URL_LAMBDA", fromEnvironment.endpoint().toString());
+      Path manifest =
+          write(dir, "routed.yaml", invocation("routed", "default", "external-fn", "", Map.of()));
+
+      Run viaEnvironment = sandbox(environment, "-f", manifest.toString(), "--timeout", "20s");
+
+      assertThat(viaEnvironment.exitCode()).as(viaEnvironment.describe()).isZero();
+      assertThat(fromEnvironment.invocationCount("external-fn")).isEqualTo(1);
+      assertThat(fromOption.invocationCount("external-fn")).isZero();
+
+      Run viaOption =
+          sandbox(
+              environment,
+              "-f",
+              manifest.toString(),
+              "--timeout",
+              "20s",
+              "--lambda-endpoint",
+              fromOption.endpoint().toString());
+
+      assertThat(viaOption.exitCode()).as(viaOption.describe()).isZero();
+      assertThat(fromOption.invocationCount("external-fn")).isEqualTo(1);
+      assertThat(fromEnvironment.invocationCount("external-fn")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void retryMaxRetriesZeroInvokesAFailingFunctionOnlyOnce() {
+    Run run =
+        sandbox(
+            Map.of("RETRY_INITIAL_BACKOFF", "1s", "RETRY_MAX_RETRIES", "0"),
+            "-f",
+            "examples/06-error-handling.yaml",
+            "--duration",
+            "4s");
+
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    // With retries left, the 1s backoff retries within the 4 seconds (the next test).
+    assertThat(table(run.out()).get("failing-check"))
+        .containsEntry("REASON", "FunctionError")
+        .containsEntry("INVOCATIONS", "1");
+  }
+
+  @Test
+  void retryInitialBackoffSetsHowSoonAFailingFunctionIsRetried() {
+    Run run =
+        sandbox(
+            Map.of("RETRY_INITIAL_BACKOFF", "1s"),
+            "-f",
+            "examples/06-error-handling.yaml",
+            "--duration",
+            "4s");
+
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    Map<String, String> row = table(run.out()).get("failing-check");
+    assertThat(row).containsEntry("REASON", "FunctionError");
+    // The default backoff (5s) would not retry within the 4 seconds.
+    assertThat(Long.parseLong(row.get("INVOCATIONS"))).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void maxInvocationsInFlightLimitsHowManyCallsRunAtOnce(@TempDir Path dir) {
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      var slow = new SlowFunction(Duration.ofSeconds(2));
+      external.function("slow", slow);
+
+      Run run =
+          sandbox(
+              Map.of("MAX_INVOCATIONS_IN_FLIGHT", "2"),
+              "-f",
+              slowInvocations(dir, 4).toString(),
+              "--timeout",
+              "30s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(external.invocationCount("slow")).isEqualTo(4);
+      assertThat(slow.mostAtOnce()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void anInvalidMaxInvocationsInFlightIsLoggedAndTheDefaultUsed(@TempDir Path dir) {
+    int calls = OperatorConfig.DEFAULT_MAX_IN_FLIGHT + 1;
+    var warnings = new ListAppender<ILoggingEvent>();
+    var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.ephemeral.lambda");
+    warnings.start();
+    logger.addAppender(warnings);
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      var slow = new SlowFunction(Duration.ofSeconds(2));
+      external.function("slow", slow);
+
+      Run run =
+          sandbox(
+              Map.of("MAX_INVOCATIONS_IN_FLIGHT", "ten"),
+              "-f",
+              slowInvocations(dir, calls).toString(),
+              "--timeout",
+              "30s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(external.invocationCount("slow")).isEqualTo(calls);
+      assertThat(slow.mostAtOnce()).isEqualTo(OperatorConfig.DEFAULT_MAX_IN_FLIGHT);
+    } finally {
+      logger.detachAppender(warnings);
+    }
+    assertThat(warnings.list)
+        .filteredOn(e -> e.getLevel() == Level.WARN)
+        .map(SandboxCommandTest::withKeyValues)
+        .anySatisfy(line -> assertThat(line).contains("MAX_INVOCATIONS_IN_FLIGHT", "ten"));
   }
 
   // --- refresh and expiry ------------------------------------------------------------------------
@@ -569,12 +703,11 @@ class SandboxCommandTest {
     List<String> lines = run.err().lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).as(run.err()).isNotEmpty();
     assertThat(lines.get(0)).contains(expected);
-    assertThat(lines.get(0)).startsWith("sandbox: ");
+    assertThat(lines.get(0)).startsWith("lambda-invocation-sandbox: ");
     if (lines.size() > 1) {
       // An argument error: the message, then one pointer to the help.
       assertThat(lines).as(run.err()).hasSize(2);
-      assertThat(lines.get(1))
-          .isEqualTo("Try 'lambda-invocation-operator sandbox --help' for the options.");
+      assertThat(lines.get(1)).isEqualTo("Try 'lambda-invocation-sandbox --help' for the options.");
     }
   }
 
@@ -586,16 +719,22 @@ class SandboxCommandTest {
     }
   }
 
-  /** Runs {@code sandbox args...} through the picocli root as main does, without System.exit. */
+  /**
+   * Runs the sandbox with {@code args} as main does, without System.exit, in an empty environment:
+   * what the developer's shell exports (AWS_ENDPOINT_URL, WATCH_NAMESPACES...) stays out.
+   */
   private static Run sandbox(String... args) {
+    return sandbox(Map.of(), args);
+  }
+
+  private static Run sandbox(Map<String, String> environment, String... args) {
     var out = new StringWriter();
     var err = new StringWriter();
-    String[] all = Stream.concat(Stream.of("sandbox"), Stream.of(args)).toArray(String[]::new);
     int exitCode =
-        OperatorMain.commandLine()
+        SandboxMain.commandLine(environment)
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
-            .execute(all);
+            .execute(args);
     return new Run(exitCode, out.toString(), err.toString());
   }
 
@@ -666,6 +805,50 @@ class SandboxCommandTest {
     return yaml.toString();
   }
 
+  /** One file of {@code count} LambdaInvocations of the function {@code slow}. */
+  private static Path slowInvocations(Path dir, int count) {
+    return write(
+        dir,
+        "slow.yaml",
+        IntStream.rangeClosed(1, count)
+            .mapToObj(i -> invocation("slow-" + i, "default", "slow", "", Map.of()))
+            .collect(Collectors.joining("---\n")));
+  }
+
+  /** A function that takes {@code hold} to answer and counts how many calls it serves at once. */
+  private static final class SlowFunction implements LambdaFunction {
+    private final Duration hold;
+    private final AtomicInteger atOnce = new AtomicInteger();
+    private final AtomicInteger most = new AtomicInteger();
+
+    SlowFunction(Duration hold) {
+      this.hold = hold;
+    }
+
+    @Override
+    public FunctionOutcome handle(FunctionCall call) {
+      most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(hold.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        atOnce.decrementAndGet();
+      }
+      return FunctionOutcome.json(Map.of("ok", true));
+    }
+
+    int mostAtOnce() {
+      return most.get();
+    }
+  }
+
+  /** A log event's message followed by its key-value pairs. */
+  private static String withKeyValues(ILoggingEvent event) {
+    return event.getFormattedMessage()
+        + (event.getKeyValuePairs() == null ? "" : " " + event.getKeyValuePairs());
+  }
+
   private static Path write(Path dir, String fileName, String content) {
     try {
       Files.createDirectories(dir);
@@ -682,14 +865,6 @@ class SandboxCommandTest {
 
   private static String[] args(String... args) {
     return args;
-  }
-
-  private static String expectedRegion() {
-    String region = System.getenv("AWS_REGION");
-    if (region == null) {
-      region = System.getenv("AWS_DEFAULT_REGION");
-    }
-    return region == null ? "us-east-1" : region;
   }
 
   /** The List's items of one kind, by metadata.name. */
