@@ -140,11 +140,6 @@ public final class SandboxCommand implements Callable<Integer> {
     this.environment = Map.copyOf(environment);
   }
 
-  /** The process's environment; for picocli when it builds this command by its class. */
-  SandboxCommand() {
-    this(System.getenv());
-  }
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
