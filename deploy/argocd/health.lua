@@ -23,7 +23,8 @@ local retriedReasons = {
 }
 
 -- Failures that need someone to act. FunctionNotFound, AccessDenied, KMSAccessDenied and SecretConflict
--- are retried slowly (every few minutes, without status.nextRetryTime) and stay Degraded: a retry alone will not fix them.
+-- are retried slowly (every few minutes; status.nextRetryTime shows when) and stay Degraded: a retry alone will
+-- not fix them.
 local degradedReasons = {
   InvalidSpec = true,
   FunctionNotFound = true,

@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
 import dev.ephemeral.lambda.reconciler.PendingInvocation;
+import dev.ephemeral.lambda.secret.DataHash;
 import dev.ephemeral.lambda.secret.DataHashKeySecret;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.validation.SpecValidator;
@@ -37,6 +38,9 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   private final Operator operator;
   private final InvocationQueue<PendingInvocation> queue;
+  private final KubernetesClient client;
+  private final String ownNamespace;
+  private final DataHash dataHash = DataHash.keyedLater();
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
@@ -53,11 +57,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   }
 
   /**
-   * Reads (or, the first time, creates) the data-hash key in the operator's namespace.
-   *
    * @param frameworkMetrics JOSDK's reconcile metrics, if collected
    * @param leaderElection leader election settings; empty runs without
-   * @throws IllegalStateException when the data-hash key cannot be read or created
    */
   public LambdaInvocationOperator(
       KubernetesClient client,
@@ -68,14 +69,15 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       Optional<Metrics> frameworkMetrics,
       Optional<LeaderElectionConfiguration> leaderElection) {
     ObjectMapper mapper = new ObjectMapper();
-    String ownNamespace =
+    this.client = client;
+    this.ownNamespace =
         config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
     queue = new InvocationQueue<>(invoker, config.maxInFlight(), clock);
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
             queue,
-            new ResultSecret(mapper, DataHashKeySecret.load(client, ownNamespace)),
+            new ResultSecret(mapper, dataHash),
             config.retryPolicy(),
             clock,
             observer);
@@ -109,7 +111,14 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     queue.stopAccepting();
   }
 
+  /**
+   * Reads (or, the first time, creates) the data-hash key in the operator's namespace, then starts
+   * the framework.
+   *
+   * @throws IllegalStateException when the data-hash key cannot be read or created
+   */
   public void start() {
+    dataHash.useKey(DataHashKeySecret.load(client, ownNamespace));
     operator.start();
   }
 

@@ -21,10 +21,10 @@ import javax.crypto.spec.SecretKeySpec;
 public final class DataHash {
 
   private static final String ALGORITHM = "HmacSHA256";
-  private final SecretKeySpec key;
+  private volatile SecretKeySpec key;
 
   private DataHash(byte[] key) {
-    this.key = new SecretKeySpec(key, ALGORITHM);
+    this.key = key == null ? null : new SecretKeySpec(key, ALGORITHM);
   }
 
   static final int KEY_BYTES = 32;
@@ -35,10 +35,28 @@ public final class DataHash {
   }
 
   public static DataHash withKey(byte[] key) {
+    requireLongEnough(key);
+    return new DataHash(key);
+  }
+
+  /**
+   * A hash whose key is set later, once, with {@link #useKey}: the operator reads its key from the
+   * cluster when it starts, before the first reconcile, not when it is assembled.
+   */
+  public static DataHash keyedLater() {
+    return new DataHash(null);
+  }
+
+  /** Sets the key of a {@link #keyedLater()} hash. */
+  public void useKey(byte[] key) {
+    requireLongEnough(key);
+    this.key = new SecretKeySpec(key, ALGORITHM);
+  }
+
+  private static void requireLongEnough(byte[] key) {
     if (key.length < KEY_BYTES) {
       throw new IllegalArgumentException("an HMAC key needs at least " + KEY_BYTES + " bytes");
     }
-    return new DataHash(key);
   }
 
   static byte[] randomKey() {
@@ -61,9 +79,13 @@ public final class DataHash {
   }
 
   private Mac mac() {
+    SecretKeySpec current = key;
+    if (current == null) {
+      throw new IllegalStateException("the data-hash key has not been read yet");
+    }
     try {
       Mac mac = Mac.getInstance(ALGORITHM);
-      mac.init(key);
+      mac.init(current);
       return mac;
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);

@@ -23,12 +23,12 @@ public final class DataHashKeySecret {
   private DataHashKeySecret() {}
 
   /**
-   * Reads the key, creating the Secret when it does not exist yet.
+   * Reads the key, creating the Secret with a new random key when it does not exist yet.
    *
    * @throws IllegalStateException when the Secret exists but holds no usable key, or the API
    *     refuses access (the message says which, never the key)
    */
-  public static DataHash load(KubernetesClient client, String namespace) {
+  public static byte[] load(KubernetesClient client, String namespace) {
     var secrets = client.secrets().inNamespace(namespace);
     try {
       Optional<Secret> existing = Optional.ofNullable(secrets.withName(NAME).get());
@@ -43,7 +43,7 @@ public final class DataHashKeySecret {
           existing = Optional.ofNullable(secrets.withName(NAME).get());
         }
       }
-      return DataHash.withKey(keyOf(existing.orElseThrow(() -> unusable(namespace)), namespace));
+      return keyOf(existing.orElseThrow(() -> unusable(namespace)), namespace);
     } catch (KubernetesClientException e) {
       throw new IllegalStateException(
           "cannot read or create the Secret "

@@ -266,6 +266,28 @@ class InvocationEngineTest {
         .isEqualTo(resource.getMetadata().getGeneration());
   }
 
+  @Test
+  void oneInvocationTakesTwoReconcilesAndTwoWrites() {
+    harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    int requestsBefore = harness.kubernetes.requests().size();
+
+    harness.create(invocation("single", "constant", "{}"));
+    harness.awaitReason("single", "Invoked");
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> harness.reconciles().counts().get(NAMESPACE + "/single") == 2);
+
+    // One reconcile decides and queues the call, one stores its result; the operator's own Secret
+    // and status writes start none.
+    assertThat(operatorWritesSince(requestsBefore))
+        .extracting(r -> r.method() + " " + r.path().replaceAll("\\?.*", ""))
+        .containsExactly(
+            "POST /api/v1/namespaces/shop/secrets",
+            "PUT /apis/lambda.ephemeral.dev/v1alpha1/namespaces/shop/lambdainvocations/single/status");
+  }
+
   /** Creates r0..r{count-1} with {@code policy}, each Ready after exactly one invocation. */
   private void createReady(int count, InvokePolicy policy) {
     for (int i = 0; i < count; i++) {

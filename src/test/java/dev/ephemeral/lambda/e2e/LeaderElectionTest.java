@@ -144,6 +144,44 @@ class LeaderElectionTest {
   }
 
   @Test
+  void aNewLeaderInvokesNothingForOnChangeResourcesButRestoresASecretEditedMeanwhile() {
+    Replica a = replica("a", LONG_LEASE);
+    a.operator().start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
+    for (String name : List.of("one", "two", "three")) {
+      var resource = invocation(name, "constant", "{}");
+      resource.getSpec().setInvokePolicy("OnChange");
+      kubernetes.client().resource(resource).create();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> ready("one") && ready("two") && ready("three"));
+
+    // The leader goes; while no replica leads, someone edits one result Secret.
+    assertThat(a.stop()).isTrue();
+    kubernetes
+        .client()
+        .secrets()
+        .inNamespace(OperatorHarness.NAMESPACE)
+        .withName("two")
+        .edit(
+            s -> {
+              s.getData().put("result", "ZWRpdGVk");
+              return s;
+            });
+    Replica b = replica("b", LONG_LEASE);
+    b.operator().start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "b".equals(holder()));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 4);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> calls.size() == 4);
+    assertThat(calls.get(3)).isEqualTo(new Call("b", "two", Trigger.SECRET_CHANGED));
+    assertThat(lambda.invocationCount("constant")).isEqualTo(4);
+  }
+
+  @Test
   void aStandbyHasNoLeaseToRelease() {
     Replica a = replica("a", LONG_LEASE);
     a.operator().start();

@@ -93,6 +93,69 @@ class OperatorProcessTest {
   }
 
   @Test
+  void operatorKilledMidCallInvokesAgainOnItsNextStartAndEndsReadyWithOneSecret()
+      throws Exception {
+    try (var kubernetes = InProcessKubernetes.start();
+        var lambda = LambdaEmulator.start("127.0.0.1", 0)) {
+      lambda.function(
+          "slow-generator",
+          call ->
+              new FunctionOutcome.Delayed(
+                  Duration.ofSeconds(3), FunctionOutcome.json(Map.of("api_key", "k"))));
+      var environment =
+          Map.of(
+              "KUBERNETES_MASTER", kubernetes.url(),
+              "AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint().toString(),
+              "AWS_REGION", "eu-west-1",
+              "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE",
+              "AWS_SECRET_ACCESS_KEY", "test-secret",
+              "HTTP_PORT", String.valueOf(freePort()),
+              "LEADER_ELECTION", "false",
+              "POD_NAMESPACE", "lambda-invocation-system");
+      var resource = invocation("api-key", "slow-generator", "{}");
+      resource.getSpec().setInvokePolicy("OnChange");
+      kubernetes.client().resource(resource).create();
+
+      Process first = start(environment);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> lambda.invocationCount("slow-generator") == 1);
+      first.destroyForcibly();
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      var invocations = kubernetes.client().resources(LambdaInvocation.class);
+      assertThat(invocations.inNamespace(OperatorHarness.NAMESPACE).withName("api-key").get())
+          .as("a killed operator wrote no status for its call")
+          .satisfies(r -> assertThat(r.getStatus()).isNull());
+
+      Process second = start(environment);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> {
+                  var r = invocations.inNamespace(OperatorHarness.NAMESPACE).withName("api-key").get();
+                  return r.getStatus() != null && r.getStatus().isReady();
+                });
+        // The call the killed operator made was never recorded, so its successor makes it again,
+        // whatever the invokePolicy: two calls in all, one Secret.
+        assertThat(lambda.invocationCount("slow-generator")).isEqualTo(2);
+        assertThat(
+                kubernetes
+                    .client()
+                    .secrets()
+                    .inNamespace(OperatorHarness.NAMESPACE)
+                    .withLabel("lambda.ephemeral.dev/invocation", "api-key")
+                    .list()
+                    .getItems())
+            .hasSize(1);
+      } finally {
+        second.destroy();
+        second.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void noReachableClusterIsOneClearLineAndExitStatusOne() throws Exception {
     Process operator = start(Map.of("KUBERNETES_MASTER", "http://127.0.0.1:" + freePort()));
     assertThat(operator.waitFor(60, TimeUnit.SECONDS)).isTrue();
