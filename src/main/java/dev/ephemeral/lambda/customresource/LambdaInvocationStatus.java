@@ -43,8 +43,9 @@ public class LambdaInvocationStatus {
   private String nextRetryTime;
 
   @JsonPropertyDescription(
-      "Failed invocations in a row for the current trigger, counting retries with backoff. Absent"
-          + " after a success. Kept here so that an operator restart continues the count.")
+      "Failed invocations in a row: retries and periodic refreshes continue the count, any other"
+          + " trigger starts it over. It sets how long the next retry or refresh waits. Absent after"
+          + " a success. Kept here so that an operator restart continues the count.")
   private Integer failedAttempts;
 
   @JsonPropertyDescription(

@@ -8,6 +8,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.invoke.RetryClass;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.secret.SecretWriter;
@@ -261,15 +262,20 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       Context<LambdaInvocation> context,
       InvocationQueue.Call<PendingInvocation> call) {
     var outcome = call.context().outcome();
-    LambdaInvocationStatus next =
-        outcome.unwrittenStatus().orElseGet(() -> store(resource, context, call));
+    LambdaInvocationStatus next;
+    try {
+      next = outcome.unwrittenStatus().orElseGet(() -> store(resource, context, call));
+    } catch (RuntimeException e) {
+      // The function ran: whatever failed after it ends in a status, never in another call.
+      next = unstorable(resource, call, e);
+    }
+    outcome.statusUnwritten(next);
     boolean landed;
     try {
       landed = statusRecorder.write(resource, context, next);
     } catch (KubernetesClientException | OperatorException e) {
       // The Secret is written (or rightly not): only the status is missing. Finish that soon,
       // never by deciding, and so invoking, again.
-      outcome.statusUnwritten(next);
       LOG.atWarn()
           .addKeyValue(NAMESPACE, namespace(resource))
           .addKeyValue(NAME, name(resource))
@@ -322,6 +328,38 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     report(call, failed.reason());
     return failedStatus(
         resource, decidedOn, plan, pending.trigger(), failed, pending.secretVersion(), clock.instant());
+  }
+
+  /** The status of a call whose result could not be stored because of a fault of the operator. */
+  private LambdaInvocationStatus unstorable(
+      LambdaInvocation resource, InvocationQueue.Call<PendingInvocation> call, RuntimeException e) {
+    var pending = call.context();
+    LOG.atError()
+        .addKeyValue(NAMESPACE, namespace(resource))
+        .addKeyValue(NAME, name(resource))
+        .addKeyValue("error", e.getClass().getName())
+        .log("The result of an invocation could not be stored; not invoking again");
+    var failed =
+        new InvocationResult.Failed(
+            ReadyReason.InvocationFailed,
+            RetryClass.ON_TRIGGER,
+            "the function ran, but the operator failed to store its result ("
+                + e.getClass().getSimpleName()
+                + "); see the operator's log");
+    try {
+      report(call, failed.reason());
+    } catch (RuntimeException reportFailure) {
+      // The observers failing again must not keep the status from being written.
+    }
+    return StatusFactory.failed(
+        pending.decidedOn(),
+        resource.getStatus(),
+        Optional.empty(),
+        failed.reason(),
+        failed.message(),
+        clock.instant(),
+        retryPolicy.after(failed, pending.trigger(), resource.getStatus(), clock.instant()),
+        pending.secretVersion());
   }
 
   private void report(InvocationQueue.Call<PendingInvocation> call, ReadyReason outcome) {

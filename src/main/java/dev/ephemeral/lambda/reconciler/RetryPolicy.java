@@ -25,12 +25,23 @@ public record RetryPolicy(
    * continues where this one stopped.
    *
    * @param note appended to the failure's message: when (or whether) it is retried
-   * @param failedAttempts failed invocations in a row with backoff, null for the other classes
+   * @param failedAttempts failed invocations in a row, retries and refreshes counting on
    * @param nextRetryAt when the next automatic retry is due, null when none is
    * @param rejectsGeneration whether the request was rejected until the spec changes
+   * @param refreshHoldOff how long a periodic refresh waits at least after this failure: the
+   *     backoff of {@code failedAttempts}, which grows up to its maximum, so a failing function
+   *     with a short refreshInterval is not called at that pace
    */
   public record Retry(
-      String note, Integer failedAttempts, Instant nextRetryAt, boolean rejectsGeneration) {}
+      String note,
+      Integer failedAttempts,
+      Instant nextRetryAt,
+      boolean rejectsGeneration,
+      Duration refreshHoldOff) {
+
+    /** Nothing follows: no retry, no count, no hold-off. */
+    public static final Retry NONE = new Retry("", null, null, false, Duration.ZERO);
+  }
 
   /** Delay before retry number {@code retry} (1-based): initial * 2^(retry-1), capped. */
   public Duration backoff(int retry) {
@@ -50,34 +61,41 @@ public record RetryPolicy(
       Trigger trigger,
       LambdaInvocationStatus previous,
       Instant now) {
+    // Retries and refreshes continue the count of the failure before them; any other trigger
+    // (a spec change, an invoke request, a Secret change, a start) starts it over.
+    boolean automatic = trigger == Trigger.RETRY || trigger == Trigger.REFRESH_DUE;
+    int before =
+        automatic && previous != null
+            ? Optional.ofNullable(previous.getFailedAttempts()).orElse(0)
+            : 0;
+    int attempts = before + 1;
+    Duration holdOff = backoff(attempts);
     return switch (failed.retry()) {
       case BACKOFF -> {
-        int before =
-            trigger == Trigger.RETRY && previous != null
-                ? Optional.ofNullable(previous.getFailedAttempts()).orElse(0)
-                : 0;
-        int attempts = before + 1;
         if (attempts > maxRetries) {
           yield new Retry(
-              "; retries exhausted, waiting for the next trigger", attempts, null, false);
+              "; retries exhausted, waiting for the next trigger", attempts, null, false, holdOff);
         }
-        Duration delay = backoff(attempts);
-        Duration wait = failed.retryAfter().filter(d -> d.compareTo(delay) > 0).orElse(delay);
+        Duration wait = failed.retryAfter().filter(d -> d.compareTo(holdOff) > 0).orElse(holdOff);
         Instant at = now.plus(wait);
         yield new Retry(
             "; retry " + attempts + " of " + maxRetries + " at " + StatusFactory.format(at),
             attempts,
             at,
-            false);
+            false,
+            wait);
       }
       case SLOW ->
           new Retry(
               "; retrying every " + slowInterval.toSeconds() + "s",
-              null,
+              attempts,
               now.plus(slowInterval),
-              false);
-      case ON_TRIGGER -> new Retry("; not retried until the next trigger", null, null, false);
-      case ON_SPEC_CHANGE -> new Retry("; not retried until the spec changes", null, null, true);
+              false,
+              holdOff);
+      case ON_TRIGGER ->
+          new Retry("; not retried until the next trigger", attempts, null, false, holdOff);
+      case ON_SPEC_CHANGE ->
+          new Retry("; not retried until the spec changes", attempts, null, true, holdOff);
     };
   }
 }

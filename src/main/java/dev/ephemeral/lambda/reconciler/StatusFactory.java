@@ -60,7 +60,7 @@ public final class StatusFactory {
         reason,
         message,
         now,
-        new RetryPolicy.Retry("", null, null, false),
+        RetryPolicy.Retry.NONE,
         previous == null ? null : previous.getLastHandledSecretVersion());
   }
 
@@ -84,8 +84,10 @@ public final class StatusFactory {
     var next = copyOf(previous);
     next.setObservedGeneration(resource.getMetadata().getGeneration());
     next.setLastHandledInvokeRequest(resource.invokeRequest());
+    // A failing function is not called at the refresh's pace: the refresh waits for the backoff.
     next.setNextRefreshTime(
         plan.flatMap(InvocationPlan::refreshInterval)
+            .map(refresh -> refresh.compareTo(retry.refreshHoldOff()) < 0 ? retry.refreshHoldOff() : refresh)
             .map(now::plus)
             .map(StatusFactory::format)
             .orElse(null));

@@ -7,23 +7,34 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.LambdaInvocationOperator;
+import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
+import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * The invocation engine: calls queued first in, first out, off the reconcile threads, and what
@@ -286,6 +297,73 @@ class InvocationEngineTest {
         .containsExactly(
             "POST /api/v1/namespaces/shop/secrets",
             "PUT /apis/lambda.ephemeral.dev/v1alpha1/namespaces/shop/lambdainvocations/single/status");
+  }
+
+  @Test
+  void failingFunctionWithAShortRefreshIsCalledAtTheBackoffsPaceNotTheRefreshs() {
+    var policy =
+        new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(4), 1, Duration.ofMinutes(5));
+    harness = OperatorHarness.startCountingReconciles(policy, 4);
+    harness.lambda.function(
+        "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
+    var resource = invocation("every-second", "broken", "{}");
+    resource.getSpec().setRefreshInterval("1s");
+    harness.create(resource);
+
+    // Calls at about 0s, 1s (the retry), 3s and 7s: each waits for the growing backoff (1s, 2s,
+    // 4s, capped at 4s), not for the 1s refresh.
+    await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocationCount("broken") >= 4);
+    List<Instant> calls = harness.lambda.invocations().stream().map(c -> c.receivedAt()).toList();
+    assertThat(Duration.between(calls.get(0), calls.get(3))).isGreaterThan(Duration.ofSeconds(5));
+    assertThat(Duration.between(calls.get(2), calls.get(3)))
+        .as("once the backoff reached its maximum (4s; status times are whole seconds)")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aFailureAfterTheCallSucceededEndsInAStatusAndNeverInAnotherCall() throws Exception {
+    try (var kubernetes = InProcessKubernetes.start();
+        var lambda = LambdaEmulator.start("127.0.0.1", 0);
+        var client = OperatorHarness.newClient(kubernetes, OPERATOR_USER_AGENT);
+        var invoker =
+            new AwsLambdaInvoker(
+                new LambdaClientSettings(
+                    Optional.of(lambda.endpoint()),
+                    Optional.of(Region.EU_WEST_1),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")),
+                    4),
+                new ObjectMapper());
+        // A fault inside the operator after the function returned: here, an observer that throws.
+        var operator =
+            new LambdaInvocationOperator(
+                client,
+                OperatorConfig.single(
+                    Set.of(), Optional.of(lambda.endpoint()), 4, OperatorHarness.FAST_RETRIES),
+                invoker,
+                Clock.systemUTC(),
+                (resource, trigger, outcome, latency) -> {
+                  throw new IllegalStateException("observer broke");
+                })) {
+      lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+      operator.start();
+      kubernetes.client().resource(invocation("faulty", "constant", "{}")).create();
+
+      var resources = kubernetes.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE);
+      LambdaInvocation failed =
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () -> resources.withName("faulty").get(),
+                  r -> r.getStatus() != null && r.getStatus().hasReason("InvocationFailed"));
+      assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage())
+          .contains("the function ran, but the operator failed to store its result")
+          .contains("not retried until the next trigger")
+          .doesNotContain("observer broke");
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> lambda.invocationCount("constant") == 1);
+    }
   }
 
   /** Creates r0..r{count-1} with {@code policy}, each Ready after exactly one invocation. */

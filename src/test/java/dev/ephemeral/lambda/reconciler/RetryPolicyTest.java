@@ -115,7 +115,7 @@ class RetryPolicyTest {
     var retry = POLICY.after(failed(RetryClass.SLOW), Trigger.RETRY, null, WRITTEN_AT);
 
     assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(Duration.ofMinutes(3)));
-    assertThat(retry.failedAttempts()).isNull();
+    assertThat(retry.failedAttempts()).isEqualTo(1);
     assertThat(retry.rejectsGeneration()).isFalse();
   }
 
@@ -130,5 +130,18 @@ class RetryPolicyTest {
 
   private static InvocationResult.Failed failed(RetryClass retry) {
     return new InvocationResult.Failed(ReadyReason.InvocationFailed, retry, "failed");
+  }
+
+  @Test
+  void aRefreshOfAFailingFunctionWaitsForTheGrowingBackoff() {
+    var status = new LambdaInvocationStatus();
+    status.setFailedAttempts(5);
+
+    var retry = POLICY.after(failed(RetryClass.BACKOFF), Trigger.REFRESH_DUE, status, WRITTEN_AT);
+
+    assertThat(retry.failedAttempts()).isEqualTo(6);
+    assertThat(retry.refreshHoldOff()).isEqualTo(POLICY.backoff(6));
+    assertThat(POLICY.after(failed(RetryClass.SLOW), Trigger.SPEC_CHANGED, null, WRITTEN_AT).refreshHoldOff())
+        .isEqualTo(Duration.ofSeconds(5));
   }
 }

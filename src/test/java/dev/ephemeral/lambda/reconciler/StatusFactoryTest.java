@@ -277,7 +277,7 @@ class StatusFactoryTest {
             ReadyReason.Throttled,
             "Lambda is throttling",
             LATER,
-            new RetryPolicy.Retry("", 1, LATER.plusMillis(31_750), false),
+            new RetryPolicy.Retry("", 1, LATER.plusMillis(31_750), false, Duration.ZERO),
             null);
 
     assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:31Z");
@@ -340,6 +340,24 @@ class StatusFactoryTest {
     assertThat(status.hasReason("Expired")).isTrue();
   }
 
+  @Test
+  void aFailedRefreshWaitsAtLeastTheBackoffBeforeTheNextRefresh() {
+    var plan = plan(Optional.of(Duration.ofSeconds(1)), Optional.empty());
+
+    var status =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            succeeded(plan),
+            Optional.of(plan),
+            ReadyReason.FunctionError,
+            "the function returned an error",
+            LATER,
+            new RetryPolicy.Retry("", 4, null, false, Duration.ofSeconds(40)),
+            null);
+
+    assertThat(status.getNextRefreshTime()).isEqualTo(StatusFactory.format(LATER.plusSeconds(40)));
+  }
+
   /** A failed refresh after {@link #succeeded(InvocationPlan)}, with a retry pending. */
   private static LambdaInvocationStatus retrying(InvocationPlan plan) {
     var status =
@@ -350,7 +368,7 @@ class StatusFactoryTest {
             ReadyReason.Throttled,
             "Lambda is throttling",
             LATER,
-            new RetryPolicy.Retry("", 1, LATER.plusSeconds(20), false),
+            new RetryPolicy.Retry("", 1, LATER.plusSeconds(20), false, Duration.ZERO),
             null);
     assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:20Z");
     return status;
