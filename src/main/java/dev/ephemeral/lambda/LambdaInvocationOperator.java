@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,10 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   private static final int RECONCILE_THREADS = 10;
 
   private static final Logger LOG = LoggerFactory.getLogger(LambdaInvocationOperator.class);
+
+  static {
+    JsonLimits.raiseDefaults();
+  }
 
   private final Operator operator;
   private final InvocationQueue<PendingInvocation> queue;
@@ -85,12 +90,17 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withResourceCloner(new ResourceCloner(client))
                   // Status is written with updates, Secrets with create/update: no server-side
                   // apply anywhere.
                   .withUseSSAToPatchPrimaryResource(false)
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .withCloseClientOnStop(false)
-                  .withConcurrentReconciliationThreads(RECONCILE_THREADS)
+                  // A reconcile clones, validates and writes back the resource, payload and all:
+                  // threads deep enough for the deepest payload the API server accepts.
+                  .withExecutorService(
+                      Executors.newFixedThreadPool(
+                          RECONCILE_THREADS, JsonLimits.deepStackThreads("reconciler")))
                   .withStopOnInformerErrorDuringStartup(true)
                   .withCacheSyncTimeout(Duration.ofMinutes(2))
                   .withReconciliationTerminationTimeout(Duration.ofSeconds(10));

@@ -46,6 +46,7 @@ public final class OperatorMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
 
   public static void main(String[] args) {
+    JsonLimits.raiseDefaults();
     System.exit(commandLine().execute(args));
   }
 

@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -72,6 +73,18 @@ public class LambdaInvocation extends CustomResource<LambdaInvocationSpec, Lambd
       "Outcome of the last invocation: status code and executed version only, never the result.")
   public LambdaInvocationStatus getStatus() {
     return super.getStatus();
+  }
+
+  @Override
+  @JsonDeserialize(using = LenientReading.Spec.class)
+  public void setSpec(LambdaInvocationSpec spec) {
+    super.setSpec(spec);
+  }
+
+  @Override
+  @JsonDeserialize(using = LenientReading.Status.class)
+  public void setStatus(LambdaInvocationStatus status) {
+    super.setStatus(status);
   }
 
   public String invokeRequest() {

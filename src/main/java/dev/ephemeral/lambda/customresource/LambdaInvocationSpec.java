@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.customresource;
 
 import static dev.ephemeral.lambda.validation.SpecRules.*;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,6 +97,26 @@ public class LambdaInvocationSpec {
           + " change, a deleted or edited Secret, refreshInterval or the invoke-requested-at"
           + " annotation invoke; a restart invokes nothing while the Secret is intact.")
   private String invokePolicy;
+
+  /** Why the stored spec could not be read into this model; null when it could. */
+  @JsonIgnore private String unreadable;
+
+  /**
+   * A spec that does not fit the model (a field of another type): reported as InvalidSpec.
+   *
+   * @param reason names the field and the type it must have, never its value
+   */
+  public static LambdaInvocationSpec unreadable(String reason) {
+    var spec = new LambdaInvocationSpec();
+    spec.unreadable = reason;
+    return spec;
+  }
+
+  /** Why the stored spec could not be read, or null. */
+  @JsonIgnore
+  public String getUnreadable() {
+    return unreadable;
+  }
 
   public String getFunctionName() {
     return functionName;

@@ -71,6 +71,9 @@ public final class SpecValidator {
     if (spec == null) {
       return new Invalid(List.of("spec: required"));
     }
+    if (spec.getUnreadable() != null) {
+      return new Invalid(List.of(spec.getUnreadable()));
+    }
     var violations = new ArrayList<String>();
     String name = resource.getMetadata().getName();
     if (name != null && name.length() > MAX_NAME_LENGTH) {

@@ -1,0 +1,95 @@
+package dev.ephemeral.lambda.customresource;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a LambdaInvocation's spec and status so that one object that does not fit the model (a
+ * field of another type, as an older or edited CRD lets through) never makes the whole list of
+ * LambdaInvocations unreadable, which would stop the operator for every namespace: such a spec is
+ * read as {@link LambdaInvocationSpec#unreadable(String)} and reported as InvalidSpec, such a
+ * status as none.
+ */
+final class LenientReading {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LenientReading.class);
+
+  private LenientReading() {}
+
+  static final class Spec extends JsonDeserializer<LambdaInvocationSpec> {
+    @Override
+    public LambdaInvocationSpec deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
+      JsonNode tree = parser.readValueAsTree();
+      try {
+        return context.readTreeAsValue(tree, LambdaInvocationSpec.class);
+      } catch (JsonMappingException e) {
+        return LambdaInvocationSpec.unreadable(describe("spec", e));
+      }
+    }
+  }
+
+  static final class Status extends JsonDeserializer<LambdaInvocationStatus> {
+    @Override
+    public LambdaInvocationStatus deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
+      JsonNode tree = parser.readValueAsTree();
+      try {
+        return context.readTreeAsValue(tree, LambdaInvocationStatus.class);
+      } catch (JsonMappingException e) {
+        LOG.atWarn()
+            .addKeyValue("field", describe("status", e))
+            .log("Ignoring a LambdaInvocation status that does not fit the model");
+        return null;
+      }
+    }
+  }
+
+  /** Names the field and the type it should have: never its value. */
+  static String describe(String root, JsonMappingException e) {
+    String path =
+        root
+            + e.getPath().stream()
+                .map(
+                    ref ->
+                        ref.getFieldName() != null
+                            ? "." + ref.getFieldName()
+                            : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining());
+    String expected =
+        e instanceof MismatchedInputException mismatch
+                && mismatch.getTargetType() != null
+            ? expected(mismatch.getTargetType())
+            : "the type the schema declares";
+    return path + ": must be " + expected;
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == String.class) {
+      return "a string";
+    }
+    if (Map.class.isAssignableFrom(type)) {
+      return "an object whose values are strings";
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+      return "a number";
+    }
+    return "an object";
+  }
+}

@@ -1,0 +1,79 @@
+package dev.ephemeral.lambda.e2e;
+
+import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
+import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ephemeral.lambda.JsonLimits;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One LambdaInvocation the operator's model cannot take as it is never stops the operator: the
+ * others, present before it starts, are served.
+ */
+class UnreadableResourcesTest {
+
+  /** Deeper than Jackson's default limit (1,000), which once made the whole list unreadable. */
+  private static final int DEEP = 1_500;
+
+  static {
+    // As the operator's main does, before any client is built; the in-process API needs it too.
+    JsonLimits.raiseDefaults();
+  }
+
+  private OperatorHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  @Test
+  void aDeepPayloadAndAMistypedSpecAmongTwentyValidOnesStopNothing() {
+    harness = OperatorHarness.start();
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    harness.stopOperator();
+
+    IntStream.range(0, 20)
+        .forEach(i -> harness.create(invocation("valid-" + i, "constant", "{\"n\":" + i + "}")));
+    harness.client().resource(object("deep", "\"payload\":" + nested(DEEP))).create();
+    harness
+        .client()
+        .resource(object("mistyped", "\"payload\":{},\"secret\":{\"keys\":[\"/a\",\"/b\"]}"))
+        .create();
+
+    harness.startOperator();
+
+    IntStream.range(0, 20).forEach(i -> harness.awaitReason("valid-" + i, "Invoked"));
+    harness.awaitReason("deep", "Invoked");
+    var mistyped = harness.awaitReason("mistyped", "InvalidSpec");
+    assertThat(mistyped.getStatus().readyCondition().orElseThrow().getMessage())
+        .startsWith("spec.secret.keys: must be an object whose values are strings");
+    assertThat(harness.lambda.invocations())
+        .filteredOn(c -> c.body().length > DEEP * 6)
+        .as("the deep payload was sent whole")
+        .hasSize(1);
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(21);
+  }
+
+  private static String nested(int depth) {
+    return "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+  }
+
+  private static String object(String name, String spec) {
+    return "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocation\","
+        + "\"metadata\":{\"name\":\""
+        + name
+        + "\",\"namespace\":\""
+        + NAMESPACE
+        + "\"},\"spec\":{\"functionName\":\"constant\","
+        + spec
+        + "}}";
+  }
+}
