@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * DESIGN.md "Errors and retries": each failure class gives its reason and is retried exactly as the
+ * Errors and retries: each failure class gives its reason and is retried exactly as the
  * table says, counted at the Lambda endpoint. Retries run at test speed: backoff 300ms doubling, 2
  * retries; slow retries every 2s.
  */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md "When the function is invoked" and "What goes where", end to end. */
+/** When the function is invoked, and what goes where, end to end. */
 class InvocationLifecycleTest {
 
   private static final String LOG_TEXT =

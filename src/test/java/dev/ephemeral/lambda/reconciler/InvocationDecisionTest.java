@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Every trigger of DESIGN.md's "When the function is invoked", and the retries. */
+/** Every trigger of an invocation, and the retries. */
 class InvocationDecisionTest {
 
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
