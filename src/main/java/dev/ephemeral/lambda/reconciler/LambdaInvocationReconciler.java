@@ -189,11 +189,6 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     return ErrorStatusUpdateControl.defaultErrorProcessing();
   }
 
-  /** Whether any call runs or waits to be stored. */
-  public InvocationQueue<PendingInvocation> queue() {
-    return queue;
-  }
-
   private UpdateControl<LambdaInvocation> enqueue(
       LambdaInvocation resource,
       Context<LambdaInvocation> context,
