@@ -22,7 +22,9 @@ public final class SecretWriter {
    * Lets the Secret informer recognise the operator's own writes, so that they start no reconcile.
    */
   public interface OwnWrites {
-    /** Marks {@code desired} as the write that replaces {@code previousVersion} (null: a create). */
+    /**
+     * Marks {@code desired} as the write that replaces {@code previousVersion} (null: a create).
+     */
     void beforeWrite(Secret desired, String previousVersion);
 
     /** {@code stored} was written, replacing {@code replaced} (empty: created). */
@@ -59,13 +61,15 @@ public final class SecretWriter {
   public record Written(Secret stored, Optional<Secret> replaced) {}
 
   /**
-   * Creates or replaces the Secret, keeping what others added to an existing one (labels,
-   * annotations, finalizers). The caller has checked that any existing Secret of that name is the
-   * owner's (or its predecessor's); on a write race this checks again and gives up on a foreign one.
+   * Creates or replaces the Secret. A rewrite of the owner's own Secret keeps what others added to
+   * it (labels, annotations, finalizers); a takeover of a predecessor's Secret keeps nothing of it.
+   * The caller has checked that any existing Secret of that name is the owner's (or its
+   * predecessor's); on a write race this checks again and gives up on a foreign one.
    *
    * @return what was stored, or empty when a foreign Secret appeared in the meantime
    */
-  public Optional<Written> write(Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
+  public Optional<Written> write(
+      Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
     Optional<Secret> current = existing;
     for (int attempt = 1; ; attempt++) {
       try {
