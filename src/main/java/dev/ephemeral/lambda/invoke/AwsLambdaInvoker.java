@@ -62,7 +62,7 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
           .addKeyValue("function", request.functionName())
           .addKeyValue("error", e.getClass().getSimpleName())
           .log("Lambda invocation failed");
-      return errors.exception(e, request.payload());
+      return errors.exception(e);
     }
   }
 

@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * The one place that maps every Invoke outcome that is not a result to a Ready reason and a retry
- * class (DESIGN.md, "Errors and retries").
+ * class, with a message that is safe to show: AWS's own error text only in the shapes {@link
+ * AwsErrorMessages} knows, never a function's error message.
  */
 public final class InvokeErrorTable {
 
@@ -103,10 +104,16 @@ public final class InvokeErrorTable {
           // Transient infrastructure errors of Lambda's own: no function ran, try again soon.
           Map.entry(
               "EFSMountConnectivityException",
-              new Entry(InvocationFailed, BACKOFF, "the function could not connect to its EFS file system")),
+              new Entry(
+                  InvocationFailed,
+                  BACKOFF,
+                  "the function could not connect to its EFS file system")),
           Map.entry(
               "EFSMountTimeoutException",
-              new Entry(InvocationFailed, BACKOFF, "the function timed out mounting its EFS file system")),
+              new Entry(
+                  InvocationFailed,
+                  BACKOFF,
+                  "the function timed out mounting its EFS file system")),
           Map.entry(
               "EFSIOException",
               new Entry(InvocationFailed, BACKOFF, "the function's EFS file system failed")),
@@ -115,45 +122,66 @@ public final class InvokeErrorTable {
               new Entry(InvocationFailed, BACKOFF, "restoring the SnapStart snapshot timed out")),
           Map.entry(
               "SnapStartNotReadyException",
-              new Entry(InvocationFailed, BACKOFF, "the function's SnapStart snapshot is not ready yet")),
+              new Entry(
+                  InvocationFailed, BACKOFF, "the function's SnapStart snapshot is not ready yet")),
           Map.entry(
               "EC2ThrottledException",
               new Entry(InvocationFailed, BACKOFF, "EC2 throttled the function's network setup")),
           // The function's configuration is broken: the fix lies outside the resource.
           Map.entry(
               "EFSMountFailureException",
-              new Entry(InvocationFailed, SLOW, "the function cannot mount its EFS file system: fix the function's configuration")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function cannot mount its EFS file system: fix the function's"
+                      + " configuration")),
           Map.entry(
               "InvalidRuntimeException",
-              new Entry(InvocationFailed, SLOW, "the function's runtime is not supported: update the function")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function's runtime is not supported: update the function")),
           Map.entry(
               "InvalidZipFileException",
-              new Entry(InvocationFailed, SLOW, "the function's deployment package is invalid: redeploy the function")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function's deployment package is invalid: redeploy the function")),
           Map.entry(
               "InvalidSubnetIDException",
-              new Entry(InvocationFailed, SLOW, "the function's VPC subnet is invalid: fix the function's VPC configuration")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function's VPC subnet is invalid: fix the function's VPC configuration")),
           Map.entry(
               "InvalidSecurityGroupIDException",
-              new Entry(InvocationFailed, SLOW, "the function's security group is invalid: fix the function's VPC configuration")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function's security group is invalid: fix the function's VPC"
+                      + " configuration")),
           Map.entry(
               "SubnetIPAddressLimitReachedException",
-              new Entry(InvocationFailed, SLOW, "the function's subnets have no free IP addresses")),
+              new Entry(
+                  InvocationFailed, SLOW, "the function's subnets have no free IP addresses")),
           Map.entry(
               "ENILimitReachedException",
-              new Entry(InvocationFailed, SLOW, "the account reached its network interface limit for the function's VPC")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the account reached its network interface limit for the function's VPC")),
           Map.entry(
               "EC2AccessDeniedException",
-              new Entry(InvocationFailed, SLOW, "the function's execution role may not set up its VPC network: fix the role")),
+              new Entry(
+                  InvocationFailed,
+                  SLOW,
+                  "the function's execution role may not set up its VPC network: fix the role")),
           Map.entry(
               "UnsupportedMediaTypeException",
               new Entry(
                   InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request's content type")));
 
   private static final Pattern SAFE_ERROR_TYPE = Pattern.compile("^[A-Za-z0-9_.$:-]{1,128}$");
-  private static final int MAX_AWS_MESSAGE = 300;
-
-  /** Above this the payload is not searched for echoes, and AWS's message is simply withheld. */
-  private static final int MAX_VETTED_PAYLOAD = 64 * 1024;
 
   private final ObjectMapper mapper;
 
@@ -176,8 +204,8 @@ public final class InvokeErrorTable {
     return new Failed(FunctionError, BACKOFF, message);
   }
 
-  /** An exception from the SDK. {@code payload} is what was sent, used to vet AWS's message. */
-  public Failed exception(Throwable e, byte[] payload) {
+  /** An exception from the SDK. */
+  public Failed exception(Throwable e) {
     if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
       return new Failed(
           InvocationTimeout,
@@ -185,7 +213,7 @@ public final class InvokeErrorTable {
           "no response within spec.timeout; the function may still have run");
     }
     if (e instanceof AwsServiceException service) {
-      return serviceError(service, payload);
+      return serviceError(service);
     }
     if (e instanceof SdkClientException client) {
       if (hasCause(client, java.net.SocketTimeoutException.class)) {
@@ -223,22 +251,23 @@ public final class InvokeErrorTable {
         InvocationFailed, BACKOFF, "invocation failed (" + e.getClass().getSimpleName() + ")");
   }
 
-  private Failed serviceError(AwsServiceException e, byte[] payload) {
+  private Failed serviceError(AwsServiceException e) {
     String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     int status = e.statusCode();
     Entry entry = code == null ? null : BY_ERROR_CODE.get(code);
     if (entry == null) {
       entry = byStatus(status);
     }
-    String awsMessage =
-        vetted(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage(), payload);
+    Optional<String> awsMessage =
+        AwsErrorMessages.shown(
+            code, e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage());
     String message =
         entry.advice()
             + " (HTTP "
             + status
             + (code == null ? "" : " " + code)
             + ")"
-            + (awsMessage == null ? "" : ": " + awsMessage);
+            + awsMessage.map(text -> ": " + text).orElse("");
     Optional<Duration> retryAfter = Optional.empty();
     if (e instanceof TooManyRequestsException throttled) {
       retryAfter = retryAfter(throttled);
@@ -292,28 +321,6 @@ public final class InvokeErrorTable {
       // Not JSON: there is no errorType to report.
     }
     return null;
-  }
-
-  /**
-   * AWS's error text, kept only when it is short and quotes none of what was sent (Lambda's
-   * request-content errors can echo the payload).
-   */
-  static String vetted(String awsMessage, byte[] payload) {
-    if (awsMessage == null || awsMessage.isBlank() || payload.length > MAX_VETTED_PAYLOAD) {
-      return null;
-    }
-    String text =
-        awsMessage.length() > MAX_AWS_MESSAGE
-            ? awsMessage.substring(0, MAX_AWS_MESSAGE) + "..."
-            : awsMessage;
-    String sent = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
-    int window = 8;
-    for (int i = 0; i + window <= text.length(); i++) {
-      if (sent.contains(text.substring(i, i + window))) {
-        return null;
-      }
-    }
-    return text;
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

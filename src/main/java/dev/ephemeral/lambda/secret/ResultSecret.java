@@ -10,6 +10,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
 import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** Builds the Secret that holds an invocation's result: a pure function of its inputs. */
@@ -125,7 +127,7 @@ public final class ResultSecret {
                     .withBlockOwnerDeletion(true)
                     .build())
             .endMetadata()
-            .withType("Opaque")
+            .withType(SECRET_TYPE)
             .withData(data)
             .build();
     return new Built(secret, hash);
@@ -151,6 +153,11 @@ public final class ResultSecret {
    * Whether {@code secret} is a result Secret of an earlier LambdaInvocation of the same name that
    * was deleted (and recreated, as {@code kubectl replace} or Argo CD do) before garbage collection
    * removed it: the operator takes it over instead of reporting a conflict.
+   *
+   * <p>Anyone who may create Secrets in the namespace can stage one that passes this check, so a
+   * takeover keeps nothing of the Secret it replaces (see {@link #keepingForeignMetadata}). A
+   * Secret that no update could turn into a result Secret, because its type is another or it is
+   * immutable, is not taken over.
    */
   public static boolean isLeftByPredecessor(Secret secret, LambdaInvocation owner) {
     var labels = secret.getMetadata().getLabels();
@@ -159,6 +166,8 @@ public final class ResultSecret {
     return labels != null
         && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY_LABEL))
         && name.equals(labels.get(INVOCATION_LABEL))
+        && (secret.getType() == null || SECRET_TYPE.equals(secret.getType()))
+        && !Boolean.TRUE.equals(secret.getImmutable())
         && refs != null
         && refs.stream()
             .filter(ref -> Boolean.TRUE.equals(ref.getController()))
@@ -175,10 +184,17 @@ public final class ResultSecret {
   }
 
   /**
-   * {@code desired} with what others added to {@code existing} kept: their labels, annotations,
-   * finalizers and non-controller ownerReferences. The operator's own keys win.
+   * {@code desired} ready to replace {@code existing}. When {@code existing} is controlled by the
+   * same LambdaInvocation as {@code desired} (a rewrite), what others added to it is kept: their
+   * labels, annotations, finalizers and non-controller ownerReferences, with the operator's own
+   * keys winning. Otherwise (a takeover) nothing of {@code existing} is kept: the Secret is exactly
+   * {@code desired}.
    */
   public static Secret keepingForeignMetadata(Secret desired, Secret existing) {
+    Optional<String> owner = controllerUid(desired);
+    if (owner.isEmpty() || !owner.equals(controllerUid(existing))) {
+      return desired;
+    }
     var meta = desired.getMetadata();
     var old = existing.getMetadata();
     var labels = new TreeMap<String, String>(old.getLabels() == null ? Map.of() : old.getLabels());
@@ -198,6 +214,17 @@ public final class ResultSecret {
     }
     meta.setOwnerReferences(refs);
     return desired;
+  }
+
+  private static Optional<String> controllerUid(Secret secret) {
+    var refs = secret.getMetadata().getOwnerReferences();
+    if (refs == null) {
+      return Optional.empty();
+    }
+    return refs.stream()
+        .filter(ref -> Boolean.TRUE.equals(ref.getController()) && ref.getUid() != null)
+        .map(OwnerReference::getUid)
+        .findFirst();
   }
 
   /** Whether the data is still what this operator process wrote (the hash annotation matches). */

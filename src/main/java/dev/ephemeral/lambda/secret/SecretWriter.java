@@ -1,6 +1,8 @@
 package dev.ephemeral.lambda.secret;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,6 +14,7 @@ import java.util.Optional;
  */
 public final class SecretWriter {
 
+  private static final int HTTP_NOT_FOUND = 404;
   private static final int HTTP_CONFLICT = 409;
   private static final int MAX_WRITE_ATTEMPTS = 3;
 
@@ -22,7 +25,9 @@ public final class SecretWriter {
    * Lets the Secret informer recognise the operator's own writes, so that they start no reconcile.
    */
   public interface OwnWrites {
-    /** Marks {@code desired} as the write that replaces {@code previousVersion} (null: a create). */
+    /**
+     * Marks {@code desired} as the write that replaces {@code previousVersion} (null: a create).
+     */
     void beforeWrite(Secret desired, String previousVersion);
 
     /** {@code stored} was written, replacing {@code replaced} (empty: created). */
@@ -59,13 +64,15 @@ public final class SecretWriter {
   public record Written(Secret stored, Optional<Secret> replaced) {}
 
   /**
-   * Creates or replaces the Secret, keeping what others added to an existing one (labels,
-   * annotations, finalizers). The caller has checked that any existing Secret of that name is the
-   * owner's (or its predecessor's); on a write race this checks again and gives up on a foreign one.
+   * Creates or replaces the Secret. A rewrite of the owner's own Secret keeps what others added to
+   * it (labels, annotations, finalizers); a takeover of a predecessor's Secret keeps nothing of it.
+   * The caller has checked that any existing Secret of that name is the owner's (or its
+   * predecessor's); on a write race this checks again and gives up on a foreign one.
    *
    * @return what was stored, or empty when a foreign Secret appeared in the meantime
    */
-  public Optional<Written> write(Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
+  public Optional<Written> write(
+      Secret desired, Optional<Secret> existing, LambdaInvocation owner) {
     Optional<Secret> current = existing;
     for (int attempt = 1; ; attempt++) {
       try {
@@ -101,13 +108,42 @@ public final class SecretWriter {
     return client.getKubernetesSerialization().clone(secret);
   }
 
-  /** Deletes the Secret if it exists and is controlled by {@code owner}. */
+  /**
+   * Deletes the Secret if it exists and is controlled by {@code owner}. The delete carries the uid
+   * and resourceVersion of the Secret that was checked as preconditions, so a Secret replaced or
+   * changed in the meantime, by anyone, is not deleted: the API server refuses with 409 and the
+   * check is made again on what is there now.
+   *
+   * @return whether this call deleted the Secret
+   */
   public boolean deleteIfControlled(String namespace, String name, LambdaInvocation owner) {
-    var secret = get(namespace, name);
-    if (secret.isEmpty() || !ResultSecret.isControlledBy(secret.get(), owner)) {
-      return false;
+    for (int attempt = 1; ; attempt++) {
+      var secret = get(namespace, name);
+      if (secret.isEmpty() || !ResultSecret.isControlledBy(secret.get(), owner)) {
+        return false;
+      }
+      try {
+        deleteExactly(namespace, secret.get());
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HTTP_NOT_FOUND) {
+          return false;
+        }
+        if (e.getCode() != HTTP_CONFLICT || attempt >= MAX_WRITE_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
-    client.secrets().inNamespace(namespace).withName(name).delete();
-    return true;
+  }
+
+  /**
+   * Deletes this very version of {@code secret}. fabric8's typed delete sends a resourceVersion
+   * precondition at most ({@code lockResourceVersion}), never a uid, hence the plain request.
+   */
+  private void deleteExactly(String namespace, Secret secret) {
+    var meta = secret.getMetadata();
+    var options = new DeleteOptions();
+    options.setPreconditions(new Preconditions(meta.getResourceVersion(), meta.getUid()));
+    client.raw("/api/v1/namespaces/" + namespace + "/secrets/" + meta.getName(), "DELETE", options);
   }
 }

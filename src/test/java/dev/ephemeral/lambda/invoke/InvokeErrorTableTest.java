@@ -8,7 +8,12 @@ import dev.ephemeral.lambda.invoke.InvocationResult.Failed;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -27,9 +32,6 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 class InvokeErrorTableTest {
 
-  private static final byte[] PAYLOAD =
-      "{\"service\":\"api\",\"seed\":\"hunter2-payload-secret\"}".getBytes(StandardCharsets.UTF_8);
-
   private final InvokeErrorTable table = new InvokeErrorTable(new ObjectMapper());
 
   // --- retried slowly: the fix lies outside the resource
@@ -46,8 +48,7 @@ class InvokeErrorTableTest {
                         "Function not found:"
                             + " arn:aws:lambda:eu-west-1:123456789012:function:secret-generator",
                         404))
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.FunctionNotFound);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
@@ -62,8 +63,7 @@ class InvokeErrorTableTest {
             LambdaException.builder()
                 .statusCode(403)
                 .awsErrorDetails(details("AccessDeniedException", "User is not authorized", 403))
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.AccessDenied);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
@@ -82,8 +82,7 @@ class InvokeErrorTableTest {
                         "Lambda was unable to decrypt the environment variables because KMS access"
                             + " was denied.",
                         502))
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.KMSAccessDenied);
     assertThat(failed.retry()).isEqualTo(RetryClass.SLOW);
@@ -109,8 +108,7 @@ class InvokeErrorTableTest {
                                 .putHeader("Retry-After", "7")
                                 .build())
                         .build())
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.Throttled);
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -125,8 +123,7 @@ class InvokeErrorTableTest {
                 .statusCode(429)
                 .retryAfterSeconds("12")
                 .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.retryAfter()).contains(Duration.ofSeconds(12));
   }
@@ -138,8 +135,7 @@ class InvokeErrorTableTest {
             TooManyRequestsException.builder()
                 .statusCode(429)
                 .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
-                .build(),
-            PAYLOAD);
+                .build());
     Failed garbled =
         table.exception(
             TooManyRequestsException.builder()
@@ -153,8 +149,7 @@ class InvokeErrorTableTest {
                                 .putHeader("Retry-After", "soon")
                                 .build())
                         .build())
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(absent.retryAfter()).isEmpty();
     assertThat(garbled.retryAfter()).isEmpty();
@@ -191,7 +186,7 @@ class InvokeErrorTableTest {
     };
 
     for (AwsServiceException error : errors) {
-      Failed failed = table.exception(error, PAYLOAD);
+      Failed failed = table.exception(error);
       assertThat(failed.reason())
           .as(error.awsErrorDetails().errorCode())
           .isEqualTo(ReadyReason.InvocationFailed);
@@ -207,7 +202,7 @@ class InvokeErrorTableTest {
         new Throwable[] {
           ApiCallTimeoutException.create(30_000), ApiCallAttemptTimeoutException.create(30_000)
         }) {
-      Failed failed = table.exception(timeout, PAYLOAD);
+      Failed failed = table.exception(timeout);
 
       assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationTimeout);
       assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -221,8 +216,7 @@ class InvokeErrorTableTest {
             SdkClientException.builder()
                 .message("Unable to execute HTTP request: Connection refused")
                 .cause(new ConnectException("Connection refused"))
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -253,7 +247,7 @@ class InvokeErrorTableTest {
     };
 
     for (AwsServiceException error : errors) {
-      Failed failed = table.exception(error, PAYLOAD);
+      Failed failed = table.exception(error);
       assertThat(failed.reason())
           .as(error.awsErrorDetails().errorCode())
           .isEqualTo(ReadyReason.InvocationFailed);
@@ -316,56 +310,219 @@ class InvokeErrorTableTest {
     assertThat(failed.message()).contains("Unhandled").doesNotContain("sk-live");
   }
 
-  // --- AWS's message is shown only when it quotes nothing that was sent
+  // --- AWS's message is shown only in a shape known to quote nothing that was sent
+
+  /** What a request sent, as sentinels an echo would give away. */
+  private static final String PAYLOAD_SECRET = "hunter2-payload-secret";
+
+  private static final String SHORT_SECRET = "Qx7!";
+  private static final String CONTEXT_SECRET = "cc-sentinel-77";
+  private static final String CONTEXT_JSON = "{\"custom\":{\"token\":\"" + CONTEXT_SECRET + "\"}}";
+  private static final String CONTEXT_BASE64 =
+      Base64.getEncoder().encodeToString(CONTEXT_JSON.getBytes(StandardCharsets.UTF_8));
 
   @Test
-  void awsMessageQuotingThePayloadIsWithheld() {
+  void awsMessageQuotingThePayloadShowsOnlyItsFixedStart() {
     Failed failed =
         table.exception(
-            InvalidRequestContentException.builder()
-                .statusCode(400)
-                .awsErrorDetails(
-                    details(
-                        "InvalidRequestContentException",
-                        "Could not parse request body into json: Unrecognized token"
-                            + " 'hunter2-payload-secret': was expecting 'null', 'true', 'false' or"
-                            + " NaN",
-                        400))
-                .build(),
-            PAYLOAD);
+            error(
+                "InvalidRequestContentException",
+                400,
+                "Could not parse request body into json: Could not parse payload into json:"
+                    + " Unrecognized token '"
+                    + PAYLOAD_SECRET
+                    + "': was expecting ('true', 'false' or 'null')\n at [Source: (byte[])\""
+                    + PAYLOAD_SECRET
+                    + "\"; line: 1, column: 23]"));
 
     assertThat(failed.message())
-        .contains("InvalidRequestContentException", "spec.payload")
-        .doesNotContain("hunter2", "payload-secret", "Unrecognized token");
+        .isEqualTo(
+            "Lambda rejected the request: fix spec.payload or spec.clientContext"
+                + " (HTTP 400 InvalidRequestContentException):"
+                + " Could not parse request body into json")
+        .doesNotContain(PAYLOAD_SECRET, "Unrecognized token");
   }
 
   @Test
-  void vettedKeepsAMessageThatQuotesNothingSent() {
-    assertThat(
-            InvokeErrorTable.vetted(
-                "Function not found: arn:aws:lambda:eu-west-1:1:function:f", PAYLOAD))
-        .isEqualTo("Function not found: arn:aws:lambda:eu-west-1:1:function:f");
+  void awsMessageQuotingAFourCharacterSecretIsWithheld() {
+    Failed[] echoes = {
+      table.exception(
+          error(
+              "InvalidRequestContentException",
+              400,
+              "Could not parse request body into json: Unrecognized token '" + SHORT_SECRET + "'")),
+      table.exception(
+          error(
+              "ResourceConflictException",
+              409,
+              "The operation cannot be performed at this time. " + SHORT_SECRET)),
+      table.exception(
+          error(
+              "ResourceNotFoundException",
+              404,
+              "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:f ("
+                  + SHORT_SECRET
+                  + ")")),
+      table.exception(error("TooManyRequestsException", 429, "Rate exceeded: " + SHORT_SECRET)),
+    };
+
+    for (Failed failed : echoes) {
+      assertThat(failed.message()).doesNotContain(SHORT_SECRET);
+    }
+    assertThat(echoes[1].message())
+        .isEqualTo("the function is being created or updated (HTTP 409 ResourceConflictException)");
   }
 
   @Test
-  void vettedWithholdsAnyEightCharacterEchoOfThePayload() {
-    assertThat(InvokeErrorTable.vetted("bad value 'r2-paylo' here", PAYLOAD)).isNull();
+  void awsMessageQuotingTheClientContextIsWithheldRawOrDecoded() {
+    Failed raw =
+        table.exception(
+            error(
+                "InvalidRequestContentException",
+                400,
+                "Client context must be a valid Base64-encoded JSON object: " + CONTEXT_BASE64));
+    Failed decoded =
+        table.exception(
+            error(
+                "InvalidParameterValueException",
+                400,
+                "Invalid client context " + CONTEXT_JSON + ": 'custom.token' is not allowed"));
+
+    assertThat(raw.message())
+        .isEqualTo(
+            "Lambda rejected the request: fix spec.payload or spec.clientContext"
+                + " (HTTP 400 InvalidRequestContentException)");
+    assertThat(decoded.message())
+        .isEqualTo(
+            "Lambda rejected a parameter: fix the spec (HTTP 400 InvalidParameterValueException)")
+        .doesNotContain(CONTEXT_SECRET);
   }
 
   @Test
-  void vettedShortensLongMessages() {
-    String vetted = InvokeErrorTable.vetted("x".repeat(1_000), PAYLOAD);
+  void awsMessageOfAnUnknownShapeShowsTheErrorTypeAlone() {
+    Failed unknownText = table.exception(error("ResourceNotFoundException", 404, "Lambda says no"));
+    Failed unknownCode = table.exception(error("SomethingNewException", 400, "Rate exceeded"));
+    Failed anotherCodesForm =
+        table.exception(
+            error(
+                "ServiceException",
+                500,
+                "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:f"));
+    Failed tooLong =
+        table.exception(
+            error(
+                "ResourceNotFoundException",
+                404,
+                "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:f"
+                    + " ".repeat(1_100)));
 
-    assertThat(vetted).hasSize(303).endsWith("...");
+    assertThat(unknownText.message())
+        .isEqualTo(
+            "check spec.functionName, spec.qualifier and spec.region"
+                + " (HTTP 404 ResourceNotFoundException)");
+    assertThat(unknownCode.message()).endsWith("(HTTP 400 SomethingNewException)");
+    assertThat(anotherCodesForm.message()).endsWith("(HTTP 500 ServiceException)");
+    assertThat(tooLong.message()).endsWith("(HTTP 404 ResourceNotFoundException)");
   }
 
-  @Test
-  void vettedWithholdsEverythingWhenThePayloadIsTooLargeToSearch() {
-    byte[] large = new byte[64 * 1024 + 1];
+  static Stream<Arguments> messagesAwsReturns() {
+    String function = "arn:aws:lambda:eu-west-1:123456789012:function:secret-generator";
+    String role =
+        "arn:aws:sts::123456789012:assumed-role/lambda-invocation-operator/botocore-session-1";
+    String key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    return Stream.of(
+        Arguments.of("ResourceNotFoundException", 404, "Function not found: " + function),
+        Arguments.of(
+            "ResourceNotFoundException",
+            404,
+            "Function not found:"
+                + " arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f:$LATEST"),
+        Arguments.of(
+            "AccessDeniedException",
+            403,
+            "User: "
+                + role
+                + " is not authorized to perform: lambda:InvokeFunction on resource: "
+                + function
+                + ":production because no identity-based policy allows the lambda:InvokeFunction"
+                + " action"),
+        Arguments.of(
+            "AccessDeniedException",
+            403,
+            "User: "
+                + role
+                + " is not authorized to perform: lambda:InvokeFunction on resource: "
+                + function
+                + " with an explicit deny in a service control policy"),
+        Arguments.of("TooManyRequestsException", 429, "Rate Exceeded."),
+        Arguments.of("TooManyRequestsException", 429, "Rate exceeded"),
+        Arguments.of(
+            "KMSAccessDeniedException",
+            502,
+            "Lambda was unable to decrypt the environment variables because KMS access was"
+                + " denied. Please check the function's KMS key settings. KMS Exception:"
+                + " UnrecognizedClientExceptionKMS Message: The security token included in the"
+                + " request is invalid."),
+        Arguments.of(
+            "KMSAccessDeniedException",
+            502,
+            "Lambda was unable to decrypt the environment variables because KMS access was"
+                + " denied. Please check the function's KMS key settings. KMS Exception:"
+                + " AccessDeniedExceptionKMS Message: User: "
+                + role
+                + " is not authorized to perform: kms:Decrypt on resource: "
+                + key
+                + " because no resource-based policy allows the kms:Decrypt action"),
+        Arguments.of(
+            "KMSDisabledException",
+            502,
+            "Lambda was unable to decrypt the environment variables because the KMS key used is"
+                + " disabled. Please check the function's KMS key settings."),
+        Arguments.of(
+            "ResourceConflictException",
+            409,
+            "The operation cannot be performed at this time. The function is currently in the"
+                + " following state: Pending"),
+        Arguments.of(
+            "ResourceConflictException",
+            409,
+            "The operation cannot be performed at this time. An update is in progress for"
+                + " resource: "
+                + function),
+        Arguments.of(
+            "ServiceException", 500, "The AWS Lambda service encountered an internal error."),
+        Arguments.of(
+            "RequestTooLargeException",
+            413,
+            "Request must be smaller than 6291456 bytes for the InvokeFunction operation"),
+        Arguments.of(
+            "InvalidRequestContentException",
+            400,
+            "Client context must be a valid Base64-encoded JSON object."),
+        Arguments.of(
+            "InvalidParameterValueException",
+            400,
+            "The derived qualifier from the function name does not match the specified"
+                + " qualifier."),
+        Arguments.of(
+            "UnrecognizedClientException",
+            403,
+            "The security token included in the request is invalid."),
+        Arguments.of(
+            "ExpiredTokenException", 403, "The security token included in the request is expired"),
+        Arguments.of(
+            "InvalidSignatureException",
+            403,
+            "Signature expired: 20261126T100000Z is now earlier than 20261126T100500Z"
+                + " (20261126T101000Z - 5 min.)"));
+  }
 
-    assertThat(InvokeErrorTable.vetted("Function not found", large)).isNull();
-    assertThat(InvokeErrorTable.vetted(null, PAYLOAD)).isNull();
-    assertThat(InvokeErrorTable.vetted("  ", PAYLOAD)).isNull();
+  @ParameterizedTest(name = "{0}: {2}")
+  @MethodSource("messagesAwsReturns")
+  void awsMessageOfAKnownSafeFormIsShown(String code, int status, String message) {
+    Failed failed = table.exception(error(code, status, message));
+
+    assertThat(failed.message()).endsWith("(HTTP " + status + " " + code + "): " + message);
   }
 
   @Test
@@ -374,8 +531,7 @@ class InvokeErrorTableTest {
         table.exception(
             SdkClientException.builder()
                 .message("Unable to marshall request: hunter2-payload-secret")
-                .build(),
-            PAYLOAD);
+                .build());
 
     assertThat(failed.message()).doesNotContain("hunter2");
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -394,7 +550,7 @@ class InvokeErrorTableTest {
 
     for (AwsServiceException error : errors) {
       String code = error.awsErrorDetails().errorCode();
-      Failed failed = table.exception(error, PAYLOAD);
+      Failed failed = table.exception(error);
 
       assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as(code).isEqualTo(RetryClass.BACKOFF);
@@ -413,7 +569,7 @@ class InvokeErrorTableTest {
 
     for (AwsServiceException error : errors) {
       String code = error.awsErrorDetails().errorCode();
-      Failed failed = table.exception(error, PAYLOAD);
+      Failed failed = table.exception(error);
 
       assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as(code).isEqualTo(RetryClass.SLOW);
@@ -424,7 +580,7 @@ class InvokeErrorTableTest {
   @Test
   void unknownTimeoutOrGoneCodeIsRetriedWithBackoff() {
     for (int status : new int[] {408, 410}) {
-      Failed failed = table.exception(lambdaError("SomethingNewException", status), PAYLOAD);
+      Failed failed = table.exception(lambdaError("SomethingNewException", status));
 
       assertThat(failed.reason()).as("HTTP %d", status).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as("HTTP %d", status).isEqualTo(RetryClass.BACKOFF);
@@ -433,10 +589,17 @@ class InvokeErrorTableTest {
 
   @Test
   void unknownBadRequestCodeWaitsForASpecChange() {
-    Failed failed = table.exception(lambdaError("SomethingNewException", 400), PAYLOAD);
+    Failed failed = table.exception(lambdaError("SomethingNewException", 400));
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
     assertThat(failed.retry()).isEqualTo(RetryClass.ON_SPEC_CHANGE);
+  }
+
+  private static AwsServiceException error(String code, int status, String message) {
+    return LambdaException.builder()
+        .statusCode(status)
+        .awsErrorDetails(details(code, message, status))
+        .build();
   }
 
   private static AwsServiceException lambdaError(String code, int status) {

@@ -488,19 +488,54 @@ class ResultSecretTest {
   }
 
   @Test
-  void takingOverAPredecessorsSecretReplacesItsControllerButKeepsOtherOwners() {
+  void takeoverOfAStagedSecretKeepsNothingOfIt() {
+    // Anyone who may create Secrets can stage one that looks left by a predecessor.
     Secret desired = built(plan(), succeeded(JSON_RESULT, null));
-    Secret existing = built(plan(), succeeded("{}", null));
-    existing
+    Secret expected = new SecretBuilder(desired).build();
+    Secret staged =
+        labelled(
+            MANAGED_BY,
+            "api-key",
+            ownerReference("uid-of-the-deleted-one", true),
+            configMapReference(false));
+    staged.getMetadata().getLabels().put("replicator.example.com/replicate", "true");
+    staged
         .getMetadata()
-        .setOwnerReferences(
-            List.of(ownerReference("uid-of-the-deleted-one", true), configMapReference(false)));
+        .setAnnotations(
+            Map.of(
+                "replicator.example.com/replicate-to", "other-namespace",
+                "javaoperatorsdk.io/previous", "staged"));
+    staged.getMetadata().setFinalizers(List.of("attacker.example.com/keep-forever"));
+    staged.setData(Map.of("planted", "eA=="));
+    assertThat(ResultSecret.isLeftByPredecessor(staged, owner())).isTrue();
 
-    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, staged);
 
-    assertThat(merged.getMetadata().getOwnerReferences())
-        .containsExactlyInAnyOrder(ownerReferenceAsBuilt(), configMapReference(false));
-    assertThat(ResultSecret.isControlledBy(merged, owner())).isTrue();
+    assertThat(merged).isEqualTo(expected);
+    assertThat(merged.getMetadata().getFinalizers()).isNullOrEmpty();
+    assertThat(merged.getMetadata().getOwnerReferences()).containsExactly(ownerReferenceAsBuilt());
+    assertThat(merged.getMetadata().getAnnotations())
+        .containsOnlyKeys("lambda.ephemeral.dev/invoked-at", "lambda.ephemeral.dev/data-hash");
+    assertThat(merged.getMetadata().getLabels())
+        .containsOnlyKeys("app.kubernetes.io/managed-by", "lambda.ephemeral.dev/invocation");
+  }
+
+  @Test
+  void secretOfAnotherTypeOrImmutableIsNotLeftByPredecessor() {
+    // No update could make it the operator's: a Secret's type and an immutable Secret's data stay.
+    Secret otherType = labelled(MANAGED_BY, "api-key", ownerReference("old-uid", true));
+    otherType.setType("kubernetes.io/dockerconfigjson");
+    Secret immutable = labelled(MANAGED_BY, "api-key", ownerReference("old-uid", true));
+    immutable.setImmutable(true);
+    Secret opaque = labelled(MANAGED_BY, "api-key", ownerReference("old-uid", true));
+    opaque.setType("Opaque");
+    opaque.setImmutable(false);
+
+    assertThat(ResultSecret.isLeftByPredecessor(otherType, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(otherType, owner())).isFalse();
+    assertThat(ResultSecret.isLeftByPredecessor(immutable, owner())).isFalse();
+    assertThat(ResultSecret.isOwnedOrLeftFor(immutable, owner())).isFalse();
+    assertThat(ResultSecret.isLeftByPredecessor(opaque, owner())).isTrue();
   }
 
   @Test
