@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * DESIGN.md: the result and the log never appear in the status, a condition, an Event, an exception
+ * The result and the log never appear in the status, a condition, an Event, an exception
  * or a log line at any level. A sentinel in the result, the log tail and a function error's message
  * must show up in the Secret's data and nowhere else.
  */
