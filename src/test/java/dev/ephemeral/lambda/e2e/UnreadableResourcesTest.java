@@ -4,7 +4,6 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
 import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ephemeral.lambda.JsonLimits;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -13,17 +12,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One LambdaInvocation the operator's model cannot take as it is never stops the operator: the
- * others, present before it starts, are served.
+ * others, present before it starts, are served. (The test JVM raised Jackson's limits first, as the
+ * operator's main does: see JsonLimitsInTests.)
  */
 class UnreadableResourcesTest {
 
   /** Deeper than Jackson's default limit (1,000), which once made the whole list unreadable. */
   private static final int DEEP = 1_500;
-
-  static {
-    // As the operator's main does, before any client is built; the in-process API needs it too.
-    JsonLimits.raiseDefaults();
-  }
 
   private OperatorHarness harness;
 
