@@ -53,16 +53,18 @@ public class LambdaInvocationSpec {
   @PreserveUnknownFields
   @SchemaFrom(type = AnyJsonValue.class)
   @JsonPropertyDescription(
-      "Event sent to the function: any JSON value, written as YAML. At most 6291456 bytes once"
-          + " serialized. A YAML string is sent as a JSON string: payload: '{\"a\":1}' sends"
-          + " \"{\\\"a\\\":1}\"; write the object as YAML instead.")
+      "Event sent to the function: any JSON value but null, written as YAML. At most 6291456"
+          + " bytes once serialized, but a default cluster stores objects of up to about 1.5 MiB:"
+          + " keep it well under that. A YAML string is sent as a JSON string: payload: '{\"a\":1}'"
+          + " sends \"{\\\"a\\\":1}\"; write the object as YAML instead.")
   private JsonNode payload;
 
   @Size(min = 1, max = CLIENT_CONTEXT_MAX_LENGTH)
   @Pattern(BASE64_PATTERN)
   @JsonPropertyDescription(
-      "Client context passed to the function: standard base64 of a JSON object, at most 3583"
-          + " characters.")
+      "Client context passed to the function: standard base64 of a JSON object (such as e30= for"
+          + " {}), at most 3583 characters. Admission checks the base64; the operator also checks"
+          + " that it decodes to a JSON object.")
   private String clientContext;
 
   @SchemaFrom(type = LogType.class)
@@ -81,10 +83,12 @@ public class LambdaInvocationSpec {
 
   @Size(max = DURATION_MAX_LENGTH)
   @Pattern(DURATION_PATTERN)
-  @ValidationRule(value = AT_LEAST_ONE_SECOND_RULE, message = "refreshInterval must be at least 1s")
+  @ValidationRule(
+      value = INTERVAL_RULE,
+      message = "refreshInterval must be between 1s and 8760h (365 days)")
   @JsonPropertyDescription(
-      "Invoke again this long after the last invocation (such as 10m), at least 1s. Absent means"
-          + " no periodic refresh.")
+      "Invoke again this long after the last invocation (such as 10m), from 1s to 8760h (365"
+          + " days). Absent means no periodic refresh.")
   private String refreshInterval;
 
   @JsonPropertyDescription("The Secret that receives the result.")
@@ -92,10 +96,11 @@ public class LambdaInvocationSpec {
 
   @SchemaFrom(type = InvokePolicy.class)
   @JsonPropertyDescription(
-      "Whether an operator restart invokes the function. EveryReconcile (default): an operator start,"
-          + " a leader change or a rolling update invokes every resource once. OnChange: only a spec"
-          + " change, a deleted or edited Secret, refreshInterval or the invoke-requested-at"
-          + " annotation invoke; a restart invokes nothing while the Secret is intact.")
+      "Whether an operator restart invokes the function. EveryReconcile (default): an operator"
+          + " start, a leader change or a rolling update invokes every resource once. OnChange:"
+          + " only a spec change, a deleted or edited Secret, refreshInterval or the"
+          + " invoke-requested-at annotation invoke; a restart invokes nothing while the Secret is"
+          + " intact.")
   private String invokePolicy;
 
   /** Why the stored spec could not be read into this model; null when it could. */

@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.customresource;
 
-/** The reasons of the Ready condition, as DESIGN.md lists them. */
+/** The reasons of the Ready condition. */
 public enum ReadyReason {
   /** Ready=True: the Secret holds the current spec's result. */
   Invoked,

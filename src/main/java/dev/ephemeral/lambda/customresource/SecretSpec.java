@@ -20,11 +20,13 @@ public class SecretSpec {
 
   @Size(max = DURATION_MAX_LENGTH)
   @Pattern(DURATION_PATTERN)
-  @ValidationRule(value = AT_LEAST_ONE_SECOND_RULE, message = "secret.ttl must be at least 1s")
+  @ValidationRule(
+      value = INTERVAL_RULE,
+      message = "secret.ttl must be between 1s and 8760h (365 days)")
   @JsonPropertyDescription(
       "Delete the Secret this long after the invocation that wrote it (such as 1h), unless a newer"
-          + " invocation replaced it first. At least 1s. Absent means the Secret lives as long as"
-          + " the LambdaInvocation.")
+          + " invocation replaced it first. From 1s to 8760h (365 days). Absent means the Secret"
+          + " lives as long as the LambdaInvocation.")
   private String ttl;
 
   @Size(max = MAX_PROJECTED_KEYS)

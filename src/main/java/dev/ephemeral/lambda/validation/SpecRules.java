@@ -1,8 +1,8 @@
 package dev.ephemeral.lambda.validation;
 
 /**
- * The field rules of DESIGN.md as constants, shared by the CRD schema annotations (admission) and
- * {@link SpecValidator} (the operator), so the two checks cannot drift apart.
+ * The field rules of a LambdaInvocation as constants, shared by the CRD schema annotations
+ * (admission) and {@link SpecValidator} (the operator), so the two checks cannot drift apart.
  */
 public final class SpecRules {
 
@@ -33,7 +33,10 @@ public final class SpecRules {
   public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
   public static final int REGION_MAX_LENGTH = 32;
 
-  /** Standard base64 with padding. */
+  /**
+   * Standard base64 with padding. The CRD checks only this for clientContext: Kubernetes' CEL has
+   * no portable base64 decoding, so that the text decodes to a JSON object is the operator's check.
+   */
   public static final String BASE64_PATTERN =
       "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
 
@@ -47,9 +50,40 @@ public final class SpecRules {
 
   public static final int DURATION_MAX_LENGTH = 32;
 
+  /**
+   * Durations whose every part is small enough that no sum of them in {@link #DURATION_MAX_LENGTH}
+   * characters comes near the range of Go's 64-bit nanoseconds (about 292 years): at most 4 digits
+   * of h, 6 of m, 8 of s, 11 of ms, 14 of us and 17 of ns, after any leading zeros. Every duration
+   * up to {@link #MAX_INTERVAL} matches. Kubernetes' CEL {@code duration()} fails with an error,
+   * not false, on a value beyond that range, so each duration rule checks this first.
+   */
+  public static final String DURATION_IN_RANGE_PATTERN =
+      "^(0*([0-9]{1,4}h|[0-9]{1,6}m|[0-9]{1,8}s|[0-9]{1,11}ms|[0-9]{1,14}(us|µs)|[0-9]{1,17}ns))"
+          + "+$";
+
+  /** The longest timeout: the longest a function can run. */
+  public static final String MAX_TIMEOUT = "15m";
+
+  /**
+   * The longest refreshInterval and secret.ttl, 365 days: longer means never in practice (leave the
+   * field out), and it is far inside what Kubernetes and {@code java.time.Instant} can hold.
+   */
+  public static final String MAX_INTERVAL = "8760h";
+
   public static final String TIMEOUT_RULE =
-      "duration(self) >= duration('1s') && duration(self) <= duration('15m')";
-  public static final String AT_LEAST_ONE_SECOND_RULE = "duration(self) >= duration('1s')";
+      "self.matches('"
+          + DURATION_IN_RANGE_PATTERN
+          + "') && duration(self) >= duration('1s') && duration(self) <= duration('"
+          + MAX_TIMEOUT
+          + "')";
+
+  /** refreshInterval and secret.ttl: from 1s to {@link #MAX_INTERVAL}. */
+  public static final String INTERVAL_RULE =
+      "self.matches('"
+          + DURATION_IN_RANGE_PATTERN
+          + "') && duration(self) >= duration('1s') && duration(self) <= duration('"
+          + MAX_INTERVAL
+          + "')";
 
   /** A DNS-1123 subdomain, as Secret names must be. */
   public static final String SECRET_NAME_PATTERN =

@@ -3,12 +3,12 @@ package dev.ephemeral.lambda.validation;
 import static dev.ephemeral.lambda.validation.SpecRules.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.SecretSpec;
+import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +21,11 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Checks a LambdaInvocation against DESIGN.md's field rules: the same rules the CRD enforces at
- * admission, checked again because a cluster may run without them (or an older CRD). Messages name
- * the field and the rule, and quote no payload.
+ * Checks a LambdaInvocation against its field rules: the same rules the CRD enforces at admission,
+ * checked again because a cluster may run without them (or an older CRD), and because the sandbox
+ * reads files no API server checked. Whatever the input, the answer is a plan or a list of
+ * violations, never an exception. Messages name the field and the rule; they quote no payload and
+ * no clientContext, and at most {@value #MAX_QUOTED_LENGTH} characters of any other value.
  */
 public final class SpecValidator {
 
@@ -46,6 +48,7 @@ public final class SpecValidator {
   private static final Pattern REGION = Pattern.compile(REGION_PATTERN);
   private static final Pattern BASE64 = Pattern.compile(BASE64_PATTERN);
   private static final Pattern DURATION = Pattern.compile(DURATION_PATTERN);
+  private static final Pattern DURATION_IN_RANGE = Pattern.compile(DURATION_IN_RANGE_PATTERN);
   private static final Pattern SECRET_NAME = Pattern.compile(SECRET_NAME_PATTERN);
   private static final Pattern SECRET_KEY = Pattern.compile(SECRET_KEY_PATTERN);
   private static final Pattern JSON_POINTER = Pattern.compile(JSON_POINTER_PATTERN);
@@ -54,8 +57,16 @@ public final class SpecValidator {
   private static final Pattern LABEL_VALUE = Pattern.compile(LABEL_VALUE_PATTERN);
 
   private static final Duration MIN_DURATION = Duration.ofSeconds(1);
-  private static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
+
+  private static final Duration LONGEST_TIMEOUT = parseRule(MAX_TIMEOUT);
+  private static final Duration LONGEST_INTERVAL = parseRule(MAX_INTERVAL);
+
+  private static final String TIMEOUT_RANGE = "between 1s and " + MAX_TIMEOUT;
+  private static final String INTERVAL_RANGE = "between 1s and " + MAX_INTERVAL + " (365 days)";
   private static final int MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+  /** Longer values are cut short where a message quotes them. */
+  static final int MAX_QUOTED_LENGTH = 64;
 
   /** The name is a label value on the Secret. */
   private static final int MAX_NAME_LENGTH = 63;
@@ -75,11 +86,14 @@ public final class SpecValidator {
       return new Invalid(List.of(spec.getUnreadable()));
     }
     var violations = new ArrayList<String>();
-    String name = resource.getMetadata().getName();
-    if (name != null && name.length() > MAX_NAME_LENGTH) {
+    String name = resource.getMetadata() == null ? null : resource.getMetadata().getName();
+    if (name == null || name.isEmpty()) {
+      violations.add("metadata.name: required");
+    } else if (name.length() > MAX_NAME_LENGTH) {
       violations.add(
           "metadata.name: must be at most 63 characters (it becomes the value of the Secret's label"
-              + " lambda.ephemeral.dev/invocation), got " + name.length());
+              + " lambda.ephemeral.dev/invocation), got "
+              + name.length());
     }
 
     String functionName = spec.getFunctionName();
@@ -91,7 +105,7 @@ public final class SpecValidator {
     if (region != null
         && (region.length() > REGION_MAX_LENGTH || !REGION.matcher(region).matches())) {
       violations.add(
-          "spec.region: must be an AWS region name such as eu-west-1, got '" + region + "'");
+          "spec.region: must be an AWS region name such as eu-west-1, got " + quoted(region));
     }
 
     byte[] payload = serializePayload(spec, violations);
@@ -101,7 +115,7 @@ public final class SpecValidator {
 
     String logType = spec.getLogType();
     if (logType != null && !logType.equals("None") && !logType.equals("Tail")) {
-      violations.add("spec.logType: must be None or Tail, got '" + logType + "'");
+      violations.add("spec.logType: must be None or Tail, got " + quoted(logType));
     }
 
     String invokePolicy = spec.getInvokePolicy();
@@ -111,45 +125,33 @@ public final class SpecValidator {
         policy = InvokePolicy.valueOf(invokePolicy);
       } catch (IllegalArgumentException e) {
         violations.add(
-            "spec.invokePolicy: must be EveryReconcile or OnChange, got '" + invokePolicy + "'");
+            "spec.invokePolicy: must be EveryReconcile or OnChange, got " + quoted(invokePolicy));
       }
     }
 
     Duration timeout =
-        duration("spec.timeout", spec.getTimeout(), violations)
+        duration("spec.timeout", spec.getTimeout(), LONGEST_TIMEOUT, TIMEOUT_RANGE, violations)
             .orElse(InvocationPlan.DEFAULT_TIMEOUT);
-    if (timeout.compareTo(MIN_DURATION) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
-      violations.add("spec.timeout: must be between 1s and 15m, got '" + spec.getTimeout() + "'");
-    }
     Optional<Duration> refresh =
-        duration("spec.refreshInterval", spec.getRefreshInterval(), violations);
-    refresh
-        .filter(d -> d.compareTo(MIN_DURATION) < 0)
-        .ifPresent(
-            d ->
-                violations.add(
-                    "spec.refreshInterval: must be at least 1s, got '"
-                        + spec.getRefreshInterval()
-                        + "'"));
+        duration(
+            "spec.refreshInterval",
+            spec.getRefreshInterval(),
+            LONGEST_INTERVAL,
+            INTERVAL_RANGE,
+            violations);
 
     var secret = Optional.ofNullable(spec.getSecret()).orElseGet(SecretSpec::new);
-    String secretName =
-        Optional.ofNullable(secret.getName()).orElse(resource.getMetadata().getName());
+    String secretName = Optional.ofNullable(secret.getName()).orElse(name);
     if (secret.getName() != null
         && (secretName.length() > SECRET_NAME_MAX_LENGTH
             || !SECRET_NAME.matcher(secretName).matches())) {
       violations.add(
           "spec.secret.name: must be a valid Secret name (lowercase DNS subdomain, at most 253"
-              + " characters), got '"
-              + secretName
-              + "'");
+              + " characters), got "
+              + quoted(secretName));
     }
-    Optional<Duration> ttl = duration("spec.secret.ttl", secret.getTtl(), violations);
-    ttl.filter(d -> d.compareTo(MIN_DURATION) < 0)
-        .ifPresent(
-            d ->
-                violations.add(
-                    "spec.secret.ttl: must be at least 1s, got '" + secret.getTtl() + "'"));
+    Optional<Duration> ttl =
+        duration("spec.secret.ttl", secret.getTtl(), LONGEST_INTERVAL, INTERVAL_RANGE, violations);
 
     Map<String, JsonPointer> keys = secretKeys(secret.getKeys(), violations);
     Map<String, String> labels = labels(secret.getLabels(), violations);
@@ -185,9 +187,8 @@ public final class SpecValidator {
     } else if (!FUNCTION_NAME.matcher(functionName).matches()) {
       violations.add(
           "spec.functionName: must be a function name, name:qualifier, partial ARN"
-              + " (123456789012:function:name) or full ARN, got '"
-              + functionName
-              + "'");
+              + " (123456789012:function:name) or full ARN, got "
+              + quoted(functionName));
     } else if (!FUNCTION_NAME_PART.matcher(functionName).matches()) {
       violations.add("spec.functionName: the function name part must be at most 64 characters");
     }
@@ -203,14 +204,16 @@ public final class SpecValidator {
         || !QUALIFIER.matcher(qualifier).matches()) {
       violations.add(
           "spec.qualifier: must be a version or alias of 1 to 128 characters from [a-zA-Z0-9$_-],"
-              + " got '"
-              + qualifier
-              + "'");
+              + " got "
+              + quoted(qualifier));
     } else if (functionName != null
+        && functionName.length() <= FUNCTION_NAME_MAX_LENGTH
         && QUALIFIED_FUNCTION_NAME.matcher(functionName).matches()
         && !functionName.endsWith(":" + qualifier)) {
       violations.add(
-          "spec.qualifier: '" + qualifier + "' contradicts the qualifier in spec.functionName");
+          "spec.qualifier: "
+              + quoted(qualifier)
+              + " contradicts the qualifier in spec.functionName");
     }
   }
 
@@ -219,14 +222,19 @@ public final class SpecValidator {
       violations.add("spec.payload: required (any JSON value)");
       return new byte[0];
     }
+    if (spec.getPayload().isNull()) {
+      // An API server drops a null field, so on a cluster this is the same as no payload.
+      violations.add("spec.payload: required (any JSON value), got null");
+      return new byte[0];
+    }
     try {
-      byte[] bytes = mapper.writeValueAsBytes(spec.getPayload());
+      byte[] bytes = JsonText.write(spec.getPayload(), mapper);
       if (bytes.length > PAYLOAD_MAX_BYTES) {
         violations.add(
             "spec.payload: serialized it must be at most 6291456 bytes, got " + bytes.length);
       }
       return bytes;
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       violations.add("spec.payload: cannot be serialized as JSON");
       return new byte[0];
     }
@@ -247,27 +255,55 @@ public final class SpecValidator {
           "spec.clientContext: must be standard base64 (A-Z a-z 0-9 + / with = padding)");
       return;
     }
+    byte[] decoded;
     try {
-      Base64.getDecoder().decode(clientContext);
+      decoded = Base64.getDecoder().decode(clientContext);
     } catch (IllegalArgumentException e) {
       violations.add("spec.clientContext: must be standard base64");
+      return;
+    }
+    // Lambda refuses a client context that is not a JSON object, after the call was made.
+    if (!JsonText.isObject(decoded)) {
+      violations.add(
+          "spec.clientContext: must be standard base64 of a JSON object (such as e30= for {}),"
+              + " and it decodes to something else");
     }
   }
 
-  private static Optional<Duration> duration(String field, String value, List<String> violations) {
+  /**
+   * Parses a duration and checks that it lies between 1s and {@code longest}; reports at most one
+   * violation for the field.
+   */
+  private static Optional<Duration> duration(
+      String field, String value, Duration longest, String range, List<String> violations) {
     if (value == null) {
       return Optional.empty();
     }
     if (value.length() > DURATION_MAX_LENGTH || !DURATION.matcher(value).matches()) {
-      violations.add(field + ": must be a duration such as 90s, 10m or 1h30m, got '" + value + "'");
+      violations.add(
+          field
+              + ": must be a duration such as 90s, 10m or 1h30m (at most 32 characters), got "
+              + quoted(value));
       return Optional.empty();
     }
+    // As in the CRD's rules: a part this large is out of range, and would overflow the parsers.
+    if (!DURATION_IN_RANGE.matcher(value).matches()) {
+      violations.add(field + ": must be " + range + ", got " + quoted(value));
+      return Optional.empty();
+    }
+    Duration duration;
     try {
-      return Optional.of(io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration());
-    } catch (ParseException | ArithmeticException e) {
-      violations.add(field + ": must be a duration such as 90s, 10m or 1h30m, got '" + value + "'");
+      duration = io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
+    } catch (ParseException e) {
+      violations.add(
+          field + ": must be a duration such as 90s, 10m or 1h30m, got " + quoted(value));
       return Optional.empty();
     }
+    if (duration.compareTo(MIN_DURATION) < 0 || duration.compareTo(longest) > 0) {
+      violations.add(field + ": must be " + range + ", got " + quoted(value));
+      return Optional.empty();
+    }
+    return Optional.of(duration);
   }
 
   private static Map<String, JsonPointer> secretKeys(
@@ -276,28 +312,35 @@ public final class SpecValidator {
       return Map.of();
     }
     if (keys.size() > MAX_PROJECTED_KEYS) {
+      // Each key is not checked then: the message stays short however large the map.
       violations.add("spec.secret.keys: at most 64 keys, got " + keys.size());
+      return Map.of();
     }
     var result = new TreeMap<String, JsonPointer>();
     keys.forEach(
         (key, pointer) -> {
+          if (key == null) {
+            violations.add("spec.secret.keys: a key is null");
+            return;
+          }
           String field = "spec.secret.keys." + key;
           if (key.equals("result") || key.equals("log_result")) {
             violations.add(field + ": the keys result and log_result are reserved");
           } else if (key.length() > SECRET_KEY_MAX_LENGTH || !SECRET_KEY.matcher(key).matches()) {
             violations.add(
-                "spec.secret.keys: '"
-                    + key
-                    + "' is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
+                "spec.secret.keys: "
+                    + quoted(key)
+                    + " is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
                     + " not '.' and not starting with '..')");
-          } else if (pointer == null
-              || pointer.length() > JSON_POINTER_MAX_LENGTH
+          } else if (pointer == null) {
+            violations.add(
+                field + ": must be a JSON Pointer (RFC 6901) such as /api_key, got null");
+          } else if (pointer.length() > JSON_POINTER_MAX_LENGTH
               || !JSON_POINTER.matcher(pointer).matches()) {
             violations.add(
                 field
-                    + ": must be a JSON Pointer (RFC 6901) such as /api_key, got '"
-                    + pointer
-                    + "'");
+                    + ": must be a JSON Pointer (RFC 6901) such as /api_key, got "
+                    + quoted(pointer));
           } else {
             result.put(key, JsonPointer.compile(pointer));
           }
@@ -311,25 +354,32 @@ public final class SpecValidator {
     }
     if (labels.size() > MAX_SECRET_METADATA_ENTRIES) {
       violations.add("spec.secret.labels: at most 64 labels, got " + labels.size());
+      return Map.of();
     }
+    var result = new TreeMap<String, String>();
     labels.forEach(
         (key, value) -> {
-          if (key.equals("app.kubernetes.io/managed-by")
+          if (key == null) {
+            violations.add("spec.secret.labels: a key is null");
+          } else if (key.equals("app.kubernetes.io/managed-by")
               || key.equals("lambda.ephemeral.dev/invocation")) {
             violations.add("spec.secret.labels: '" + key + "' is set by the operator");
           } else if (!isQualifiedName(key)) {
-            violations.add("spec.secret.labels: '" + key + "' is not a valid label key");
-          } else if (value == null
-              || value.length() > LABEL_VALUE_MAX_LENGTH
+            violations.add("spec.secret.labels: " + quoted(key) + " is not a valid label key");
+          } else if (value == null) {
+            violations.add("spec.secret.labels." + key + ": must be a label value, got null");
+          } else if (value.length() > LABEL_VALUE_MAX_LENGTH
               || !LABEL_VALUE.matcher(value).matches()) {
             violations.add(
                 "spec.secret.labels."
                     + key
                     + ": not a valid label value (at most 63 characters, alphanumeric, '-', '_' or"
                     + " '.')");
+          } else {
+            result.put(key, value);
           }
         });
-    return new TreeMap<>(labels);
+    return Collections.unmodifiableMap(result);
   }
 
   private static Map<String, String> annotations(
@@ -339,24 +389,60 @@ public final class SpecValidator {
     }
     if (annotations.size() > MAX_SECRET_METADATA_ENTRIES) {
       violations.add("spec.secret.annotations: at most 64 annotations, got " + annotations.size());
+      return Map.of();
     }
+    var result = new TreeMap<String, String>();
     long size = 0;
     for (var entry : annotations.entrySet()) {
       String key = entry.getKey();
-      size += key.length() + (entry.getValue() == null ? 0 : entry.getValue().length());
+      String value = entry.getValue();
+      if (key == null) {
+        violations.add("spec.secret.annotations: a key is null");
+        continue;
+      }
+      size += key.length() + (value == null ? 0 : value.length());
       if (key.startsWith("lambda.ephemeral.dev/")) {
         violations.add(
-            "spec.secret.annotations: '"
-                + key
-                + "' uses the operator's prefix lambda.ephemeral.dev/");
+            "spec.secret.annotations: "
+                + quoted(key)
+                + " uses the operator's prefix lambda.ephemeral.dev/");
       } else if (!isQualifiedName(key)) {
-        violations.add("spec.secret.annotations: '" + key + "' is not a valid annotation key");
+        violations.add(
+            "spec.secret.annotations: " + quoted(key) + " is not a valid annotation key");
+      } else if (value == null) {
+        violations.add("spec.secret.annotations." + key + ": must be a string, got null");
+      } else {
+        result.put(key, value);
       }
     }
     if (size > MAX_ANNOTATIONS_BYTES) {
       violations.add("spec.secret.annotations: at most 256 KiB in total");
     }
-    return new TreeMap<>(annotations);
+    return Collections.unmodifiableMap(result);
+  }
+
+  /** A duration of {@link SpecRules}. */
+  private static Duration parseRule(String duration) {
+    try {
+      return io.fabric8.kubernetes.api.model.Duration.parse(duration).getDuration();
+    } catch (ParseException e) {
+      throw new IllegalStateException("not a duration: " + duration, e);
+    }
+  }
+
+  /**
+   * The value in single quotes; a longer one is cut to its first {@value #MAX_QUOTED_LENGTH}
+   * characters, and its length is said.
+   */
+  private static String quoted(String value) {
+    if (value.length() <= MAX_QUOTED_LENGTH) {
+      return "'" + value + "'";
+    }
+    int end = MAX_QUOTED_LENGTH;
+    if (Character.isHighSurrogate(value.charAt(end - 1))) {
+      end--;
+    }
+    return "'" + value.substring(0, end) + "…' (" + value.length() + " characters)";
   }
 
   /**

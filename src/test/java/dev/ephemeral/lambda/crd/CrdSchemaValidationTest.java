@@ -26,17 +26,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The CRD enforces DESIGN.md's field rules at admission, checked here because the mock API server
- * of the other tests applies no schema: every example of {@code specs/valid-specs.yaml} passes the
+ * The CRD enforces the field rules at admission, checked here because the mock API server of the
+ * other tests applies no schema: every example of {@code specs/valid-specs.yaml} passes the
  * generated {@code openAPIV3Schema} and all its CEL rules, and every example of {@code
  * specs/invalid-specs.yaml} is rejected, for the reason its table row names. The same tables drive
  * {@code SpecValidatorTest}, so the CRD and the operator cannot disagree on them.
  *
- * <p>Rules of DESIGN.md the CRD cannot express, covered by SpecValidatorTest only:
+ * <p>Rules the CRD cannot express, refused by the operator only:
  *
  * <ul>
+ *   <li>the invalid examples marked {@code operatorOnly}, each saying why; this test checks that
+ *       admission does let them in, so a marker cannot outlive its reason;
  *   <li>payload: serialized it is at most 6,291,456 bytes (Kubernetes cannot measure the JSON
- *       serialization of a schemaless value; such an object would not fit in etcd anyway);
+ *       serialization of a schemaless value; such an object would not fit in etcd anyway), covered
+ *       by SpecValidatorTest;
  *   <li>payload: a YAML string is sent as a JSON string (serialization, not validation).
  * </ul>
  */
@@ -65,6 +68,7 @@ class CrdSchemaValidationTest {
   @TestFactory
   Stream<DynamicTest> invalidExamplesAreRejectedForTheirField() {
     return SpecExamples.invalid().stream()
+        .filter(example -> example.operatorOnly() == null)
         .map(
             example ->
                 dynamicTest(
@@ -79,6 +83,44 @@ class CrdSchemaValidationTest {
                           .allSatisfy(
                               f -> assertThat(f.names(example.field())).as(f.toString()).isTrue());
                     }));
+  }
+
+  /**
+   * What the examples marked operatorOnly break is beyond the CRD: admission lets each in (and the
+   * operator refuses it, see SpecValidatorTest).
+   */
+  @TestFactory
+  Stream<DynamicTest> operatorOnlyExamplesAreAdmitted() {
+    List<Example> operatorOnly =
+        SpecExamples.invalid().stream().filter(e -> e.operatorOnly() != null).toList();
+    assertThat(operatorOnly).isNotEmpty();
+    return operatorOnly.stream()
+        .map(
+            example ->
+                dynamicTest(
+                    example.name(),
+                    () ->
+                        assertThat(crd.validate(example.object(), new HashSet<>()))
+                            .as(
+                                "%s is marked operatorOnly (%s), so admission must let it in",
+                                example.name(), example.operatorOnly())
+                            .isEmpty()));
+  }
+
+  /**
+   * Every rule answers true or false, never an evaluation error: a duration too large for CEL's
+   * {@code duration()} (Go's 64-bit nanoseconds) is refused by the rule's own check of its digits
+   * first, so the user reads the rule's message.
+   */
+  @Test
+  void noRuleFailsWithAnEvaluationError() {
+    List<String> errors = new ArrayList<>();
+    for (Example example : SpecExamples.invalid()) {
+      crd.validate(example.object(), new HashSet<>()).stream()
+          .filter(f -> f.message().contains(CrdValidator.EVALUATION_ERROR))
+          .forEach(f -> errors.add(example.name() + ": " + f));
+    }
+    assertThat(errors).isEmpty();
   }
 
   /** Every CEL rule is false for some invalid example and true for some valid one. */

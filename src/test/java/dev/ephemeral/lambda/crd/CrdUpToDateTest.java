@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed CRD in {@code crds/} is exactly what the model generates, and the generated CRD has
- * what DESIGN.md promises: names, scope, status subresource, printer columns, a description on
+ * what the README promises: names, scope, status subresource, printer columns, a description on
  * every field (for {@code kubectl explain}) and no schema defaults (so Argo CD sees no drift).
  */
 class CrdUpToDateTest {

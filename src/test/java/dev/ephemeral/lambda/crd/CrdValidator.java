@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
@@ -31,7 +32,9 @@ import java.util.TreeSet;
  * keywords, with networknt's json-schema-validator), every {@code x-kubernetes-validations} rule is
  * evaluated with CEL where its field is present, and fields the schema does not know are reported
  * (as kubectl's default {@code --validate=strict} does; the API server would otherwise silently
- * drop them).
+ * drop them). As the API server does first, a null whose field has a schema (a property, or a value
+ * of a map with a value schema) is dropped before any check: {@code payload: null} is then a
+ * missing required field, and a null map value is no entry at all.
  *
  * <p>Differences from a real API server, none of which matter for this CRD: {@code pattern} runs as
  * a Java regex rather than RE2 (CEL's {@code matches} does use RE2, via re2j), and there is no CEL
@@ -50,6 +53,9 @@ final class CrdValidator {
       return path + ": " + message + " [" + kind + " at " + schemaLocation + "]";
     }
   }
+
+  /** Marks the message of a rule that failed with an error rather than evaluating to false. */
+  static final String EVALUATION_ERROR = " (error: ";
 
   /** A CEL rule of the CRD, with where it sits in the schema. */
   record Rule(String schemaLocation, String path, String rule, String fieldPath) {}
@@ -133,7 +139,9 @@ final class CrdValidator {
   }
 
   /** Everything that makes Kubernetes reject the object; empty when it would be admitted. */
-  List<Failure> validate(JsonNode object, Set<String> rulesHeld) {
+  List<Failure> validate(JsonNode original, Set<String> rulesHeld) {
+    JsonNode object = original.deepCopy();
+    dropNulls(object, schemaNode);
     List<Failure> failures = new ArrayList<>();
     for (ValidationMessage message : schema.validate(object)) {
       String path = path(message.getInstanceLocation());
@@ -149,6 +157,35 @@ final class CrdValidator {
     }
     walk(schemaNode, "", object, "", true, failures, rulesHeld);
     return failures;
+  }
+
+  /**
+   * Removes the nulls the API server removes before validation: those of a field the schema
+   * describes and does not mark nullable or give a default (this CRD does neither: both keywords
+   * are outside {@link #KNOWN_KEYWORDS}). The nulls inside a schemaless value such as the payload
+   * stay.
+   */
+  private static void dropNulls(JsonNode value, JsonNode schema) {
+    if (value instanceof ObjectNode object) {
+      JsonNode properties = schema.path("properties");
+      JsonNode additional = schema.path("additionalProperties");
+      List<String> names = new ArrayList<>();
+      object.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        JsonNode fieldSchema =
+            properties.has(name) ? properties.get(name) : additional.isObject() ? additional : null;
+        if (fieldSchema == null) {
+          continue;
+        }
+        if (object.get(name).isNull()) {
+          object.remove(name);
+        } else {
+          dropNulls(object.get(name), fieldSchema);
+        }
+      }
+    } else if (value.isArray() && schema.path("items").isObject()) {
+      value.forEach(item -> dropNulls(item, schema.get("items")));
+    }
   }
 
   private void walk(
@@ -169,7 +206,8 @@ final class CrdValidator {
       String ruleLocation = location + "/x-kubernetes-validations/" + i;
       String rule = validation.path("rule").asText();
       String fieldPath = validation.path("fieldPath").asText("");
-      String failurePath = path.isEmpty() && fieldPath.startsWith(".") ? fieldPath.substring(1) : path + fieldPath;
+      String failurePath =
+          path.isEmpty() && fieldPath.startsWith(".") ? fieldPath.substring(1) : path + fieldPath;
       String message = validation.path("message").asText("failed rule: " + rule);
       try {
         Object result =
@@ -186,7 +224,7 @@ final class CrdValidator {
                 failurePath,
                 "x-kubernetes-validations",
                 ruleLocation,
-                message + " (error: " + e.getMessage() + ")"));
+                message + EVALUATION_ERROR + e.getMessage() + ")"));
       }
     }
     if (value.isObject()) {

@@ -21,8 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The shared example LambdaInvocations in {@code src/test/resources/specs/}: valid ones, and one
- * invalid one per field rule of DESIGN.md. The same tables drive the CRD checks ({@code
+ * The shared example LambdaInvocations in {@code src/test/resources/specs/}: valid ones, and at
+ * least one invalid one per field rule. The same tables drive the CRD checks ({@code
  * CrdSchemaValidationTest}) and the operator's own checks ({@link SpecValidatorTest}), so admission
  * and the operator are held to the same rules.
  */
@@ -37,8 +37,11 @@ public final class SpecExamples {
    * @param field for an invalid example, the spec path every complaint must name (such as {@code
    *     spec.timeout}); null for a valid one
    * @param expect for a valid example, what SpecValidator's plan must hold; null for an invalid one
+   * @param operatorOnly for an invalid example that admission lets in, why the CRD cannot refuse it
+   *     (only the operator does); null when the CRD refuses it too, and for a valid example
    */
-  public record Example(String name, String field, ObjectNode object, ObjectNode expect) {
+  public record Example(
+      String name, String field, ObjectNode object, ObjectNode expect, String operatorOnly) {
     @Override
     public String toString() {
       return name;
@@ -123,18 +126,27 @@ public final class SpecExamples {
       ObjectNode object = (ObjectNode) expand(row.get("object"));
       String field = null;
       ObjectNode expect = null;
+      String operatorOnly = row.path("operatorOnly").asText(null);
       if (invalid) {
         field = row.path("field").asText(null);
         if (field == null || !(field.startsWith("spec.") || field.equals("metadata.name"))) {
-          throw new IllegalStateException(resource + ": " + name + " needs a field spec.* or metadata.name");
+          throw new IllegalStateException(
+              resource + ": " + name + " needs a field spec.* or metadata.name");
+        }
+        if (operatorOnly != null && operatorOnly.isBlank()) {
+          throw new IllegalStateException(
+              resource + ": " + name + ": operatorOnly must say why the CRD admits it");
         }
       } else {
+        if (operatorOnly != null) {
+          throw new IllegalStateException(resource + ": " + name + ": operatorOnly is for invalid");
+        }
         if (!row.path("expect").isObject() || !row.path("expect").has("payload")) {
           throw new IllegalStateException(resource + ": " + name + " needs expect.payload");
         }
         expect = (ObjectNode) expand(row.get("expect"));
       }
-      examples.add(new Example(name, field, object, expect));
+      examples.add(new Example(name, field, object, expect, operatorOnly));
     }
     return List.copyOf(examples);
   }
