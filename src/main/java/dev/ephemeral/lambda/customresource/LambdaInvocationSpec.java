@@ -55,7 +55,8 @@ public class LambdaInvocationSpec {
   @JsonPropertyDescription(
       "Event sent to the function: any JSON value but null, written as YAML. At most 6291456"
           + " bytes once serialized, but a default cluster stores objects of up to about 1.5 MiB:"
-          + " keep it well under that. A YAML string is sent as a JSON string: payload: '{\"a\":1}'"
+          + " keep it well under that. Nested at most 10000 levels, as the API server accepts."
+          + " A YAML string is sent as a JSON string: payload: '{\"a\":1}'"
           + " sends \"{\\\"a\\\":1}\"; write the object as YAML instead.")
   private JsonNode payload;
 

@@ -4,6 +4,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
@@ -77,7 +78,7 @@ public record RetryPolicy(
               "; retries exhausted, waiting for the next trigger", attempts, null, false, holdOff);
         }
         Duration wait = failed.retryAfter().filter(d -> d.compareTo(holdOff) > 0).orElse(holdOff);
-        Instant at = now.plus(wait);
+        Instant at = wholeSecondNotBefore(now.plus(wait));
         yield new Retry(
             "; retry " + attempts + " of " + maxRetries + " at " + StatusFactory.format(at),
             attempts,
@@ -89,7 +90,7 @@ public record RetryPolicy(
           new Retry(
               "; retrying every " + slowInterval.toSeconds() + "s",
               attempts,
-              now.plus(slowInterval),
+              wholeSecondNotBefore(now.plus(slowInterval)),
               false,
               holdOff);
       case ON_TRIGGER ->
@@ -97,5 +98,14 @@ public record RetryPolicy(
       case ON_SPEC_CHANGE ->
           new Retry("; not retried until the spec changes", attempts, null, true, holdOff);
     };
+  }
+
+  /**
+   * The status shows times in whole seconds, and the next attempt is taken from the status: round
+   * up, so that a retry never comes before its backoff or the service's Retry-After.
+   */
+  private static Instant wholeSecondNotBefore(Instant at) {
+    Instant whole = at.truncatedTo(ChronoUnit.SECONDS);
+    return whole.equals(at) ? at : whole.plusSeconds(1);
   }
 }

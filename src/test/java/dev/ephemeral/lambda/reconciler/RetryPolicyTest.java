@@ -144,4 +144,16 @@ class RetryPolicyTest {
     assertThat(POLICY.after(failed(RetryClass.SLOW), Trigger.SPEC_CHANGED, null, WRITTEN_AT).refreshHoldOff())
         .isEqualTo(Duration.ofSeconds(5));
   }
+
+  @Test
+  void aRetryTimeIsRoundedUpToTheWholeSecondTheStatusShows() {
+    var throttled =
+        new InvocationResult.Failed(
+            ReadyReason.Throttled, RetryClass.BACKOFF, "throttled", Optional.of(Duration.ofSeconds(30)));
+
+    var retry =
+        POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT.plusMillis(250));
+
+    assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plusSeconds(31));
+  }
 }
