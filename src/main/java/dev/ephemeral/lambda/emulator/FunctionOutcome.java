@@ -11,8 +11,8 @@ import java.util.Objects;
 public sealed interface FunctionOutcome {
 
   /**
-   * HTTP 200 with the payload; the log text is returned only when the caller asked for {@code
-   * Tail}.
+   * HTTP 200 with the payload. {@code logText} is what the function logged (null for nothing); with
+   * {@code Tail} the caller gets it between Lambda's START and END lines.
    */
   record Result(byte[] payload, String logText) implements FunctionOutcome {
     public Result {
@@ -20,7 +20,10 @@ public sealed interface FunctionOutcome {
     }
   }
 
-  /** HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload. */
+  /**
+   * HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload; {@code
+   * logText} as for {@link Result}.
+   */
   record FunctionError(String kind, String errorType, String errorMessage, String logText)
       implements FunctionOutcome {
     public FunctionError {
