@@ -12,7 +12,8 @@ public sealed interface FunctionOutcome {
 
   /**
    * HTTP 200 with the payload. {@code logText} is what the function logged (null for nothing); with
-   * {@code Tail} the caller gets it between Lambda's START and END lines.
+   * {@code Tail} the caller gets it between Lambda's START and END lines, or as written if it is a
+   * whole log already (it begins with {@code START RequestId: }).
    */
   record Result(byte[] payload, String logText) implements FunctionOutcome {
     public Result {

@@ -288,6 +288,16 @@ class LambdaEmulatorTest {
   }
 
   @Test
+  void aLogTheFunctionWroteWholeIsReturnedAsWritten() {
+    String log = "START RequestId: 1 Version: $LATEST\nhello\nEND RequestId: 1\n";
+    emulator.function(
+        "pinned", call -> FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), log));
+
+    assertThat(decode(invoke("pinned", "{}", r -> r.logType(LogType.TAIL)).logResult()))
+        .isEqualTo(log);
+  }
+
+  @Test
   void withoutTailThereIsNoLogResult() {
     emulator.function(
         "logs", call -> FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), "a line\n"));
