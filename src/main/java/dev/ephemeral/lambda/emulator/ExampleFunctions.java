@@ -14,7 +14,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The sandbox's example functions, modelled on the uses in Terraform's {@code
@@ -69,7 +69,7 @@ public final class ExampleFunctions {
             "Unhandled",
             "ValueError",
             "length must be an integer from 1 to " + MAX_SECRET_LENGTH,
-            lambdaLog(call, List.of("[ERROR] ValueError: invalid length")));
+            lambdaLog(List.of("[ERROR] ValueError: invalid length")));
       }
       bytes = length.asInt();
     }
@@ -154,7 +154,7 @@ public final class ExampleFunctions {
         EmulatorJson.MAPPER.createObjectNode().put("compliant", violations.isEmpty());
     ArrayNode list = result.putArray("violations");
     violations.forEach(list::add);
-    return FunctionOutcome.result(json(result), lambdaLog(call, log));
+    return FunctionOutcome.result(json(result), lambdaLog(log));
   }
 
   /**
@@ -204,7 +204,7 @@ public final class ExampleFunctions {
         "Unhandled",
         "RuntimeError",
         "simulated failure",
-        lambdaLog(call, List.of("[ERROR] RuntimeError: simulated failure")));
+        lambdaLog(List.of("[ERROR] RuntimeError: simulated failure")));
   }
 
   private static void check(
@@ -215,26 +215,9 @@ public final class ExampleFunctions {
     }
   }
 
-  /** The function's lines framed by START, END and REPORT, as Lambda writes them. */
-  private static String lambdaLog(FunctionCall call, List<String> lines) {
-    String requestId = UUID.randomUUID().toString();
-    StringBuilder log =
-        new StringBuilder()
-            .append("START RequestId: ")
-            .append(requestId)
-            .append(" Version: ")
-            .append(call.executedVersion())
-            .append('\n');
-    lines.forEach(line -> log.append(line).append('\n'));
-    return log.append("END RequestId: ")
-        .append(requestId)
-        .append('\n')
-        .append("REPORT RequestId: ")
-        .append(requestId)
-        .append(
-            "\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64"
-                + " MB\n")
-        .toString();
+  /** The function's own log lines; the emulator adds START, END and REPORT as Lambda does. */
+  private static String lambdaLog(List<String> lines) {
+    return lines.stream().map(line -> line + "\n").collect(Collectors.joining());
   }
 
   private static JsonNode payload(FunctionCall call) {

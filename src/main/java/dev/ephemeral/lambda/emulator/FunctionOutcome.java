@@ -11,8 +11,9 @@ import java.util.Objects;
 public sealed interface FunctionOutcome {
 
   /**
-   * HTTP 200 with the payload; the log text is returned only when the caller asked for {@code
-   * Tail}.
+   * HTTP 200 with the payload. {@code logText} is what the function logged (null for nothing); with
+   * {@code Tail} the caller gets it between Lambda's START and END lines, or as written if it is a
+   * whole log already (it begins with {@code START RequestId: }).
    */
   record Result(byte[] payload, String logText) implements FunctionOutcome {
     public Result {
@@ -20,7 +21,10 @@ public sealed interface FunctionOutcome {
     }
   }
 
-  /** HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload. */
+  /**
+   * HTTP 200 with {@code X-Amz-Function-Error} and Lambda's error document as the payload; {@code
+   * logText} as for {@link Result}.
+   */
   record FunctionError(String kind, String errorType, String errorMessage, String logText)
       implements FunctionOutcome {
     public FunctionError {

@@ -145,7 +145,7 @@ final class InvokeRoute implements HttpHandler {
     try {
       answer = run(exchange, body, parameter, reference, queryQualifier, invocationType);
     } catch (Rejected rejected) {
-      answer = new Answer(rejected.error, null);
+      answer = new Answer(rejected.error, null, Duration.ZERO);
     }
     if (answer.outcome() == null) {
       return;
@@ -248,7 +248,7 @@ final class InvokeRoute implements HttpHandler {
     byte[] payload = body.bytes().length == 0 ? EMPTY_OBJECT : body.bytes();
     requireJson(payload);
     if ("DryRun".equals(invocationType)) {
-      return new Answer(new Result(new byte[0], null), executedVersion);
+      return new Answer(new Result(new byte[0], null), executedVersion, Duration.ZERO);
     }
     FunctionCall call =
         new FunctionCall(
@@ -258,7 +258,9 @@ final class InvokeRoute implements HttpHandler {
             payload,
             clientContextJson,
             "Tail".equals(logType));
-    return new Answer(settle(call(code, call)), executedVersion);
+    long started = System.nanoTime();
+    FunctionOutcome outcome = settle(call(code, call));
+    return new Answer(outcome, executedVersion, Duration.ofNanos(System.nanoTime() - started));
   }
 
   private static FunctionOutcome call(LambdaFunction code, FunctionCall call) {
@@ -315,17 +317,20 @@ final class InvokeRoute implements HttpHandler {
                   + " bytes).",
               result.logText());
     }
+    if (tail) {
+      String functionLines =
+          outcome instanceof Result result ? result.logText() : ((FunctionError) outcome).logText();
+      headers.put(
+          "X-Amz-Log-Result",
+          logTail(
+              ExecutionLog.of(
+                  requestId, answer.executedVersion(), functionLines, answer.duration())));
+    }
     if (outcome instanceof Result result) {
-      if (tail && hasText(result.logText())) {
-        headers.put("X-Amz-Log-Result", logTail(result.logText()));
-      }
       return sendRaw(exchange, requestId, 200, headers, result.payload());
     }
     FunctionError error = (FunctionError) outcome;
     headers.put("X-Amz-Function-Error", error.kind());
-    if (tail && hasText(error.logText())) {
-      headers.put("X-Amz-Log-Result", logTail(error.logText()));
-    }
     ObjectNode document =
         EmulatorJson.MAPPER
             .createObjectNode()
@@ -481,14 +486,6 @@ final class InvokeRoute implements HttpHandler {
     }
   }
 
-  /**
-   * Without log text there is no {@code X-Amz-Log-Result}; the SDK reads an empty header as absent
-   * anyway.
-   */
-  private static boolean hasText(String logText) {
-    return logText != null && !logText.isEmpty();
-  }
-
   /** Base64 of the last 4 KB of the log, as {@code X-Amz-Log-Result} carries it. */
   static String logTail(String logText) {
     byte[] log = logText == null ? new byte[0] : logText.getBytes(StandardCharsets.UTF_8);
@@ -601,8 +598,11 @@ final class InvokeRoute implements HttpHandler {
     }
   }
 
-  /** What to answer, and the version that ran (null when the request was refused). */
-  private record Answer(FunctionOutcome outcome, String executedVersion) {}
+  /**
+   * What to answer, the version that ran (null when the request was refused) and how long the
+   * function took.
+   */
+  private record Answer(FunctionOutcome outcome, String executedVersion, Duration duration) {}
 
   /**
    * The request body as kept (at most the limit plus one byte) and whether it exceeded the limit.

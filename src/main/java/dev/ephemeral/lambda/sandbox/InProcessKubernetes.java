@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.sandbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -24,6 +25,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, with the operator's
@@ -44,28 +49,57 @@ public final class InProcessKubernetes implements AutoCloseable {
 
   static {
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    // The mock server parses and writes objects with fabric8's shared mapper: let it take as deep
+    // an object as an API server does.
+    JsonFactory shared = Serialization.jsonMapper().getFactory();
+    shared.setStreamReadConstraints(SandboxJson.factory().streamReadConstraints());
+    shared.setStreamWriteConstraints(SandboxJson.factory().streamWriteConstraints());
   }
 
   /** One request the API received. */
   public record Request(String method, String path, String userAgent) {}
 
+  /**
+   * The stack of the threads that answer requests: the mock server writes an object with Jackson,
+   * which recurses once per nesting level, and on an event-loop thread's default stack it overflows
+   * near 2,000 levels where an API server takes 10,000.
+   */
+  private static final long HANDLER_STACK_BYTES = 256L * 1024 * 1024;
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final List<Request> requests;
+  private final ExecutorService handlers;
 
-  private InProcessKubernetes(KubernetesMockServer server, List<Request> requests) {
+  private InProcessKubernetes(
+      KubernetesMockServer server, List<Request> requests, ExecutorService handlers) {
     this.server = server;
     this.requests = requests;
+    this.handlers = handlers;
     // HTTP/1.1 only: against an http:// URL the JDK client offers an upgrade to cleartext HTTP/2
     // (h2c), and now and then the mock server leaves that first request hanging.
+    // Jackson limits as deep as an API server's: the operator reads and writes through this client.
     this.client =
         server.createClient(
-            builder -> builder.editOrNewConfig().withHttp2Disable(true).endConfig());
+            builder ->
+                builder
+                    .editOrNewConfig()
+                    .withHttp2Disable(true)
+                    .endConfig()
+                    .withKubernetesSerialization(SandboxJson.kubernetesSerialization()));
   }
 
   public static InProcessKubernetes start() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    ExecutorService handlers =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread =
+                  new Thread(null, runnable, "in-process-kubernetes", HANDLER_STACK_BYTES);
+              thread.setDaemon(true);
+              return thread;
+            });
     var dispatcher =
         new KubernetesMixedDispatcher(responses) {
           @Override
@@ -73,7 +107,7 @@ public final class InProcessKubernetes implements AutoCloseable {
             requests.add(
                 new Request(
                     request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
-            return super.dispatch(request);
+            return answer(handlers, () -> super.dispatch(request));
           }
         };
     var server =
@@ -97,9 +131,24 @@ public final class InProcessKubernetes implements AutoCloseable {
                 .endStatus()
                 .build())
         .always();
-    var kubernetes = new InProcessKubernetes(server, requests);
+    var kubernetes = new InProcessKubernetes(server, requests, handlers);
     kubernetes.client.resource(loadCrd()).create();
     return kubernetes;
+  }
+
+  /** Runs a request's handling on a thread with a deep stack and waits for its answer. */
+  private static MockResponse answer(ExecutorService handlers, Callable<MockResponse> handling) {
+    try {
+      return handlers.submit(handling).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new MockResponse().setResponseCode(503);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   public static CustomResourceDefinition loadCrd() {
@@ -126,6 +175,7 @@ public final class InProcessKubernetes implements AutoCloseable {
   public KubernetesClient newClient(String userAgent) {
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())
+        .withKubernetesSerialization(SandboxJson.kubernetesSerialization())
         .build();
   }
 
@@ -144,5 +194,6 @@ public final class InProcessKubernetes implements AutoCloseable {
   public void close() {
     client.close();
     server.destroy();
+    handlers.shutdownNow();
   }
 }

@@ -1,19 +1,23 @@
 package dev.ephemeral.lambda.sandbox;
 
-import io.fabric8.kubernetes.api.model.AnyType;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesList;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
-/** Reads Kubernetes objects from YAML or JSON files, as {@code kubectl apply -f} does. */
+/**
+ * Reads Kubernetes objects from YAML or JSON files as {@code kubectl apply -f} does: a file whose
+ * first non-blank character is <code>{</code> is a stream of JSON documents, any other file a
+ * stream of YAML documents read with kubectl's YAML rules ({@link KubectlYamlReader}); empty and
+ * null documents are skipped, and a {@code List} contributes its items.
+ */
 final class ManifestLoader {
 
   /** A file that cannot be used; the message is one line for the user. */
@@ -23,7 +27,7 @@ final class ManifestLoader {
     }
   }
 
-  private final KubernetesSerialization serialization = new KubernetesSerialization();
+  private final ObjectMapper mapper = SandboxJson.mapper();
 
   /**
    * Loads every object of every file; a directory contributes its *.yaml, *.yml and *.json files,
@@ -37,6 +41,18 @@ final class ManifestLoader {
       }
     }
     return objects;
+  }
+
+  /** The one message for an infinite or NaN number, in YAML and JSON alike. */
+  static ManifestException nonFinite(String source, int document, String path) {
+    return new ManifestException(
+        source
+            + ": document "
+            + document
+            + ": "
+            + path
+            + " is not a finite number (infinity or NaN), which JSON cannot carry and kubectl"
+            + " refuses");
   }
 
   private static List<Path> files(Path path) throws ManifestException {
@@ -61,70 +77,63 @@ final class ManifestLoader {
     String text;
     try {
       text = Files.readString(file);
+    } catch (MalformedInputException e) {
+      throw new ManifestException(file + " is not UTF-8 text");
     } catch (IOException e) {
       throw new ManifestException("cannot read " + file + ": " + e.getMessage());
     }
-    List<?> documents;
-    try {
-      Object parsed = serialization.unmarshal(text);
-      documents =
-          parsed instanceof List<?> list ? list : parsed == null ? List.of() : List.of(parsed);
-    } catch (RuntimeException e) {
-      throw new ManifestException(file + " is not valid YAML or JSON: " + firstLine(e));
-    }
+    String source = file.toString();
+    List<JsonNode> documents =
+        text.stripLeading().startsWith("{")
+            ? new KubectlJsonReader(source).read(text)
+            : new KubectlYamlReader(source).read(text);
     var objects = new ArrayList<GenericKubernetesResource>();
     int index = 0;
-    for (Object document : documents) {
+    for (JsonNode document : documents) {
       index++;
       if (document == null) {
         continue;
       }
-      if (document instanceof KubernetesList list) {
-        for (HasMetadata item : list.getItems()) {
-          objects.add(generic(item, file, index));
+      String where = file + ": document " + index;
+      requireObject(document, where);
+      if ("List".equals(document.path("kind").asText()) && document.path("items").isArray()) {
+        int item = 0;
+        for (JsonNode element : document.path("items")) {
+          item++;
+          String itemWhere = where + " item " + item;
+          requireObject(element, itemWhere);
+          objects.add(generic(element, itemWhere));
         }
         continue;
       }
-      if (!(document instanceof HasMetadata object)) {
-        // A mapping without apiVersion or kind comes back as a RawExtension: say which field is
-        // missing.
-        if (document instanceof AnyType any && any.getValue() instanceof Map<?, ?> map) {
-          for (String field : List.of("apiVersion", "kind")) {
-            if (!(map.get(field) instanceof String value) || value.isBlank()) {
-              throw new ManifestException(file + ": document " + index + " has no " + field);
-            }
-          }
-        }
-        throw new ManifestException(file + ": document " + index + " is not a Kubernetes object");
-      }
-      objects.add(generic(object, file, index));
+      objects.add(generic(document, where));
     }
     return objects;
   }
 
-  private GenericKubernetesResource generic(HasMetadata object, Path file, int index)
-      throws ManifestException {
-    var generic = serialization.convertValue(object, GenericKubernetesResource.class);
-    String where = file + ": document " + index;
-    if (generic.getApiVersion() == null || generic.getApiVersion().isBlank()) {
-      throw new ManifestException(where + " has no apiVersion");
+  private static void requireObject(JsonNode document, String where) throws ManifestException {
+    if (!document.isObject()) {
+      throw new ManifestException(where + " is not a Kubernetes object");
     }
-    if (generic.getKind() == null || generic.getKind().isBlank()) {
-      throw new ManifestException(where + " has no kind");
+    for (String field : List.of("apiVersion", "kind")) {
+      JsonNode value = document.get(field);
+      if (value == null || !value.isTextual() || value.asText().isBlank()) {
+        throw new ManifestException(where + " has no " + field);
+      }
+    }
+  }
+
+  private GenericKubernetesResource generic(JsonNode document, String where)
+      throws ManifestException {
+    GenericKubernetesResource generic;
+    try {
+      generic = mapper.treeToValue(document, GenericKubernetesResource.class);
+    } catch (JsonProcessingException e) {
+      throw new ManifestException(where + " has a malformed metadata field");
     }
     if (generic.getMetadata() == null || generic.getMetadata().getName() == null) {
       throw new ManifestException(where + " (" + generic.getKind() + ") has no metadata.name");
     }
     return generic;
-  }
-
-  private static String firstLine(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    String message = String.valueOf(root.getMessage());
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 }

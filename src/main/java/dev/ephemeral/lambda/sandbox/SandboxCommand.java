@@ -19,22 +19,24 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -78,6 +80,12 @@ public final class SandboxCommand implements Callable<Integer> {
   static final int BAD_INPUT = 2;
   private static final String DEFAULT_NAMESPACE = "default";
   private static final Duration POLL = Duration.ofMillis(200);
+
+  /**
+   * The sandbox's own thread: Jackson's serializers recurse once per nesting level, and a manifest
+   * may nest as deep as an API server accepts (10,000 levels).
+   */
+  private static final long STACK_BYTES = 256L * 1024 * 1024;
 
   @Option(
       names = {"-f", "--filename"},
@@ -142,6 +150,36 @@ public final class SandboxCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    var outcome = new AtomicReference<Object>();
+    Thread worker =
+        new Thread(
+            null,
+            () -> {
+              try {
+                outcome.set(runCommand());
+              } catch (Exception | Error e) {
+                outcome.set(e);
+              }
+            },
+            "lambda-invocation-sandbox",
+            STACK_BYTES);
+    worker.start();
+    try {
+      worker.join();
+    } catch (InterruptedException e) {
+      worker.interrupt();
+      throw e;
+    }
+    if (outcome.get() instanceof Exception e) {
+      throw e;
+    }
+    if (outcome.get() instanceof Error e) {
+      throw e;
+    }
+    return (Integer) outcome.get();
+  }
+
+  private int runCommand() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
@@ -153,12 +191,15 @@ public final class SandboxCommand implements Callable<Integer> {
       }
       List<Path> sources = paths == null || paths.isEmpty() ? List.of(Path.of("examples")) : paths;
       List<GenericKubernetesResource> objects = new ManifestLoader().load(sources);
-      Map<String, Expectation> expectations = checkInvocations(objects);
+      List<String> warnings = new ArrayList<>();
+      Map<String, Expectation> expectations = checkInvocations(objects, warnings);
       if (expectations.isEmpty()) {
         throw new ManifestException(
             "no LambdaInvocation found in "
                 + sources.stream().map(Path::toString).collect(Collectors.joining(", ")));
       }
+      warnings.forEach(warning -> err.println(spec.name() + ": warning: " + warning));
+      err.flush();
       return run(objects, expectations, out);
     } catch (ManifestException e) {
       err.println(spec.name() + ": " + e.getMessage());
@@ -187,10 +228,12 @@ public final class SandboxCommand implements Callable<Integer> {
             production.retryPolicy());
     try (var kubernetes = InProcessKubernetes.start();
         var invoker =
-            new AwsLambdaInvoker(lambdaSettings(config, builtIn.isPresent()), new ObjectMapper());
+            new AwsLambdaInvoker(
+                lambdaSettings(config, builtIn.isPresent()), SandboxJson.mapper());
         var operator =
             new LambdaInvocationOperator(
                 kubernetes.client(), config, invoker, Clock.systemUTC(), counter)) {
+      placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
       operator.start();
       apply(kubernetes.client(), objects);
 
@@ -224,10 +267,11 @@ public final class SandboxCommand implements Callable<Integer> {
   /**
    * Checks each LambdaInvocation as the API server would at admission; returns their expectations.
    */
-  private Map<String, Expectation> checkInvocations(List<GenericKubernetesResource> objects)
-      throws ManifestException {
-    var serialization = new KubernetesSerialization();
-    var validator = new SpecValidator(new ObjectMapper());
+  private Map<String, Expectation> checkInvocations(
+      List<GenericKubernetesResource> objects, List<String> warnings) throws ManifestException {
+    var serialization = SandboxJson.kubernetesSerialization();
+    ObjectMapper mapper = SandboxJson.mapper();
+    var validator = new SpecValidator(mapper);
     Set<String> reasons =
         Arrays.stream(ReadyReason.values()).map(Enum::name).collect(Collectors.toSet());
     Map<String, Expectation> expectations = new HashMap<>();
@@ -243,6 +287,7 @@ public final class SandboxCommand implements Callable<Integer> {
       if (!isLambdaInvocation(object)) {
         continue;
       }
+      pruneNulls(object);
       LambdaInvocation invocation;
       try {
         invocation = serialization.convertValue(object, LambdaInvocation.class);
@@ -253,6 +298,8 @@ public final class SandboxCommand implements Callable<Integer> {
       if (validator.validate(invocation) instanceof SpecValidator.Invalid invalid) {
         throw new ManifestException(id + " is invalid: " + invalid.message());
       }
+      ClusterFit.warning(id, mapper, object, invocation.getSpec().getPayload())
+          .ifPresent(warnings::add);
       Expectation expectation = Expectation.of(invocation);
       if (!reasons.contains(expectation.reason())) {
         throw new ManifestException(
@@ -270,15 +317,47 @@ public final class SandboxCommand implements Callable<Integer> {
     return expectations;
   }
 
+  /**
+   * Drops the null fields of spec and spec.secret, as the API server prunes a null wherever the
+   * CRD's schema allows none: {@code payload: null} then fails as a missing payload.
+   */
+  private static void pruneNulls(GenericKubernetesResource object) {
+    Object spec = object.getAdditionalProperties().get("spec");
+    if (spec == null) {
+      object.getAdditionalProperties().remove("spec");
+    } else if (spec instanceof Map<?, ?> fields) {
+      fields.values().removeIf(Objects::isNull);
+      if (fields.get("secret") instanceof Map<?, ?> secret) {
+        secret.values().removeIf(Objects::isNull);
+      }
+    }
+  }
+
   private static boolean isLambdaInvocation(GenericKubernetesResource object) {
     return "LambdaInvocation".equals(object.getKind())
         && (LambdaInvocation.GROUP + "/" + LambdaInvocation.VERSION).equals(object.getApiVersion());
   }
 
+  /**
+   * Refuses the kinds the in-process API does not serve, and takes the namespace off cluster-scoped
+   * objects (as the API server ignores it); namespaced objects keep theirs or get {@code default}.
+   */
+  private static void placeInNamespaces(ApiKinds kinds, List<GenericKubernetesResource> objects)
+      throws ManifestException {
+    for (GenericKubernetesResource object : objects) {
+      if (!kinds.isNamespaced(object)) {
+        object.getMetadata().setNamespace(null);
+      }
+    }
+  }
+
   private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects)
       throws ManifestException {
     Set<String> namespaces =
-        objects.stream().map(o -> o.getMetadata().getNamespace()).collect(Collectors.toSet());
+        objects.stream()
+            .map(o -> o.getMetadata().getNamespace())
+            .filter(Objects::nonNull)
+            .collect(Collectors.toSet());
     for (String namespace : namespaces) {
       if (objects.stream()
           .noneMatch(
@@ -298,20 +377,10 @@ public final class SandboxCommand implements Callable<Integer> {
       }
     }
     for (GenericKubernetesResource object : objects) {
-      if ("Namespace".equals(object.getKind())) {
-        object.getMetadata().setNamespace(null);
-      }
       try {
         client.resource(object).create();
       } catch (KubernetesClientException e) {
-        throw new ManifestException(
-            "cannot apply "
-                + object.getKind()
-                + " "
-                + SandboxReport.key(object)
-                + " (HTTP "
-                + e.getCode()
-                + ")");
+        throw new ManifestException(ApplyFailure.describe(object, e));
       }
     }
   }

@@ -106,6 +106,10 @@ class LambdaEmulatorTest {
     return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
+  private static String decode(String base64) {
+    return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+  }
+
   private static FunctionOutcome echo(FunctionCall call) {
     return FunctionOutcome.result(call.payload());
   }
@@ -210,36 +214,108 @@ class LambdaEmulatorTest {
   }
 
   @Test
+  void tailReturnsLambdasLogAroundTheFunctionsLinesForEveryCall() {
+    emulator
+        .function("quiet", LambdaEmulatorTest::echo)
+        .version("quiet", "1")
+        .function(
+            "chatty",
+            call ->
+                FunctionOutcome.result(
+                    "{}".getBytes(StandardCharsets.UTF_8), "hello\n[INFO] done\n"))
+        .function(
+            "boom",
+            call ->
+                FunctionOutcome.functionError(
+                    "Unhandled", "ValueError", "bad input", "[ERROR] ValueError\n"));
+
+    InvokeResponse quiet = invoke("quiet", "{}", r -> r.logType(LogType.TAIL).qualifier("1"));
+    InvokeResponse chatty = invoke("chatty", "{}", r -> r.logType(LogType.TAIL));
+    InvokeResponse boom = invoke("boom", "{}", r -> r.logType(LogType.TAIL));
+
+    String requestId = quiet.responseMetadata().requestId();
+    assertThat(decode(quiet.logResult()))
+        .matches(
+            "START RequestId: "
+                + requestId
+                + " Version: 1\n"
+                + "END RequestId: "
+                + requestId
+                + "\n"
+                + "REPORT RequestId: "
+                + requestId
+                + "\tDuration: [0-9]+\\.[0-9]{2} ms\tBilled Duration: [0-9]+ ms"
+                + "\tMemory Size: 128 MB\tMax Memory Used: [0-9]+ MB\t\n");
+    String chattyId = chatty.responseMetadata().requestId();
+    assertThat(decode(chatty.logResult()))
+        .startsWith(
+            "START RequestId: "
+                + chattyId
+                + " Version: $LATEST\nhello\n[INFO] done\nEND RequestId: "
+                + chattyId
+                + "\nREPORT RequestId: "
+                + chattyId
+                + "\tDuration: ");
+    assertThat(boom.functionError()).isEqualTo("Unhandled");
+    assertThat(decode(boom.logResult()))
+        .contains("Version: $LATEST\n[ERROR] ValueError\nEND RequestId: ")
+        .contains("REPORT RequestId: " + boom.responseMetadata().requestId());
+  }
+
+  @Test
   void tailReturnsTheLastFourKilobytesOfTheLog() {
-    String log = "x".repeat(3000) + "y".repeat(3000) + "END";
+    String lines = "x".repeat(3000) + "\n" + "y".repeat(4000) + "\n";
     AtomicReference<Boolean> tail = new AtomicReference<>();
     emulator.function(
         "logs",
         call -> {
           tail.set(call.tailLog());
-          return FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), log);
+          return FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), lines);
         });
 
     InvokeResponse tailed = invoke("logs", "{}", r -> r.logType(LogType.TAIL));
 
     assertThat(tail.get()).isTrue();
-    String decoded =
-        new String(Base64.getDecoder().decode(tailed.logResult()), StandardCharsets.UTF_8);
-    assertThat(decoded).hasSize(4096).isEqualTo(log.substring(log.length() - 4096));
-    assertThat(invoke("logs", "{}", r -> r.logType(LogType.NONE)).logResult()).isNull();
-    assertThat(emulator.invocations())
-        .extracting(i -> i.header("x-amz-log-type"))
-        .containsExactly("Tail", "None");
+    String decoded = decode(tailed.logResult());
+    assertThat(decoded.getBytes(StandardCharsets.UTF_8)).hasSize(InvokeRoute.MAX_LOG_TAIL);
+    // The end of the log: the function's last lines, then END and REPORT; START is cut off.
+    assertThat(decoded)
+        .doesNotContain("START RequestId")
+        .doesNotContain("xx")
+        .startsWith("yyy")
+        .contains("y\nEND RequestId: " + tailed.responseMetadata().requestId() + "\nREPORT ")
+        .endsWith(" MB\t\n");
   }
 
   @Test
-  void tailWithoutLogTextHasNoLogResult() {
-    emulator.function("quiet", LambdaEmulatorTest::echo);
+  void aLogTheFunctionWroteWholeIsReturnedAsWritten() {
+    String log = "START RequestId: 1 Version: $LATEST\nhello\nEND RequestId: 1\n";
+    emulator.function(
+        "pinned", call -> FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), log));
 
-    InvokeResponse response = invoke("quiet", "{}", r -> r.logType(LogType.TAIL));
+    assertThat(decode(invoke("pinned", "{}", r -> r.logType(LogType.TAIL)).logResult()))
+        .isEqualTo(log);
+  }
 
-    assertThat(response.logResult()).isNull();
-    assertThat(response.sdkHttpResponse().firstMatchingHeader("X-Amz-Log-Result")).isEmpty();
+  @Test
+  void withoutTailThereIsNoLogResult() {
+    emulator.function(
+        "logs", call -> FunctionOutcome.result("{}".getBytes(StandardCharsets.UTF_8), "a line\n"));
+    emulator.function(
+        "fails", call -> FunctionOutcome.functionError("Unhandled", "E", "m", "a line\n"));
+
+    for (InvokeResponse response :
+        new InvokeResponse[] {
+          invoke("logs", "{}"),
+          invoke("logs", "{}", r -> r.logType(LogType.NONE)),
+          invoke("fails", "{}", r -> r.logType(LogType.NONE))
+        }) {
+      assertThat(response.logResult()).isNull();
+      assertThat(response.sdkHttpResponse().firstMatchingHeader("X-Amz-Log-Result")).isEmpty();
+    }
+    assertThat(emulator.invocations())
+        .extracting(i -> i.header("x-amz-log-type"))
+        .containsExactly(null, "None", "None");
   }
 
   @Test
@@ -260,9 +336,7 @@ class LambdaEmulatorTest {
     assertThat(body.path("errorType").asText()).isEqualTo("ValueError");
     assertThat(body.path("stackTrace").isArray()).isTrue();
     assertThat(body.path("requestId").asText()).isEqualTo(response.responseMetadata().requestId());
-    assertThat(Base64.getDecoder().decode(response.logResult()))
-        .asString(StandardCharsets.UTF_8)
-        .isEqualTo("START\n[ERROR] ValueError\nEND\n");
+    assertThat(decode(response.logResult())).contains("\nSTART\n[ERROR] ValueError\nEND\n");
   }
 
   @Test
@@ -685,7 +759,9 @@ class LambdaEmulatorTest {
     String log = new String(Base64.getDecoder().decode(good.logResult()), StandardCharsets.UTF_8);
     assertThat(log)
         .startsWith("START RequestId: ")
-        .contains("rule encryption: pass", "END RequestId: ", "REPORT RequestId: ")
+        .contains("rule encryption: pass", "END RequestId: ", "REPORT RequestId: ");
+    // The function's own lines name each rule and its verdict, never a value of the payload.
+    assertThat(log.substring(log.indexOf('\n'), log.indexOf("END RequestId: ")))
         .doesNotContain("30");
   }
 

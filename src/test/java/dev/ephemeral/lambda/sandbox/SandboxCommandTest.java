@@ -300,7 +300,7 @@ class SandboxCommandTest {
       assertThat(request.header("authorization"))
           .contains("Credential=test/")
           .contains("/eu-central-1/lambda/aws4_request");
-      assertThat(JSON.readTree(request.body())).isEqualTo(JSON.readTree("{\"n\":1}"));
+      assertThat(JSON.readTree(request.body())).isEqualTo(JSON.readTree("{\"count\":1}"));
     }
   }
 
@@ -541,6 +541,298 @@ class SandboxCommandTest {
     assertThat(run.err()).doesNotContain("\tat ");
   }
 
+  // --- manifests as kubectl reads them ----------------------------------------------------------
+
+  /**
+   * Inputs kubectl or an API server refuses, each with the one line the sandbox answers; the
+   * function is never called.
+   */
+  static Stream<Arguments> refusedManifests() {
+    return Stream.of(
+        refused(
+            "YAML nested 10,001 levels",
+            dir -> write(dir, "deep.yaml", deepInvocationYaml(ClusterValues.MAX_DEPTH + 1)),
+            file ->
+                file
+                    + ": document 1 is nested more than 10000 levels deep at line 7, deeper than a"
+                    + " Kubernetes API server accepts"),
+        refused(
+            "JSON nested 10,001 levels",
+            dir -> write(dir, "deep.json", deepInvocationJson(ClusterValues.MAX_DEPTH + 1)),
+            file ->
+                file
+                    + ": document 1 is nested more than 10000 levels deep at line 1, deeper than a"
+                    + " Kubernetes API server accepts"),
+        refused(
+            "payload: null",
+            dir ->
+                write(dir, "null.yaml", invocationWithPayload("null-payload", "  payload: null\n")),
+            file ->
+                "LambdaInvocation default/null-payload is invalid: spec.payload: required (any"
+                    + " JSON value)"),
+        refused(
+            "YAML .inf",
+            dir ->
+                write(
+                    dir, "inf.yaml", invocationWithPayload("inf", "  payload:\n    ratio: .inf\n")),
+            file -> nonFinite(file, "spec.payload.ratio")),
+        refused(
+            "YAML -.inf",
+            dir ->
+                write(
+                    dir,
+                    "minus-inf.yaml",
+                    invocationWithPayload("minus-inf", "  payload:\n    ratio: -.Inf\n")),
+            file -> nonFinite(file, "spec.payload.ratio")),
+        refused(
+            "YAML .nan in a list",
+            dir ->
+                write(
+                    dir,
+                    "nan.yaml",
+                    invocationWithPayload("nan", "  payload:\n    points: [1, .NaN]\n")),
+            file -> nonFinite(file, "spec.payload.points[1]")),
+        refused(
+            "JSON 1e400",
+            dir ->
+                write(
+                    dir,
+                    "huge.json",
+                    "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocation\","
+                        + "\"metadata\":{\"name\":\"huge\"},\"spec\":{\"functionName\":\"echo\","
+                        + "\"payload\":{\"ratio\":1e400}}}"),
+            file -> nonFinite(file, "spec.payload.ratio")),
+        refused(
+            "unknown kind",
+            dir ->
+                write(
+                    dir,
+                    "widget.yaml",
+                    invocationWithPayload("fine", "  payload: {}\n")
+                        + "---\napiVersion: example.com/v1\nkind: Widget\n"
+                        + "metadata: {name: w, namespace: hostile}\n"),
+            file ->
+                "cannot apply Widget hostile/w: unknown kind Widget with apiVersion example.com/v1;"
+                    + " the sandbox knows only the built-in Kubernetes kinds and LambdaInvocation"
+                    + " (lambda.ephemeral.dev/v1alpha1)"),
+        refused(
+            "LambdaInvocation of an unknown apiVersion",
+            dir ->
+                write(
+                    dir,
+                    "v1beta1.yaml",
+                    invocationWithPayload("fine", "  payload: {}\n")
+                        + "---\n"
+                        + invocationWithPayload("beta", "  payload: {}\n")
+                            .replace("/v1alpha1", "/v1beta1")),
+            file ->
+                "cannot apply LambdaInvocation default/beta: unknown apiVersion"
+                    + " lambda.ephemeral.dev/v1beta1 for kind LambdaInvocation; the sandbox serves"
+                    + " LambdaInvocation as lambda.ephemeral.dev/v1alpha1"),
+        refused(
+            "kind in the wrong case",
+            dir ->
+                write(
+                    dir,
+                    "case.yaml",
+                    invocationWithPayload("fine", "  payload: {}\n")
+                        + "---\n"
+                        + invocationWithPayload("lower", "  payload: {}\n")
+                            .replace("kind: LambdaInvocation", "kind: Lambdainvocation")),
+            file ->
+                "cannot apply Lambdainvocation default/lower: unknown kind Lambdainvocation with"
+                    + " apiVersion lambda.ephemeral.dev/v1alpha1; kinds are case-sensitive: did you"
+                    + " mean LambdaInvocation?"),
+        refused(
+            "built-in kind of an unknown apiVersion",
+            dir ->
+                write(
+                    dir,
+                    "apps-v2.yaml",
+                    invocationWithPayload("fine", "  payload: {}\n")
+                        + "---\napiVersion: apps/v2\nkind: Deployment\nmetadata: {name: web}\n"),
+            file ->
+                "cannot apply Deployment default/web: unknown apiVersion apps/v2 for kind"
+                    + " Deployment; the sandbox serves Deployment as apps/v1"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedManifests")
+  void aRefusedManifestExitsTwoWithItsOneLineAndInvokesNothing(
+      String description,
+      Function<Path, Path> manifest,
+      Function<Path, String> expected,
+      @TempDir Path dir) {
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      external.function("echo", SandboxCommandTest::echo);
+      Path file = manifest.apply(dir);
+
+      Run run =
+          sandbox(
+              "-f",
+              file.toString(),
+              "--timeout",
+              "10s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
+      assertThat(run.out()).as("no report on bad input").isEmpty();
+      assertThat(run.err())
+          .as(run.describe())
+          .isEqualTo("lambda-invocation-sandbox: " + expected.apply(file) + "\n");
+      assertThat(external.invocations()).isEmpty();
+    }
+  }
+
+  @Test
+  void aPayloadNestedAThousandLevelsIsInvoked(@TempDir Path dir) throws IOException {
+    // Jackson stops at 1,000 levels by default; an API server takes 10,000.
+    int levels = 1000;
+    String nested = "[".repeat(levels) + "]".repeat(levels);
+    Path yaml = write(dir, "deep.yaml", invocationWithPayload("deep-yaml", "  payload: " + nested));
+    Path json =
+        write(
+            dir,
+            "deep.json",
+            "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocation\","
+                + "\"metadata\":{\"name\":\"deep-json\"},\"spec\":{\"functionName\":\"echo\","
+                + "\"payload\":"
+                + nested
+                + "}}");
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      external.function("echo", SandboxCommandTest::echo);
+
+      Run run =
+          sandbox(
+              "-f",
+              yaml.toString(),
+              "-f",
+              json.toString(),
+              "--timeout",
+              "30s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      Map<String, Map<String, String>> table = table(run.out());
+      for (String name : List.of("deep-yaml", "deep-json")) {
+        assertThat(table.get(name))
+            .containsEntry("REASON", "Invoked")
+            .containsEntry("INVOCATIONS", "1");
+      }
+      assertThat(external.invocations())
+          .hasSize(2)
+          .allSatisfy(
+              i -> assertThat(new String(i.body(), StandardCharsets.UTF_8)).isEqualTo(nested));
+      assertThat(run.err()).doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void yamlIsReadAsKubectlReadsIt(@TempDir Path dir) {
+    Path manifest =
+        write(
+            dir,
+            "yaml11.yaml",
+            invocationWithPayload(
+                "yaml11",
+                """
+                  payload:
+                    enabled: yes
+                    legacy: off
+                    answer: n
+                    quoted: "yes"
+                    on: key
+                    mode: 0777
+                    hex: 0x1F
+                    nothing: ~
+                    date: 2001-12-14
+                    when: 2001-12-14T21:59:43.10Z
+                    ratio: 1.0
+                    version: 1.10
+                    big: 1e400
+                    defaults: &defaults {region: eu-west-1, retries: 3}
+                    merged:
+                      <<: *defaults
+                      retries: 5
+                    overridden:
+                      retries: 1
+                      <<: *defaults
+                """));
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      external.function("echo", SandboxCommandTest::echo);
+
+      Run run =
+          sandbox(
+              "-f",
+              manifest.toString(),
+              "--timeout",
+              "20s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(table(run.out()).get("yaml11")).containsEntry("INVOCATIONS", "1");
+      // What the function receives, byte for byte, as from a cluster after kubectl apply: YAML 1.1
+      // booleans (a key too), octal, ~ as null, timestamps and an out-of-range float kept as text,
+      // 1.0 as 1, merge keys in go-yaml v2's order (a key before << is overwritten), keys sorted.
+      assertThat(new String(external.invocations().get(0).body(), StandardCharsets.UTF_8))
+          .isEqualTo(
+              "{\"answer\":false,\"big\":\"1e400\",\"date\":\"2001-12-14\","
+                  + "\"defaults\":{\"region\":\"eu-west-1\",\"retries\":3},\"enabled\":true,"
+                  + "\"hex\":31,\"legacy\":false,"
+                  + "\"merged\":{\"region\":\"eu-west-1\",\"retries\":5},\"mode\":511,"
+                  + "\"nothing\":null,\"overridden\":{\"region\":\"eu-west-1\",\"retries\":3},"
+                  + "\"quoted\":\"yes\",\"ratio\":1,\"true\":\"key\",\"version\":1.1,"
+                  + "\"when\":\"2001-12-14T21:59:43.10Z\"}");
+    }
+  }
+
+  @Test
+  void anInvocationTooLargeForACleanClusterRunsWithOneWarning(@TempDir Path dir) {
+    int textBytes = ClusterFit.MAX_STORED_OBJECT_BYTES;
+    Path manifest =
+        write(
+            dir,
+            "large.yaml",
+            invocationWithPayload("large", "  payload:\n    blob: " + "a".repeat(textBytes) + "\n")
+                + "---\n"
+                + invocationWithPayload("small", "  payload: {}\n"));
+    try (LambdaEmulator external = LambdaEmulator.start("127.0.0.1", 0)) {
+      external.function("echo", call -> FunctionOutcome.json(Map.of("ok", true)));
+
+      Run run =
+          sandbox(
+              "-f",
+              manifest.toString(),
+              "--timeout",
+              "30s",
+              "--lambda-endpoint",
+              external.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      Map<String, Map<String, String>> table = table(run.out());
+      assertThat(table.get("large"))
+          .containsEntry("REASON", "Invoked")
+          .containsEntry("INVOCATIONS", "1");
+      assertThat(table.get("small")).containsEntry("INVOCATIONS", "1");
+      List<String> lines = run.err().lines().toList();
+      assertThat(lines).as(run.err()).hasSize(1);
+      // The payload is the text and its quotes and key: {"blob":"aaa..."}.
+      int payloadBytes = textBytes + "{\"blob\":\"\"}".length();
+      assertThat(lines.get(0))
+          .matches(
+              "lambda-invocation-sandbox: warning: LambdaInvocation default/large is [0-9]+ bytes"
+                  + " as JSON \\(its payload "
+                  + payloadBytes
+                  + "\\), more than the 1572864 bytes a default cluster stores \\(etcd's limit;"
+                  + " the API server reads at most 3145728\\): a cluster would refuse it, the"
+                  + " sandbox runs it");
+      assertThat(lines.get(0)).doesNotContain("aaaa");
+    }
+  }
+
   // --- exit status 2 -----------------------------------------------------------------------------
 
   static Stream<Arguments> badInputs() {
@@ -583,7 +875,7 @@ class SandboxCommandTest {
                             """)
                         .toString()),
             "malformed.yaml",
-            "is not valid YAML or JSON"),
+            "is not valid YAML"),
         bad(
             "document without kind",
             dir ->
@@ -797,12 +1089,58 @@ class SandboxCommandTest {
         .append(functionName)
         .append('\n')
         .append("  payload:\n")
-        .append("    n: 1\n");
+        .append("    count: 1\n");
     List<String> extra = extraSpec.lines().filter(l -> !l.isBlank()).toList();
     int indent =
         extra.stream().mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
     extra.forEach(line -> yaml.append("  ").append(line.substring(indent)).append('\n'));
     return yaml.toString();
+  }
+
+  /** A LambdaInvocation of the function {@code echo}; {@code payloadYaml} is its payload field. */
+  private static String invocationWithPayload(String name, String payloadYaml) {
+    return "apiVersion: lambda.ephemeral.dev/v1alpha1\n"
+        + "kind: LambdaInvocation\n"
+        + "metadata:\n"
+        + "  name: "
+        + name
+        + "\n"
+        + "spec:\n"
+        + "  functionName: echo\n"
+        + payloadYaml.stripTrailing()
+        + "\n";
+  }
+
+  /** A LambdaInvocation {@code depth} levels deep in all, its payload on line 7. */
+  private static String deepInvocationYaml(int depth) {
+    int arrays = depth - 2;
+    return invocationWithPayload("deep", "  payload: " + "[".repeat(arrays) + "]".repeat(arrays));
+  }
+
+  private static String deepInvocationJson(int depth) {
+    int arrays = depth - 2;
+    return "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocation\","
+        + "\"metadata\":{\"name\":\"deep\"},\"spec\":{\"functionName\":\"echo\",\"payload\":"
+        + "[".repeat(arrays)
+        + "]".repeat(arrays)
+        + "}}";
+  }
+
+  private static String nonFinite(Path file, String field) {
+    return file
+        + ": document 1: "
+        + field
+        + " is not a finite number (infinity or NaN), which JSON cannot carry and kubectl refuses";
+  }
+
+  private static Arguments refused(
+      String description, Function<Path, Path> manifest, Function<Path, String> expected) {
+    return Arguments.of(description, manifest, expected);
+  }
+
+  /** A function that answers with the payload it was sent. */
+  private static FunctionOutcome echo(FunctionCall call) {
+    return FunctionOutcome.result(call.payload());
   }
 
   /** One file of {@code count} LambdaInvocations of the function {@code slow}. */
