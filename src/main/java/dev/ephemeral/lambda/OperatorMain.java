@@ -11,7 +11,6 @@ import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -91,7 +90,7 @@ public final class OperatorMain implements Callable<Integer> {
         return 1;
       }
       var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
+      try (KubernetesClient client = KubernetesClientConfig.newClient(kubeConfig);
           var invoker =
               new AwsLambdaInvoker(
                   new LambdaClientSettings(
@@ -215,7 +214,7 @@ public final class OperatorMain implements Callable<Integer> {
               .withConnectionTimeout(5_000)
               .withRequestTimeout(10_000)
               .build();
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
+      try (KubernetesClient client = KubernetesClientConfig.newClient(quick)) {
         var resources = client.resources(LambdaInvocation.class);
         var limitOne = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
         if (config.watchNamespaces().isEmpty()) {

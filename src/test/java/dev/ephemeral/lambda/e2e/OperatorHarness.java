@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -149,13 +148,8 @@ final class OperatorHarness implements AutoCloseable {
    * sets up its own (HTTP/1.1 to this cleartext API); the caller closes it.
    */
   static KubernetesClient newClient(InProcessKubernetes kubernetes, String userAgent) {
-    return new KubernetesClientBuilder()
-        .withConfig(
-            KubernetesClientConfig.forApiServer(
-                new ConfigBuilder(kubernetes.client().getConfiguration())
-                    .withUserAgent(userAgent)
-                    .build()))
-        .build();
+    return KubernetesClientConfig.newClient(
+        new ConfigBuilder(kubernetes.client().getConfiguration()).withUserAgent(userAgent).build());
   }
 
   LambdaInvocationOperator operator() {

@@ -4,6 +4,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.NAMESPACE;
 import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ephemeral.lambda.JsonLimits;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -19,6 +20,9 @@ class UnreadableResourcesTest {
 
   /** Deeper than Jackson's default limit (1,000), which once made the whole list unreadable. */
   private static final int DEEP = 1_500;
+
+  /** Deep enough to overflow a default thread stack where the client reads watch events. */
+  private static final int WATCHED_DEPTH = 3_000;
 
   private OperatorHarness harness;
 
@@ -55,6 +59,48 @@ class UnreadableResourcesTest {
         .as("the deep payload was sent whole")
         .hasSize(1);
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(21);
+  }
+
+  @Test
+  void aDeepPayloadArrivingThroughAWatchIsServed() {
+    harness = OperatorHarness.start();
+    harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
+    harness.create(invocation("before", "constant", "{}"));
+    harness.awaitReason("before", "Invoked");
+
+    // The test's own client writes the object with recursion too: give it the stack it needs.
+    onDeepStack(
+        () ->
+            harness
+                .client()
+                .resource(object("deeper", "\"payload\":" + nested(WATCHED_DEPTH)))
+                .create());
+    harness.create(invocation("after", "constant", "{}"));
+
+    harness.awaitReason("deeper", "Invoked");
+    harness.awaitReason("after", "Invoked");
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(3);
+  }
+
+  private static void onDeepStack(Runnable action) {
+    var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+    Thread thread =
+        JsonLimits.deepStackThreads("test")
+            .newThread(
+                () -> {
+                  try {
+                    action.run();
+                  } catch (Throwable e) {
+                    failure.set(e);
+                  }
+                });
+    thread.start();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertThat(failure.get()).isNull();
   }
 
   private static String nested(int depth) {
