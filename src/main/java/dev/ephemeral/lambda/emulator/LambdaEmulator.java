@@ -21,15 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LambdaEmulator implements AutoCloseable {
 
-  static {
-    // The JDK's HTTP server writes a response's headers and body separately; without TCP_NODELAY
-    // the body waits for the client's delayed ACK (about 40 ms on Linux), which Lambda never adds.
-    // Read once, when the server classes load.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
+  private static final String NO_DELAY = "sun.net.httpserver.nodelay";
 
-  /** Enough workers that delayed answers do not hold up other requests. */
-  private static final int WORKER_THREADS = 16;
+  static {
+    // The JDK server sends a response's headers and body in two writes: with Nagle's algorithm on,
+    // the body waits for the client's delayed ACK (about 40 ms on Linux), which added that much to
+    // every call. The server reads this property once, when its first instance is created.
+    if (System.getProperty(NO_DELAY) == null) {
+      System.setProperty(NO_DELAY, "true");
+    }
+  }
 
   private final HttpServer server;
   private final ExecutorService workers;
@@ -54,8 +55,10 @@ public final class LambdaEmulator implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind the Lambda emulator to " + host + ":" + port, e);
     }
+    // A thread per request in progress: a fixed number would cap the calls in flight (a delayed
+    // answer holds its thread), so a client allowed more would queue here, not in its own limit.
     ExecutorService workers =
-        Executors.newFixedThreadPool(WORKER_THREADS, workerThreads(server.getAddress().getPort()));
+        Executors.newCachedThreadPool(workerThreads(server.getAddress().getPort()));
     LambdaEmulator emulator = new LambdaEmulator(server, workers, host);
     server.createContext("/", new InvokeRoute(emulator.registry, emulator::record));
     server.setExecutor(workers);

@@ -1,0 +1,134 @@
+package dev.ephemeral.lambda.bench;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/** The benchmark's printout: a table of the two runs, then one line per figure. */
+final class BenchReport {
+
+  private static final long MIB = 1024 * 1024;
+
+  /** The system's load average (all processes, 1 minute) before and after the measured runs. */
+  record Load(double before, double after) {}
+
+  private BenchReport() {}
+
+  static String render(
+      Workload workload,
+      OperatorRun.Result operator,
+      PlainRun.Result plain,
+      Duration idle,
+      Load load) {
+    int n = workload.resources();
+    var out = new StringBuilder();
+    line(
+        out,
+        "%d resources, function latency %d ms, %d in flight; ideal span %s",
+        n,
+        workload.latency().toMillis(),
+        workload.inFlight(),
+        seconds(CallSpan.ideal(n, workload.inFlight(), workload.latency())));
+    out.append('\n');
+    line(
+        out,
+        "%-13s %6s %9s %9s %9s %6s %9s %10s",
+        "run",
+        "calls",
+        "span",
+        "in flight",
+        "peak",
+        "CPU",
+        "starved",
+        "peak heap");
+    row(out, "operator", operator.calls(), operator.profile(), workload);
+    row(out, "plain program", plain.calls(), plain.profile(), workload);
+    line(
+        out, "in flight: mean calls running at the endpoint over the span; peak: the most at once");
+    line(
+        out,
+        "CPU (of %d cores), starved (a slot free, no call waiting): until the last call started",
+        Runtime.getRuntime().availableProcessors());
+    out.append('\n');
+    line(out, "%-30s %.2f", "span ratio (operator/plain)", ratio(operator.calls(), plain.calls()));
+    line(out, "%-30s %.2f", "calls per resource", perResource(operator.calls().calls(), n));
+    line(out, "%-30s %.2f", "reconciles per resource", perResource(operator.reconciles(), n));
+    line(
+        out,
+        "%-30s %.2f (writes %.2f)",
+        "API requests per resource",
+        perResource(operator.api().total(), n),
+        perResource(operator.api().writes(), n));
+    for (Map.Entry<String, Integer> kind : operator.api().byKind().entrySet()) {
+      line(out, "  %-28s %.2f", kind.getKey(), perResource(kind.getValue(), n));
+    }
+    line(
+        out,
+        "%-30s %d (API requests %d, writes %d)",
+        "calls while idle (" + idle.toSeconds() + " s)",
+        operator.idleCalls(),
+        operator.idleApi().total(),
+        operator.idleApi().writes());
+    line(
+        out,
+        "%-30s operator %s, plain %s",
+        "first call to limit reached",
+        millis(operator.calls().rampUp()),
+        millis(plain.calls().rampUp()));
+    line(
+        out,
+        "%-30s %s",
+        "first call to all Ready",
+        operator.firstCallToAllReady() == null
+            ? "not all Ready (" + operator.ready() + " of " + n + ")"
+            : seconds(operator.firstCallToAllReady()));
+    line(out, "%-30s %d MiB", "heap after GC, all Ready", operator.retainedHeapBytes() / MIB);
+    line(out, "%-30s %d of %d", "plain calls succeeded", plain.succeeded(), n);
+    line(
+        out,
+        "%-30s %.1f before, %.1f after (%d cores; other processes skew every figure)",
+        "load average (1 min)",
+        load.before(),
+        load.after(),
+        Runtime.getRuntime().availableProcessors());
+    return out.toString();
+  }
+
+  /** The operator's span over the plain program's; NaN without plain calls. */
+  static double ratio(CallSpan operator, CallSpan plain) {
+    return plain.span().isZero()
+        ? Double.NaN
+        : (double) operator.span().toNanos() / plain.span().toNanos();
+  }
+
+  static double perResource(long count, int resources) {
+    return (double) count / resources;
+  }
+
+  private static void row(
+      StringBuilder out, String run, CallSpan calls, RunProfile profile, Workload workload) {
+    line(
+        out,
+        "%-13s %6d %9s %9.1f %9d %5.0f%% %8.0f%% %6d MiB",
+        run,
+        calls.calls(),
+        seconds(calls.span()),
+        calls.meanConcurrency(workload.latency()),
+        calls.peakConcurrency(),
+        profile.cpuShare() * 100,
+        profile.starvedShare() * 100,
+        profile.peakHeapBytes() / MIB);
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.3f s", duration.toNanos() / 1e9);
+  }
+
+  private static String millis(Duration duration) {
+    return duration == null ? "never" : duration.toMillis() + " ms";
+  }
+
+  private static void line(StringBuilder out, String format, Object... args) {
+    out.append(String.format(Locale.ROOT, format, args)).append('\n');
+  }
+}

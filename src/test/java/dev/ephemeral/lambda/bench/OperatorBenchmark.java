@@ -1,0 +1,137 @@
+package dev.ephemeral.lambda.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures how close the operator comes to a plain program making the same Lambda calls: the same
+ * calls, latency, in-flight limit, SDK client and endpoint. Run by {@code bench/run}; never part of
+ * the test suite.
+ */
+@Command(
+    name = "bench/run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Creates N LambdaInvocations against an in-process Kubernetes API and runs the real operator"
+          + " until all are Ready, calling a local Lambda endpoint whose function answers after"
+          + " the latency; then makes the same N calls from a plain thread pool of the same size.",
+      "Prints both call spans (first call received to last completed), their ratio, and what the"
+          + " operator spent per resource. Exit status 1 when not all resources became Ready."
+    })
+public final class OperatorBenchmark implements Callable<Integer> {
+
+  @Option(
+      names = {"-n", "--resources"},
+      defaultValue = "100",
+      description = "LambdaInvocations to create, and calls to make (default: ${DEFAULT-VALUE}).")
+  int resources;
+
+  @Option(
+      names = "--latency-ms",
+      defaultValue = "200",
+      description = "How long the function takes, in milliseconds (default: ${DEFAULT-VALUE}).")
+  long latencyMillis;
+
+  @Option(
+      names = "--in-flight",
+      defaultValue = "10",
+      description =
+          "MAX_INVOCATIONS_IN_FLIGHT of the operator, and the plain program's thread count"
+              + " (default: ${DEFAULT-VALUE}).")
+  int inFlight;
+
+  @Option(
+      names = "--idle-seconds",
+      defaultValue = "5",
+      description =
+          "How long to watch for calls once all are Ready; there should be none (default:"
+              + " ${DEFAULT-VALUE}).")
+  int idleSeconds;
+
+  @Option(
+      names = "--timeout-seconds",
+      defaultValue = "600",
+      description = "How long to wait for all to be Ready (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(
+      names = "--create-while-running",
+      description =
+          "Create the LambdaInvocations one by one after the operator started, instead of all"
+              + " before it starts.")
+  boolean createWhileRunning;
+
+  @Option(
+      names = "--no-warmup",
+      description =
+          "Measure cold: skip the unmeasured warm-up runs (2 x the limit calls, plain and through"
+              + " the operator) that load and compile the code paths first.")
+  boolean noWarmup;
+
+  @Option(
+      names = "--log-level",
+      defaultValue = "WARN",
+      description = "Level of the operator's own logs on stderr (default: ${DEFAULT-VALUE}).")
+  String logLevel;
+
+  @CommandLine.Spec CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new OperatorBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (resources < 1 || inFlight < 1 || latencyMillis < 0 || idleSeconds < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--resources and --in-flight must be positive, --latency-ms and --idle-seconds not"
+              + " negative");
+    }
+    setLogLevel();
+    PrintWriter out = spec.commandLine().getOut();
+    var workload = new Workload(resources, Duration.ofMillis(latencyMillis), inFlight);
+    Duration idle = Duration.ofSeconds(idleSeconds);
+    try (var lambda = LambdaEmulator.start("127.0.0.1", 0)) {
+      workload.register(lambda);
+      Duration timeout = Duration.ofSeconds(timeoutSeconds);
+      if (!noWarmup) {
+        // Class loading and the JIT would otherwise weigh on whichever run comes first: an
+        // operator that has just started is not what is measured, nor is a cold SDK client.
+        var warmup = workload.withResources(Math.min(resources, 2 * inFlight));
+        PlainRun.run(warmup, lambda);
+        OperatorRun.run(warmup, lambda, Duration.ZERO, timeout, createWhileRunning);
+      }
+      double loadBefore = loadAverage();
+      var operator = OperatorRun.run(workload, lambda, idle, timeout, createWhileRunning);
+      var plain = PlainRun.run(workload, lambda);
+      var load = new BenchReport.Load(loadBefore, loadAverage());
+      out.print(BenchReport.render(workload, operator, plain, idle, load));
+      out.flush();
+      return operator.ready() == resources ? 0 : 1;
+    }
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private void setLogLevel() {
+    Level level = Level.toLevel(logLevel, Level.WARN);
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger("dev.ephemeral.lambda").setLevel(level);
+      context.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
+    }
+  }
+}
