@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.sandbox;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -227,12 +228,14 @@ public final class SandboxCommand implements Callable<Integer> {
             production.maxInFlight(),
             production.retryPolicy());
     try (var kubernetes = InProcessKubernetes.start();
+        // The operator's own client, built as in production (deep-stack watch threads).
+        var operatorClient = KubernetesClientConfig.newClient(kubernetes.client().getConfiguration());
         var invoker =
             new AwsLambdaInvoker(
                 lambdaSettings(config, builtIn.isPresent()), SandboxJson.mapper());
         var operator =
             new LambdaInvocationOperator(
-                kubernetes.client(), config, invoker, Clock.systemUTC(), counter)) {
+                operatorClient, config, invoker, Clock.systemUTC(), counter)) {
       placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
       operator.start();
       apply(kubernetes.client(), objects);

@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.sandbox;
 
+import dev.ephemeral.lambda.JsonLimits;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -12,6 +13,7 @@ public final class SandboxMain {
   private SandboxMain() {}
 
   public static void main(String[] args) {
+    JsonLimits.raiseDefaults();
     System.exit(commandLine(System.getenv()).execute(args));
   }
 
