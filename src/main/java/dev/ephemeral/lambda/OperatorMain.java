@@ -51,7 +51,14 @@ public final class OperatorMain implements Callable<Integer> {
 
   /** The command line: a bad argument gets one line and a pointer to --help, exit status 2. */
   public static CommandLine commandLine() {
-    var commandLine = new CommandLine(new OperatorMain());
+    return withOneLineUsageErrors(new CommandLine(new OperatorMain()));
+  }
+
+  /**
+   * {@code commandLine} answering a bad argument with one line and a pointer to --help, exit status
+   * 2 (the sandbox's main uses it too).
+   */
+  public static CommandLine withOneLineUsageErrors(CommandLine commandLine) {
     commandLine.setParameterExceptionHandler(
         (e, args) -> {
           var err = e.getCommandLine().getErr();

@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.sandbox;
 
 import dev.ephemeral.lambda.JsonLimits;
+import dev.ephemeral.lambda.OperatorMain;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -22,18 +23,7 @@ public final class SandboxMain {
    * bad argument gets one line and a pointer to --help, exit status 2.
    */
   public static CommandLine commandLine(Map<String, String> environment) {
-    var commandLine = new CommandLine(new SandboxCommand(environment));
-    commandLine.setParameterExceptionHandler(
-        (e, args) -> {
-          var err = e.getCommandLine().getErr();
-          err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage());
-          err.println(
-              "Try '"
-                  + e.getCommandLine().getCommandSpec().qualifiedName()
-                  + " --help' for the options.");
-          err.flush();
-          return CommandLine.ExitCode.USAGE;
-        });
-    return commandLine;
+    return OperatorMain.withOneLineUsageErrors(
+        new CommandLine(new SandboxCommand(environment)));
   }
 }
