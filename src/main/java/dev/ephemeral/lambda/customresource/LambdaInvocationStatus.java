@@ -14,6 +14,12 @@ public class LambdaInvocationStatus {
 
   public static final String READY = "Ready";
 
+  /** kstatus: True while an automatic retry of a failed invocation is pending. */
+  public static final String RECONCILING = "Reconciling";
+
+  /** kstatus: True when the resource needs a person to act before it can become Ready. */
+  public static final String STALLED = "Stalled";
+
   @JsonPropertyDescription("The metadata.generation that the last finished reconcile acted on.")
   private Long observedGeneration;
 
@@ -63,7 +69,10 @@ public class LambdaInvocationStatus {
   private String lastHandledInvokeRequest;
 
   @JsonPropertyDescription(
-      "The Ready condition: True once the Secret holds the current spec's result.")
+      "Ready: True once the Secret holds the current spec's result. Reconciling: True while an"
+          + " automatic retry of a failed invocation is pending. Stalled: True when a person must"
+          + " act (fix the spec, the function, its permissions, or a conflicting Secret), or the"
+          + " retries are spent. Each with observedGeneration, for kstatus, Flux and kubectl wait.")
   private List<InvocationCondition> conditions = new ArrayList<>();
 
   @JsonIgnore
@@ -71,6 +80,14 @@ public class LambdaInvocationStatus {
     return conditions == null
         ? Optional.empty()
         : conditions.stream().filter(c -> READY.equals(c.getType())).findFirst();
+  }
+
+  /** The condition of {@code type}, if present. */
+  @JsonIgnore
+  public Optional<InvocationCondition> condition(String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
   @JsonIgnore

@@ -15,5 +15,22 @@ public enum ReadyReason {
   ResultKeyMissing,
   ResultTooLarge,
   SecretConflict,
-  Expired
+  Expired;
+
+  /**
+   * Whether a person must act: the spec, the function, its permissions or another Secret must
+   * change. (Such failures may still be retried slowly, but a retry alone does not fix them.)
+   */
+  public boolean needsUser() {
+    return switch (this) {
+      case InvalidSpec,
+          FunctionNotFound,
+          AccessDenied,
+          KMSAccessDenied,
+          SecretConflict,
+          ResultKeyMissing,
+          ResultTooLarge -> true;
+      default -> false;
+    };
+  }
 }

@@ -118,6 +118,11 @@ public final class StatusFactory {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
+  /**
+   * Sets the conditions: Ready, and for kstatus (Flux, kpt, cli-utils) Reconciling, True while an
+   * automatic retry is pending, and Stalled, True when a person must act or the retries are spent.
+   * Each keeps its lastTransitionTime while its status stays the same.
+   */
   private static LambdaInvocationStatus withReady(
       LambdaInvocationStatus next,
       LambdaInvocationStatus previous,
@@ -126,27 +131,63 @@ public final class StatusFactory {
       ReadyReason reason,
       String message,
       Instant now) {
-    String status = ready ? "True" : "False";
+    boolean retrying = !ready && next.getNextRetryTime() != null;
+    boolean stalled =
+        !ready
+            && reason != ReadyReason.Expired
+            && (reason.needsUser() || next.getNextRetryTime() == null);
+    boolean reconciling = retrying && !stalled;
+    List<InvocationCondition> conditions = new ArrayList<>();
+    conditions.add(
+        condition(resource, previous, LambdaInvocationStatus.READY, ready, reason.name(), message, now));
+    conditions.add(
+        condition(
+            resource,
+            previous,
+            LambdaInvocationStatus.RECONCILING,
+            reconciling,
+            reconciling ? "RetryPending" : reason.name(),
+            reconciling
+                ? "retrying automatically at " + next.getNextRetryTime()
+                : "no invocation or retry is pending",
+            now));
+    conditions.add(
+        condition(
+            resource,
+            previous,
+            LambdaInvocationStatus.STALLED,
+            stalled,
+            reason.name(),
+            stalled ? message : "nothing needs a person to act",
+            now));
+    next.setConditions(conditions);
+    return next;
+  }
+
+  private static InvocationCondition condition(
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      String type,
+      boolean value,
+      String reason,
+      String message,
+      Instant now) {
+    String status = value ? "True" : "False";
     String transition =
         previous == null
             ? null
             : previous
-                .readyCondition()
+                .condition(type)
                 .filter(c -> status.equals(c.getStatus()))
                 .map(InvocationCondition::getLastTransitionTime)
                 .orElse(null);
-    var condition =
-        new InvocationCondition(
-            LambdaInvocationStatus.READY,
-            status,
-            reason.name(),
-            message,
-            resource.getMetadata().getGeneration(),
-            transition != null ? transition : format(now));
-    List<InvocationCondition> conditions = new ArrayList<>();
-    conditions.add(condition);
-    next.setConditions(conditions);
-    return next;
+    return new InvocationCondition(
+        type,
+        status,
+        reason,
+        message,
+        resource.getMetadata().getGeneration(),
+        transition != null ? transition : format(now));
   }
 
   private static LambdaInvocationStatus copyOf(LambdaInvocationStatus previous) {

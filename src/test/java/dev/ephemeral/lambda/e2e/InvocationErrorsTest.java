@@ -78,10 +78,17 @@ class InvocationErrorsTest {
 
     LambdaInvocation failed = harness.awaitReason(function, reason);
     assertThat(failed.getStatus().isReady()).isFalse();
+    // kstatus: in progress while a retry is pending.
+    assertThat(conditionStatus(failed, "Reconciling")).isEqualTo("True");
+    assertThat(conditionStatus(failed, "Stalled")).isEqualTo("False");
 
     awaitSettledCount(function, 3);
-    assertThat(harness.get(function).getStatus().readyCondition().orElseThrow().getMessage())
+    LambdaInvocation spent = harness.get(function);
+    assertThat(spent.getStatus().readyCondition().orElseThrow().getMessage())
         .contains("retries exhausted");
+    // kstatus: failed once the retries are spent, so Flux and kpt stop waiting.
+    assertThat(conditionStatus(spent, "Reconciling")).isEqualTo("False");
+    assertThat(conditionStatus(spent, "Stalled")).isEqualTo("True");
     assertThat(harness.secret(function)).isNull();
   }
 
@@ -275,6 +282,10 @@ class InvocationErrorsTest {
     harness.awaitReason("taken", "Invoked");
     assertThat(InvocationLifecycleTest.decode(harness.secret("taken"), "result"))
         .isEqualTo("{\"ok\":true}");
+  }
+
+  private static String conditionStatus(LambdaInvocation resource, String type) {
+    return resource.getStatus().condition(type).orElseThrow().getStatus();
   }
 
   private static void awaitSettledCount(String function, long expected) {

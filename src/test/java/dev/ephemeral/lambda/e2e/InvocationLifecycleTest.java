@@ -111,7 +111,9 @@ class InvocationLifecycleTest {
     assertThat(status.getSecretName()).isEqualTo("api-key");
     assertThat(status.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
     assertThat(status.getLastInvocationTime()).isNotNull();
-    assertThat(status.getConditions()).hasSize(1);
+    assertThat(status.getConditions())
+        .extracting(c -> c.getType() + "=" + c.getStatus())
+        .containsExactly("Ready=True", "Reconciling=False", "Stalled=False");
     assertThat(status.getNextRefreshTime()).isNull();
     assertThat(status.getExpiryTime()).isNull();
     assertThat(status.readyCondition())
@@ -271,9 +273,8 @@ class InvocationLifecycleTest {
         .containsEntry("lambda.ephemeral.dev/expires-at", ready.getStatus().getExpiryTime());
 
     LambdaInvocation expired = harness.awaitReason("short", "Expired");
-    assertThat(expired.getStatus().getConditions())
-        .singleElement()
-        .satisfies(c -> assertThat(c.getStatus()).isEqualTo("False"));
+    assertThat(expired.getStatus().readyCondition())
+        .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
     assertThat(harness.secret("short")).isNull();
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
 

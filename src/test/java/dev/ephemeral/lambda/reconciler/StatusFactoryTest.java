@@ -40,9 +40,8 @@ class StatusFactoryTest {
     assertThat(status.getNextRefreshTime()).isEqualTo("2026-11-26T10:10:00Z");
     assertThat(status.getExpiryTime()).isEqualTo("2026-11-26T11:00:00Z");
     assertThat(status.getLastHandledInvokeRequest()).isEqualTo("run-2");
-    assertThat(status.getConditions())
-        .singleElement()
-        .satisfies(
+    assertThat(status.readyCondition())
+        .hasValueSatisfying(
             ready -> {
               assertThat(ready.getType()).isEqualTo("Ready");
               assertThat(ready.getStatus()).isEqualTo("True");
@@ -118,9 +117,8 @@ class StatusFactoryTest {
     assertThat(status.getObservedGeneration()).isEqualTo(GENERATION);
     assertThat(status.getLastHandledInvokeRequest()).isEqualTo("run-3");
     assertThat(status.isReady()).isFalse();
-    assertThat(status.getConditions())
-        .singleElement()
-        .satisfies(
+    assertThat(status.readyCondition())
+        .hasValueSatisfying(
             ready -> {
               assertThat(ready.getStatus()).isEqualTo("False");
               assertThat(ready.getReason()).isEqualTo("Throttled");
@@ -247,9 +245,8 @@ class StatusFactoryTest {
     var status = StatusFactory.expired(resource(GENERATION, null), previous, expiry);
 
     assertThat(status.isReady()).isFalse();
-    assertThat(status.getConditions())
-        .singleElement()
-        .satisfies(
+    assertThat(status.readyCondition())
+        .hasValueSatisfying(
             ready -> {
               assertThat(ready.getStatus()).isEqualTo("False");
               assertThat(ready.getReason()).isEqualTo("Expired");
@@ -356,6 +353,78 @@ class StatusFactoryTest {
             null);
 
     assertThat(status.getNextRefreshTime()).isEqualTo(StatusFactory.format(LATER.plusSeconds(40)));
+  }
+
+  // --- kstatus: Reconciling and Stalled next to Ready, through every reason
+
+  @Test
+  void everyReasonSetsReconcilingAndStalledForKstatus() {
+    var plan = plan(Optional.empty(), Optional.empty());
+    var ready = succeeded(plan);
+    assertThat(kstatus(ready)).isEqualTo("Ready=True Reconciling=False Stalled=False");
+
+    for (ReadyReason reason : ReadyReason.values()) {
+      if (reason == ReadyReason.Invoked || reason == ReadyReason.Expired) {
+        continue;
+      }
+      var retrying = failedWith(ready, plan, reason, LATER.plusSeconds(20));
+      var notRetrying = failedWith(ready, plan, reason, null);
+      if (reason.needsUser()) {
+        // A slow retry does not change that a person must act.
+        assertThat(kstatus(retrying)).as(reason.name())
+            .isEqualTo("Ready=False Reconciling=False Stalled=True");
+      } else {
+        assertThat(kstatus(retrying)).as(reason.name())
+            .isEqualTo("Ready=False Reconciling=True Stalled=False");
+      }
+      assertThat(kstatus(notRetrying)).as(reason + ", retries spent")
+          .isEqualTo("Ready=False Reconciling=False Stalled=True");
+      assertThat(notRetrying.getConditions())
+          .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(GENERATION));
+    }
+
+    var expired =
+        StatusFactory.expired(resource(GENERATION, null), ready, INVOKED_AT.plusSeconds(3600));
+    assertThat(kstatus(expired)).isEqualTo("Ready=False Reconciling=False Stalled=False");
+  }
+
+  @Test
+  void aConditionKeepsItsTransitionTimeWhileItsStatusStays() {
+    var plan = plan(Optional.empty(), Optional.empty());
+    var first = failedWith(succeeded(plan), plan, ReadyReason.Throttled, LATER.plusSeconds(5));
+    var second =
+        StatusFactory.failed(
+            resource(GENERATION, null),
+            first,
+            Optional.of(plan),
+            ReadyReason.Throttled,
+            "Lambda is throttling",
+            LATER.plusSeconds(30),
+            new RetryPolicy.Retry("", 2, LATER.plusSeconds(40), false, Duration.ZERO),
+            null);
+
+    assertThat(second.condition("Reconciling").orElseThrow().getLastTransitionTime())
+        .isEqualTo(first.condition("Reconciling").orElseThrow().getLastTransitionTime())
+        .isEqualTo(StatusFactory.format(LATER));
+  }
+
+  private static LambdaInvocationStatus failedWith(
+      LambdaInvocationStatus previous, InvocationPlan plan, ReadyReason reason, Instant retryAt) {
+    return StatusFactory.failed(
+        resource(GENERATION, null),
+        previous,
+        Optional.of(plan),
+        reason,
+        "failed",
+        LATER,
+        new RetryPolicy.Retry("", 1, retryAt, false, Duration.ZERO),
+        null);
+  }
+
+  private static String kstatus(LambdaInvocationStatus status) {
+    return String.join(
+        " ",
+        status.getConditions().stream().map(c -> c.getType() + "=" + c.getStatus()).toList());
   }
 
   /** A failed refresh after {@link #succeeded(InvocationPlan)}, with a retry pending. */
