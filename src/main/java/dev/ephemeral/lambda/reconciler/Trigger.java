@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.reconciler;
 
-/** Why an invocation happens (DESIGN.md, "When the function is invoked"). */
+/** Why an invocation happens (the README's "When the function is invoked"). */
 public enum Trigger {
   /** 1: created, or the spec changed (a new metadata.generation). */
   SPEC_CHANGED,

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One invalid spec per rule of DESIGN.md, applied to the API (which, like a cluster without the
+ * One invalid spec per field rule, applied to the API (which, like a cluster without the
  * CRD's rules, accepts it): the operator reports Ready=False InvalidSpec naming the field and never
  * invokes. The same table is rejected by the CRD itself in CrdSchemaValidationTest.
  */
