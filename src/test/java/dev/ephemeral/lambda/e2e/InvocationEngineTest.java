@@ -7,15 +7,15 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
-import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+
+
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import java.time.Clock;
@@ -32,9 +32,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+
+
+
 
 /**
  * The invocation engine: calls queued first in, first out, off the reconcile threads, and what
@@ -326,13 +326,7 @@ class InvocationEngineTest {
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
         var client = OperatorHarness.newClient(kubernetes, OPERATOR_USER_AGENT);
         var invoker =
-            new AwsLambdaInvoker(
-                new LambdaClientSettings(
-                    Optional.of(lambda.endpoint()),
-                    Optional.of(Region.EU_WEST_1),
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")),
-                    4),
-                new ObjectMapper());
+            OperatorHarness.invoker(lambda, 4);
         // A fault inside the operator after the function returned: here, an observer that throws.
         var operator =
             new LambdaInvocationOperator(

@@ -5,7 +5,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
@@ -13,8 +13,8 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
-import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+
+
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.Trigger;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
@@ -31,9 +31,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+
+
+
 
 /**
  * Two replicas against one API: only the Lease holder invokes; when it stops, the standby takes
@@ -197,14 +197,7 @@ class LeaderElectionTest {
     KubernetesClient client =
         OperatorHarness.newClient(kubernetes, "lambda-invocation-operator/" + identity);
     var invoker =
-        new AwsLambdaInvoker(
-            new LambdaClientSettings(
-                Optional.of(lambda.endpoint()),
-                Optional.of(Region.EU_WEST_1),
-                StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
-                4),
-            new ObjectMapper());
+        OperatorHarness.invoker(lambda, 4);
     var config =
         new OperatorConfig(
             Set.of(),

@@ -6,7 +6,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
@@ -14,8 +14,8 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
-import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+
+
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -39,9 +39,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+
+
+
 
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
@@ -122,13 +122,7 @@ class LeastPrivilegeRbacTest {
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
         KubernetesClient client = OperatorHarness.newClient(kubernetes, AGENT);
         var invoker =
-            new AwsLambdaInvoker(
-                new LambdaClientSettings(
-                    Optional.of(lambda.endpoint()),
-                    Optional.of(Region.EU_WEST_1),
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")),
-                    4),
-                new ObjectMapper())) {
+            OperatorHarness.invoker(lambda, 4)) {
       lambda.function("ok", call -> FunctionOutcome.json(Map.of("key", "v")));
       lambda.function(
           "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));

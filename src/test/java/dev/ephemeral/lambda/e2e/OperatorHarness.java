@@ -102,15 +102,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   void startOperator() {
-    invoker =
-        new AwsLambdaInvoker(
-            new LambdaClientSettings(
-                Optional.of(lambda.endpoint()),
-                Optional.of(Region.EU_WEST_1),
-                StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
-                maxInFlight),
-            new ObjectMapper());
+    invoker = invoker(lambda, maxInFlight);
     operatorClient = newClient(kubernetes, OPERATOR_USER_AGENT);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
@@ -147,6 +139,21 @@ final class OperatorHarness implements AutoCloseable {
    * A client of {@code kubernetes} whose requests carry {@code userAgent}, set up as the operator
    * sets up its own (HTTP/1.1 to this cleartext API); the caller closes it.
    */
+  /**
+   * The real AWS SDK client, signing with static test credentials in eu-west-1, against {@code
+   * lambda}, with up to {@code maxConnections} connections.
+   */
+  static AwsLambdaInvoker invoker(LambdaEmulator lambda, int maxConnections) {
+    return new AwsLambdaInvoker(
+        new LambdaClientSettings(
+            Optional.of(lambda.endpoint()),
+            Optional.of(Region.EU_WEST_1),
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
+            maxConnections),
+        new ObjectMapper());
+  }
+
   static KubernetesClient newClient(InProcessKubernetes kubernetes, String userAgent) {
     return KubernetesClientConfig.newClient(
         new ConfigBuilder(kubernetes.client().getConfiguration()).withUserAgent(userAgent).build());
