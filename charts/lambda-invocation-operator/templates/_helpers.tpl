@@ -1,0 +1,93 @@
+{{/*
+The chart's name, and the name of every object it creates: the release name when it already
+contains the chart's name (`helm install lambda-invocation-operator ...` gives the names of deploy/),
+else "<release>-<chart>". Kubernetes names are at most 63 characters.
+*/}}
+{{- define "lambda-invocation-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "lambda-invocation-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "lambda-invocation-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The labels of every object. */}}
+{{- define "lambda-invocation-operator.labels" -}}
+helm.sh/chart: {{ include "lambda-invocation-operator.chart" . }}
+{{ include "lambda-invocation-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: lambda-invocation-operator
+{{- end }}
+
+{{/* The labels that select the operator's pods: fixed for the life of a release. */}}
+{{- define "lambda-invocation-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "lambda-invocation-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The image reference: repository, then @digest or :tag (the tag defaults to appVersion). */}}
+{{- define "lambda-invocation-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The rules the operator needs in every watched namespace: as a ClusterRole when it watches all of
+them, as a Role in each one of watchNamespaces otherwise. The same rules as deploy/rbac.yaml and
+deploy/namespaced/rbac.yaml (a test compares them).
+  lambdainvocations             list, watch       its informer
+  lambdainvocations/status      update            the status, written whole with the resourceVersion
+  lambdainvocations/finalizers  update            blockOwnerDeletion on the Secrets' ownerReferences
+                                                  (where OwnerReferencesPermissionEnforcement runs)
+  secrets                       get, list, watch, create, update, delete   the result Secrets
+  events                        create            Events on LambdaInvocations
+*/}}
+{{- define "lambda-invocation-operator.watchRules" -}}
+- apiGroups: ["lambda.ephemeral.dev"]
+  resources: ["lambdainvocations"]
+  verbs: ["list", "watch"]
+- apiGroups: ["lambda.ephemeral.dev"]
+  resources: ["lambdainvocations/status"]
+  verbs: ["update"]
+- apiGroups: ["lambda.ephemeral.dev"]
+  resources: ["lambdainvocations/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
+
+{{/* The watched namespaces, checked: names only, no duplicates. */}}
+{{- define "lambda-invocation-operator.watchNamespaces" -}}
+{{- $seen := dict }}
+{{- range .Values.watchNamespaces }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString .)) }}
+{{- fail (printf "watchNamespaces: %q is not a namespace name" (toString .)) }}
+{{- end }}
+{{- if hasKey $seen (toString .) }}
+{{- fail (printf "watchNamespaces: %q is listed twice" (toString .)) }}
+{{- end }}
+{{- $_ := set $seen (toString .) true }}
+{{- end }}
+{{- join "," .Values.watchNamespaces }}
+{{- end }}
