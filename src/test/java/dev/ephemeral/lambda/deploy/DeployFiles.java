@@ -70,20 +70,25 @@ final class DeployFiles {
 
   /** The documents of a YAML file, empty ones left out; each must be a mapping. */
   static List<ObjectNode> documents(Path path) {
+    return documents(path.toString(), read(path));
+  }
+
+  /** The documents of YAML text read from source, empty ones left out; each must be a mapping. */
+  static List<ObjectNode> documents(String source, String yaml) {
     List<ObjectNode> docs = new ArrayList<>();
-    try (var values = YAML.readerFor(JsonNode.class).<JsonNode>readValues(read(path))) {
+    try (var values = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
       while (values.hasNextValue()) {
         JsonNode doc = values.nextValue();
         if (doc == null || doc.isNull() || doc.isMissingNode()) {
           continue;
         }
         if (!(doc instanceof ObjectNode object)) {
-          throw new AssertionError(path + ": a document is not a mapping: " + doc);
+          throw new AssertionError(source + ": a document is not a mapping: " + doc);
         }
         docs.add(object);
       }
     } catch (IOException e) {
-      throw new AssertionError(path + " is not valid YAML: " + e.getMessage(), e);
+      throw new AssertionError(source + " is not valid YAML: " + e.getMessage(), e);
     }
     return docs;
   }

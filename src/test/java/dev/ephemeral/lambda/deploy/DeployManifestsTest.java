@@ -196,6 +196,14 @@ class DeployManifestsTest {
             "Role",
             "RoleBinding");
     build.one("Namespace", "", OPERATOR_NAMESPACE);
+    assertObjectsLiveInTheOperatorNamespace(build);
+  }
+
+  /**
+   * The ServiceAccount in the operator's namespace; every namespaced object sets its namespace,
+   * which is the operator's but for the RBAC granting access to watched namespaces.
+   */
+  static void assertObjectsLiveInTheOperatorNamespace(Kustomize.Build build) {
     build.one("ServiceAccount", OPERATOR_NAMESPACE, OPERATOR_NAME);
     for (ObjectNode object : build.objects()) {
       HasMetadata typed = (HasMetadata) KubernetesModel.typed(object);
@@ -221,7 +229,11 @@ class DeployManifestsTest {
   @ParameterizedTest
   @MethodSource("variants")
   void deploymentIsHighlyAvailableWithLeaderElection(Path variant) {
-    Kustomize.Build build = Kustomize.build(variant);
+    assertHighlyAvailable(Kustomize.build(variant));
+  }
+
+  /** Two replicas with leader election in POD_NAMESPACE, a region, and a PodDisruptionBudget. */
+  static void assertHighlyAvailable(Kustomize.Build build) {
     JsonNode deployment = operatorDeployment(build);
     JsonNode container = operatorContainer(build);
     assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(2);
@@ -246,6 +258,20 @@ class DeployManifestsTest {
   @MethodSource("variants")
   void deploymentIsHardened(Path variant) {
     Kustomize.Build build = Kustomize.build(variant);
+    assertHardened(build);
+    // Pod Security "restricted" is enforced on the namespace, which the pod satisfies.
+    assertThat(
+            build
+                .one("Namespace", "", OPERATOR_NAMESPACE)
+                .path("metadata")
+                .path("labels")
+                .path("pod-security.kubernetes.io/enforce")
+                .asText())
+        .isEqualTo("restricted");
+  }
+
+  /** The pod meets Pod Security "restricted", with a read-only root and only /tmp writable. */
+  static void assertHardened(Kustomize.Build build) {
     JsonNode pod = podSpec(build);
     JsonNode container = operatorContainer(build);
     assertThat(effective(pod, container, "runAsNonRoot").asBoolean()).as("runAsNonRoot").isTrue();
@@ -265,21 +291,15 @@ class DeployManifestsTest {
     assertThat(emptyDirMounts(build)).contains("/tmp");
     assertThat(container.path("image").asText())
         .isEqualTo("ghcr.io/example/lambda-invocation-operator:0.1.0");
-    // Pod Security "restricted" is enforced on the namespace, which the pod above satisfies.
-    assertThat(
-            build
-                .one("Namespace", "", OPERATOR_NAMESPACE)
-                .path("metadata")
-                .path("labels")
-                .path("pod-security.kubernetes.io/enforce")
-                .asText())
-        .isEqualTo("restricted");
   }
 
   @ParameterizedTest
   @MethodSource("variants")
   void deploymentHasProbesOnTheHttpPortAndResources(Path variant) {
-    Kustomize.Build build = Kustomize.build(variant);
+    assertProbesAndResources(Kustomize.build(variant));
+  }
+
+  static void assertProbesAndResources(Kustomize.Build build) {
     JsonNode container = operatorContainer(build);
     int port =
         Integer.parseInt(
@@ -307,7 +327,10 @@ class DeployManifestsTest {
   @ParameterizedTest
   @MethodSource("variants")
   void metricsServiceSelectsTheOperatorPodsOnTheHttpPort(Path variant) {
-    Kustomize.Build build = Kustomize.build(variant);
+    assertMetricsService(Kustomize.build(variant));
+  }
+
+  static void assertMetricsService(Kustomize.Build build) {
     JsonNode container = operatorContainer(build);
     JsonNode service =
         build.ofKind("Service").stream()
@@ -347,27 +370,34 @@ class DeployManifestsTest {
     int rules = 0;
     for (Path file : DeployFiles.yamlFiles()) {
       for (ObjectNode doc : DeployFiles.documents(file)) {
-        if (!Set.of("Role", "ClusterRole").contains(DeployFiles.kind(doc))) {
-          continue;
-        }
-        assertThat(doc.has("aggregationRule")).as(DeployFiles.id(doc) + " aggregates").isFalse();
-        for (JsonNode rule : doc.path("rules")) {
-          rules++;
-          for (String field :
-              List.of("verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs")) {
-            strings(rule.path(field)).stream()
-                .filter(v -> v.contains("*"))
-                .forEach(
-                    v -> wildcards.add(file + " " + DeployFiles.id(doc) + " " + field + ": " + v));
-          }
-          assertThat(rule.has("nonResourceURLs"))
-              .as(DeployFiles.id(doc) + " nonResourceURLs")
-              .isFalse();
-        }
+        rules += doc.path("rules").size();
+        wildcards(doc).forEach(w -> wildcards.add(file + " " + w));
       }
     }
     assertThat(rules).isPositive();
     assertThat(wildcards).isEmpty();
+  }
+
+  /**
+   * The wildcards in a Role's or ClusterRole's rules (none for other objects); fails on an
+   * aggregationRule or nonResourceURLs.
+   */
+  static List<String> wildcards(ObjectNode doc) {
+    List<String> wildcards = new ArrayList<>();
+    if (!Set.of("Role", "ClusterRole").contains(DeployFiles.kind(doc))) {
+      return wildcards;
+    }
+    assertThat(doc.has("aggregationRule")).as(DeployFiles.id(doc) + " aggregates").isFalse();
+    for (JsonNode rule : doc.path("rules")) {
+      for (String field :
+          List.of("verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs")) {
+        strings(rule.path(field)).stream()
+            .filter(v -> v.contains("*"))
+            .forEach(v -> wildcards.add(DeployFiles.id(doc) + " " + field + ": " + v));
+      }
+      assertThat(rule.has("nonResourceURLs")).as(DeployFiles.id(doc) + " nonResourceURLs").isFalse();
+    }
+    return wildcards;
   }
 
   @Test
@@ -393,7 +423,10 @@ class DeployManifestsTest {
   @ParameterizedTest
   @MethodSource("variants")
   void bindingsGrantExistingRolesToTheOperatorServiceAccountOnly(Path variant) {
-    Kustomize.Build build = Kustomize.build(variant);
+    assertBindingsGrantExistingRolesToTheOperatorOnly(Kustomize.build(variant));
+  }
+
+  static void assertBindingsGrantExistingRolesToTheOperatorOnly(Kustomize.Build build) {
     for (String kind : List.of("RoleBinding", "ClusterRoleBinding")) {
       for (ObjectNode binding : build.ofKind(kind)) {
         JsonNode roleRef = binding.path("roleRef");
@@ -420,7 +453,10 @@ class DeployManifestsTest {
   @ParameterizedTest
   @MethodSource("variants")
   void leaderElectionMayUseItsLeaseInTheOperatorNamespace(Path variant) {
-    Kustomize.Build build = Kustomize.build(variant);
+    assertLeaderElectionMayUseItsLease(Kustomize.build(variant));
+  }
+
+  static void assertLeaderElectionMayUseItsLease(Kustomize.Build build) {
     // On the Lease, in POD_NAMESPACE (the Deployment's namespace), by a Role bound to the
     // ServiceAccount:
     // get, create and update, which java-operator-sdk's LeaderElectionManager checks for at startup
@@ -469,7 +505,21 @@ class DeployManifestsTest {
 
   @Test
   void namespacedVariantWatchesChosenNamespacesWithRolesOnly() {
-    Kustomize.Build build = Kustomize.build(DeployFiles.NAMESPACED);
+    assertWatchesChosenNamespacesWithRolesOnly(Kustomize.build(DeployFiles.NAMESPACED));
+    assertThat(
+            envValue(
+                    operatorContainer(Kustomize.build(DeployFiles.CLUSTER_WIDE)),
+                    OperatorConfig.WATCH_NAMESPACES)
+                .orElse(""))
+        .as("the cluster-wide install watches all namespaces")
+        .isBlank();
+  }
+
+  /**
+   * WATCH_NAMESPACES is set, and each of its namespaces, and only those, has a Role with the
+   * cluster-wide ClusterRole's rules, bound to the operator; no ClusterRole.
+   */
+  static void assertWatchesChosenNamespacesWithRolesOnly(Kustomize.Build build) {
     assertThat(build.ofKind("ClusterRole")).isEmpty();
     assertThat(build.ofKind("ClusterRoleBinding")).isEmpty();
 
@@ -483,13 +533,6 @@ class DeployManifestsTest {
             .filter(s -> !s.isEmpty())
             .collect(Collectors.toCollection(TreeSet::new));
     assertThat(namespaces).isNotEmpty().doesNotContain(OPERATOR_NAMESPACE);
-    assertThat(
-            envValue(
-                    operatorContainer(Kustomize.build(DeployFiles.CLUSTER_WIDE)),
-                    OperatorConfig.WATCH_NAMESPACES)
-                .orElse(""))
-        .as("the cluster-wide install watches all namespaces")
-        .isBlank();
 
     // In each watched namespace, and only there, a Role with the ClusterRole's rules, bound to the
     // operator.

@@ -21,7 +21,9 @@ import java.util.Set;
 final class KubernetesModel {
 
   static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-  private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
+  /** Kubernetes' own types, and the Prometheus Operator's (the chart's ServiceMonitor...). */
+  private static final List<String> MODEL_PACKAGES =
+      List.of("io.fabric8.kubernetes.api.model", "io.fabric8.openshift.api.model.monitoring");
 
   private KubernetesModel() {}
 
@@ -65,7 +67,8 @@ final class KubernetesModel {
       map.forEach((k, v) -> walk(v, path + "." + k, unknown, seen));
       return;
     }
-    if (!value.getClass().getPackageName().startsWith(MODEL_PACKAGE)) {
+    String pkg = value.getClass().getPackageName();
+    if (MODEL_PACKAGES.stream().noneMatch(pkg::startsWith)) {
       return;
     }
     for (Method getter : value.getClass().getMethods()) {

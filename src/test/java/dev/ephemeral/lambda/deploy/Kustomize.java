@@ -30,7 +30,10 @@ final class Kustomize {
   static final Set<String> SUPPORTED_FIELDS =
       Set.of("apiVersion", "kind", "resources", "components", "patches", "images");
 
-  /** The rendered objects, and every file read to render them. */
+  /**
+   * The rendered objects, and every file read to render them. {@link HelmChart} renders the chart
+   * into one too (with no files), so the same checks read both.
+   */
   record Build(List<ObjectNode> objects, Set<Path> files) {
 
     List<ObjectNode> ofKind(String kind) {
