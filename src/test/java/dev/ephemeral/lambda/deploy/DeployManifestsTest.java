@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * deploy/ (but deploy/argocd/): every file parses into Kubernetes' typed model with no unknown
  * field, every kustomization lists files that exist, both variants render, the CRD is the committed
  * one, the Deployment is hardened and highly available, and RBAC has no wildcard and matches
- * between the cluster-wide and the namespaced install.
+ * between the cluster-wide and the namespaced install. The checks of a rendered install are static
+ * ({@code assert...(Kustomize.Build)}): {@link HelmChartTest} runs them on the Helm chart too.
  */
 class DeployManifestsTest {
 
@@ -395,7 +396,9 @@ class DeployManifestsTest {
             .filter(v -> v.contains("*"))
             .forEach(v -> wildcards.add(DeployFiles.id(doc) + " " + field + ": " + v));
       }
-      assertThat(rule.has("nonResourceURLs")).as(DeployFiles.id(doc) + " nonResourceURLs").isFalse();
+      assertThat(rule.has("nonResourceURLs"))
+          .as(DeployFiles.id(doc) + " nonResourceURLs")
+          .isFalse();
     }
     return wildcards;
   }

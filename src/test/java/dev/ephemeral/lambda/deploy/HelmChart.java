@@ -43,7 +43,8 @@ final class HelmChart {
    */
   static Kustomize.Build template(
       String release, String namespace, List<Path> valuesFiles, Map<String, ?> values) {
-    TemplateCommand template = new Helm(CHART).template().withName(release).withNamespace(namespace);
+    TemplateCommand template =
+        new Helm(CHART).template().withName(release).withNamespace(namespace);
     valuesFiles.forEach(template::withValuesFile);
     if (!values.isEmpty()) {
       template.withValuesFile(write(values));

@@ -49,9 +49,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * charts/lambda-invocation-operator, without a cluster: {@code helm lint} passes, and {@code helm
  * template} renders, with the default values and with the namespaced and monitoring ones, what
- * deploy/ installs: the same objects, the same RBAC rules (so a change to deploy/'s RBAC fails
- * here until the chart follows), the same operator container, and manifests that pass the checks
- * of {@link DeployManifestsTest}.
+ * deploy/ installs: the same objects, the same RBAC rules (so a change to deploy/'s RBAC fails here
+ * until the chart follows), the same operator container, and manifests that pass the checks of
+ * {@link DeployManifestsTest}.
  */
 class HelmChartTest {
 
@@ -91,23 +91,32 @@ class HelmChartTest {
   }
 
   @Test
-  void chartCrdIsTheCommittedOne() throws IOException {
-    List<Path> crds;
-    try (Stream<Path> files = Files.list(HelmChart.CRDS)) {
-      crds = files.sorted().toList();
+  void chartCrdsAreTheCommittedOnes() throws IOException {
+    Path committed = DeployManifestsTest.COMMITTED_CRD.getParent();
+    List<Path> expected = fileNames(committed);
+    assertThat(expected).contains(DeployManifestsTest.COMMITTED_CRD.getFileName());
+    assertThat(fileNames(HelmChart.CRDS))
+        .as("the chart's crds/ holds the files of " + committed + "/, and only those")
+        .containsExactlyElementsOf(expected);
+    for (Path name : expected) {
+      Path chartCrd = HelmChart.CRDS.resolve(name);
+      if (Files.mismatch(chartCrd, committed.resolve(name)) != -1) {
+        throw new AssertionError(
+            chartCrd
+                + " differs from "
+                + committed.resolve(name)
+                + " (Helm installs the CRDs from the chart's crds/). Update it with:\n\n    cp "
+                + committed.resolve(name)
+                + " "
+                + HelmChart.CRDS
+                + "/\n");
+      }
     }
-    Path chartCrd = HelmChart.CRDS.resolve(DeployManifestsTest.COMMITTED_CRD.getFileName());
-    assertThat(crds).as("the chart's crds/ holds the CRD, alone").containsExactly(chartCrd);
-    if (Files.mismatch(chartCrd, DeployManifestsTest.COMMITTED_CRD) != -1) {
-      throw new AssertionError(
-          chartCrd
-              + " differs from "
-              + DeployManifestsTest.COMMITTED_CRD
-              + " (Helm installs the CRD from the chart's crds/). Update it with:\n\n    cp "
-              + DeployManifestsTest.COMMITTED_CRD
-              + " "
-              + HelmChart.CRDS
-              + "/\n");
+  }
+
+  private static List<Path> fileNames(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(Path::getFileName).sorted().toList();
     }
   }
 
@@ -337,8 +346,7 @@ class HelmChartTest {
     assertThat(operatorDeployment(build).path("spec").path("replicas").asInt()).isEqualTo(3);
     assertThat(envValue(container, "AWS_REGION")).hasValue("us-east-2");
     assertThat(envValue(container, OperatorConfig.MAX_INVOCATIONS_IN_FLIGHT)).hasValue("20");
-    assertThat(container.path("resources").path("requests").path("cpu").asText())
-        .isEqualTo("250m");
+    assertThat(container.path("resources").path("requests").path("cpu").asText()).isEqualTo("250m");
     assertThat(container.path("resources").has("limits"))
         .as("a values map replaces the default, it does not merge")
         .isTrue();
@@ -349,7 +357,8 @@ class HelmChartTest {
                 .path("image")
                 .asText())
         .isEqualTo("ghcr.io/example/lambda-invocation-operator@" + digest);
-    assertThat(envVar(operatorContainer(template(Map.of("aws", Map.of("region", "")))), "AWS_REGION"))
+    assertThat(
+            envVar(operatorContainer(template(Map.of("aws", Map.of("region", "")))), "AWS_REGION"))
         .as("no region: the SDK's chain decides")
         .isEmpty();
   }
@@ -374,7 +383,8 @@ class HelmChartTest {
       JsonNode subject = binding.path("subjects").get(0);
       assertThat(subject.path("name").asText()).isEqualTo(fullname);
       assertThat(subject.path("namespace").asText()).isEqualTo("ops");
-      build.one("Role", DeployFiles.namespace(binding), binding.path("roleRef").path("name").asText());
+      build.one(
+          "Role", DeployFiles.namespace(binding), binding.path("roleRef").path("name").asText());
     }
     // The Lease and the data-hash key Secret are named by the operator, not by the release.
     JsonNode role = build.one("Role", "ops", fullname + "-leader-election");
@@ -466,7 +476,9 @@ class HelmChartTest {
         Matcher matcher = MATCHER.matcher(selector.group(3) == null ? "" : selector.group(3));
         while (matcher.find()) {
           String label = matcher.group(1);
-          assertThat(labels).as(alert + ": " + metric + " has the label " + label).containsKey(label);
+          assertThat(labels)
+              .as(alert + ": " + metric + " has the label " + label)
+              .containsKey(label);
           if (matcher.group(2).equals("=")) {
             assertThat(labels.get(label))
                 .as(alert + ": " + metric + "{" + label + "} takes the value")
@@ -483,8 +495,7 @@ class HelmChartTest {
       }
       // The annotations name only labels the expression keeps.
       Matcher reference =
-          Pattern.compile("\\$labels\\.([a-zA-Z_]+)")
-              .matcher(r.path("annotations").toString());
+          Pattern.compile("\\$labels\\.([a-zA-Z_]+)").matcher(r.path("annotations").toString());
       while (reference.find()) {
         assertThat(expr).as(alert + ": $labels." + reference.group(1)).contains(reference.group(1));
       }

@@ -21,6 +21,7 @@ import java.util.Set;
 final class KubernetesModel {
 
   static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
   /** Kubernetes' own types, and the Prometheus Operator's (the chart's ServiceMonitor...). */
   private static final List<String> MODEL_PACKAGES =
       List.of("io.fabric8.kubernetes.api.model", "io.fabric8.openshift.api.model.monitoring");
