@@ -80,6 +80,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private volatile Instant lastForget = Instant.EPOCH;
   private SecretWriter secretWriter;
   private ResultStore resultStore;
+  private RolloutRestarter rolloutRestarter;
 
   public LambdaInvocationReconciler(
       SpecValidator validator,
@@ -110,6 +111,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     var secrets = new InformerEventSource<Secret, LambdaInvocation>(configuration, context);
     secretWriter = new SecretWriter(context.getClient(), new OwnSecretWrites(secrets));
     resultStore = new ResultStore(resultSecret, secretWriter);
+    rolloutRestarter = new RolloutRestarter(context.getClient(), observer, clock);
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
@@ -315,6 +317,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .addKeyValue(EXECUTED_VERSION, succeeded.executedVersion())
             .addKeyValue(SECRET, plan.secretName())
             .log("Invocation succeeded, result written to Secret");
+        if (stored.dataChanged()) {
+          // Here, once, between the Secret write and the status: never retried, never invoking.
+          rolloutRestarter.restart(decidedOn, plan.rolloutRestartTargets(), plan.secretName());
+        }
         return StatusFactory.succeeded(decidedOn, status, plan, succeeded, call.finishedAt());
       }
       result = stored.failure().get();
