@@ -27,11 +27,13 @@ import org.slf4j.spi.LoggingEventBuilder;
  * annotation {@value #RESTARTED_AT_ANNOTATION} to the current time, and the workload's controller
  * rolls out pods that read the new data.
  *
- * <p>At most once per data change: it runs once, right after the Secret write, and is never
- * retried. A failure (the workload is missing, the patch is refused) is a Warning Event and
- * nothing more: the result is stored, so the resource stays Ready and the function is not invoked
- * again. The operator watches no workload, so a restart starts no reconcile. The annotation's value
- * is a time, never anything derived from the result.
+ * <p>Once per data change: the reconciler calls it right after the Secret write that changed the
+ * data, before the status records that change ({@code status.rolloutRestartedFor}); only an
+ * operator that stopped in between has it called again, for the same data, by the next one. A
+ * failed patch (the workload is missing, the patch is refused) is a Warning Event and nothing more:
+ * it is not retried, the result is stored, so the resource stays Ready and the function is not
+ * invoked again. The operator watches no workload, so a restart starts no reconcile. The
+ * annotation's value is a time, never anything derived from the result.
  */
 final class RolloutRestarter {
 
@@ -100,8 +102,21 @@ final class RolloutRestarter {
       }
       log(LOG.atInfo(), owner, target)
           .log("Restarted a rollout restart target: the Secret's data changed");
-      observer.workloadRestarted(
-          owner, target + " restarted: the data of Secret " + secretName + " changed");
+      tell(
+          () ->
+              observer.workloadRestarted(
+                  owner, target + " restarted: the data of Secret " + secretName + " changed"));
+    }
+  }
+
+  /** An observer that fails (an Event not written) must not turn a stored result into a failure. */
+  private static void tell(Runnable observation) {
+    try {
+      observation.run();
+    } catch (RuntimeException e) {
+      LOG.atWarn()
+          .addKeyValue("error", e.getClass().getSimpleName())
+          .log("Could not report a rollout restart; continuing");
     }
   }
 
@@ -120,7 +135,7 @@ final class RolloutRestarter {
     log(LOG.atWarn(), owner, target)
         .addKeyValue(REASON, reason)
         .log("A rollout restart target was not restarted");
-    observer.workloadNotRestarted(owner, reason, message);
+    tell(() -> observer.workloadNotRestarted(owner, reason, message));
   }
 
   private String patch(String restartedAt) {
