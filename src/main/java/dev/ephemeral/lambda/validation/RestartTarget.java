@@ -2,7 +2,9 @@ package dev.ephemeral.lambda.validation;
 
 import dev.ephemeral.lambda.customresource.RolloutTargetKind;
 
-/** A validated entry of spec.secret.rolloutRestartTargets: a workload in the resource's namespace. */
+/**
+ * A validated entry of spec.secret.rolloutRestartTargets: a workload in the resource's namespace.
+ */
 public record RestartTarget(RolloutTargetKind kind, String name) {
 
   /** As messages and Events name it: {@code Deployment web}. */

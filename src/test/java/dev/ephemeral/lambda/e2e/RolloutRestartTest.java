@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +121,8 @@ class RolloutRestartTest {
                         assertThat(e.getType()).isEqualTo("Warning");
                         assertThat(e.getReason()).isEqualTo("RolloutRestartTargetNotFound");
                         assertThat(e.getMessage())
-                            .isEqualTo("Deployment gone not found in namespace shop; not restarted");
+                            .isEqualTo(
+                                "Deployment gone not found in namespace shop; not restarted");
                       });
               assertThat(events)
                   .anySatisfy(
@@ -161,7 +161,11 @@ class RolloutRestartTest {
     String first = awaitRestart("Deployment", "web", null);
     LambdaInvocation ready = harness.awaitReason("api-key", "Invoked");
     String dataHash =
-        harness.secret("api-key").getMetadata().getAnnotations().get("lambda.ephemeral.dev/data-hash");
+        harness
+            .secret("api-key")
+            .getMetadata()
+            .getAnnotations()
+            .get("lambda.ephemeral.dev/data-hash");
     assertThat(ready.getStatus().getRolloutRestartedFor()).isEqualTo(dataHash);
 
     // What an operator stopped between writing new data and restarting leaves: a status that
@@ -256,7 +260,12 @@ class RolloutRestartTest {
           case "Deployment" ->
               apps.deployments().inNamespace(NAMESPACE).withName(name).get().getSpec().getTemplate();
           case "StatefulSet" ->
-              apps.statefulSets().inNamespace(NAMESPACE).withName(name).get().getSpec().getTemplate();
+              apps.statefulSets()
+                  .inNamespace(NAMESPACE)
+                  .withName(name)
+                  .get()
+                  .getSpec()
+                  .getTemplate();
           case "DaemonSet" ->
               apps.daemonSets().inNamespace(NAMESPACE).withName(name).get().getSpec().getTemplate();
           default -> throw new IllegalArgumentException(kind);
@@ -300,7 +309,7 @@ class RolloutRestartTest {
         .filter(e -> e.getInvolvedObject().getName().equals(name))
         .filter(
             e ->
-                Arrays.asList("RolloutRestarted", "RolloutRestartTargetNotFound", "RolloutRestartFailed")
+                List.of("RolloutRestarted", "RolloutRestartTargetNotFound", "RolloutRestartFailed")
                     .contains(e.getReason()))
         .toList();
   }
