@@ -69,6 +69,13 @@ public class LambdaInvocationStatus {
   private String lastHandledInvokeRequest;
 
   @JsonPropertyDescription(
+      "The data-hash (the Secret's lambda.ephemeral.dev/data-hash annotation, an HMAC that reveals"
+          + " nothing of the data) of the last Secret data spec.secret.rolloutRestartTargets were"
+          + " restarted for. When the Secret's differs (the operator stopped between writing the"
+          + " Secret and restarting the targets), the next reconcile restarts them.")
+  private String rolloutRestartedFor;
+
+  @JsonPropertyDescription(
       "Ready: True once the Secret holds the current spec's result. Reconciling: True while an"
           + " automatic retry of a failed invocation is pending. Stalled: True when a person must"
           + " act (fix the spec, the function, its permissions, or a conflicting Secret), or the"
@@ -196,6 +203,14 @@ public class LambdaInvocationStatus {
     this.lastHandledInvokeRequest = lastHandledInvokeRequest;
   }
 
+  public String getRolloutRestartedFor() {
+    return rolloutRestartedFor;
+  }
+
+  public void setRolloutRestartedFor(String rolloutRestartedFor) {
+    this.rolloutRestartedFor = rolloutRestartedFor;
+  }
+
   public List<InvocationCondition> getConditions() {
     return conditions;
   }
@@ -221,6 +236,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(rejectedGeneration, other.rejectedGeneration)
         && Objects.equals(lastHandledSecretVersion, other.lastHandledSecretVersion)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
+        && Objects.equals(rolloutRestartedFor, other.rolloutRestartedFor)
         && Objects.equals(conditions, other.conditions);
   }
 

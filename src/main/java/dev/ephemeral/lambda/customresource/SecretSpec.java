@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import java.util.Map;
 
 /** Where and for how long the result is kept. */
@@ -66,6 +67,16 @@ public class SecretSpec {
   @JsonPropertyDescription("Annotations copied onto the Secret.")
   private Map<String, String> annotations;
 
+  @Size(max = MAX_ROLLOUT_RESTART_TARGETS)
+  @JsonPropertyDescription(
+      "Workloads (apps/v1 Deployment, StatefulSet or DaemonSet, in this namespace) whose pods are"
+          + " restarted, as kubectl rollout restart does, each time the Secret's data changes: when"
+          + " it is created, or an invocation writes data different from before; not when a refresh"
+          + " returns the same data. The operator sets the pod template annotation"
+          + " lambda.ephemeral.dev/restartedAt to the time of the restart. At most 32; a workload"
+          + " listed twice is restarted once.")
+  private List<RolloutRestartTarget> rolloutRestartTargets;
+
   public String getName() {
     return name;
   }
@@ -104,5 +115,13 @@ public class SecretSpec {
 
   public void setAnnotations(Map<String, String> annotations) {
     this.annotations = annotations;
+  }
+
+  public List<RolloutRestartTarget> getRolloutRestartTargets() {
+    return rolloutRestartTargets;
+  }
+
+  public void setRolloutRestartTargets(List<RolloutRestartTarget> rolloutRestartTargets) {
+    this.rolloutRestartTargets = rolloutRestartTargets;
   }
 }

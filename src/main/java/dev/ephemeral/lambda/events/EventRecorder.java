@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records core/v1 Events on a LambdaInvocation for failures, conflicts and expiry, with the
- * condition's reason and (safe) message. An Event that cannot be written is logged and dropped.
+ * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry and the restarts of
+ * its rollout restart targets, with the condition's reason and (safe) message. An Event that
+ * cannot be written is logged and dropped.
  */
 public final class EventRecorder implements InvocationObserver {
 
@@ -47,6 +48,16 @@ public final class EventRecorder implements InvocationObserver {
   @Override
   public void secretExpired(LambdaInvocation resource, String message) {
     record(resource, "Normal", ReadyReason.Expired.name(), message);
+  }
+
+  @Override
+  public void workloadRestarted(LambdaInvocation resource, String message) {
+    record(resource, "Normal", "RolloutRestarted", message);
+  }
+
+  @Override
+  public void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {
+    record(resource, "Warning", reason, message);
   }
 
   private void record(LambdaInvocation resource, String type, String reason, String message) {

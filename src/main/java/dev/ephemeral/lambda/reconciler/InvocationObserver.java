@@ -27,6 +27,15 @@ public interface InvocationObserver {
   /** A result Secret reached its ttl and was deleted. */
   default void secretExpired(LambdaInvocation resource, String message) {}
 
+  /** A workload of spec.secret.rolloutRestartTargets was restarted after the data changed. */
+  default void workloadRestarted(LambdaInvocation resource, String message) {}
+
+  /**
+   * A workload of spec.secret.rolloutRestartTargets could not be restarted ({@code reason} says
+   * why, such as not found); the resource stays Ready.
+   */
+  default void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {}
+
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
 
   /** All of {@code observers}, in order; one that throws does not stop the others. */
@@ -51,6 +60,16 @@ public interface InvocationObserver {
       @Override
       public void secretExpired(LambdaInvocation resource, String message) {
         observers.forEach(o -> safely(() -> o.secretExpired(resource, message)));
+      }
+
+      @Override
+      public void workloadRestarted(LambdaInvocation resource, String message) {
+        observers.forEach(o -> safely(() -> o.workloadRestarted(resource, message)));
+      }
+
+      @Override
+      public void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {
+        observers.forEach(o -> safely(() -> o.workloadNotRestarted(resource, reason, message)));
       }
     };
   }

@@ -80,6 +80,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private volatile Instant lastForget = Instant.EPOCH;
   private SecretWriter secretWriter;
   private ResultStore resultStore;
+  private RolloutRestarter rolloutRestarter;
 
   public LambdaInvocationReconciler(
       SpecValidator validator,
@@ -110,6 +111,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     var secrets = new InformerEventSource<Secret, LambdaInvocation>(configuration, context);
     secretWriter = new SecretWriter(context.getClient(), new OwnSecretWrites(secrets));
     resultStore = new ResultStore(resultSecret, secretWriter);
+    rolloutRestarter = new RolloutRestarter(context.getClient(), observer, clock);
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
@@ -160,6 +162,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       return retire(resource, context, plan, now);
     }
     if (decision instanceof Decision.Wait wait) {
+      if (!calling) {
+        finishRolloutRestart(resource, context, plan, status);
+      }
       return reschedule(wait.until(), now);
     }
     if (calling) {
@@ -315,7 +320,15 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .addKeyValue(EXECUTED_VERSION, succeeded.executedVersion())
             .addKeyValue(SECRET, plan.secretName())
             .log("Invocation succeeded, result written to Secret");
-        return StatusFactory.succeeded(decidedOn, status, plan, succeeded, call.finishedAt());
+        String dataHash = ResultSecret.dataHashOf(stored.secret().orElseThrow());
+        // Between the Secret write and the status, which records the data restarted for: an
+        // operator that stops in between leaves a status that differs, and the next finishes it.
+        if (stored.dataChanged() || !Objects.equals(dataHash, restartedFor(status))) {
+          rolloutRestarter.restart(decidedOn, plan.rolloutRestartTargets(), plan.secretName());
+        }
+        var next = StatusFactory.succeeded(decidedOn, status, plan, succeeded, call.finishedAt());
+        next.setRolloutRestartedFor(dataHash);
+        return next;
       }
       result = stored.failure().get();
     }
@@ -468,6 +481,42 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           .addKeyValue(SECRET, secretName)
           .log("Secret expired and was deleted");
     }
+  }
+
+  /**
+   * Restarts the rollout restart targets for the Secret's data if the status does not record that
+   * they were: the operator stopped between writing the Secret and restarting them. No invocation.
+   */
+  private void finishRolloutRestart(
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      InvocationPlan plan,
+      LambdaInvocationStatus status) {
+    if (status == null || plan.rolloutRestartTargets().isEmpty()) {
+      return;
+    }
+    Optional<Secret> secret =
+        named(context.getSecondaryResources(Secret.class), plan.secretName())
+            .filter(s -> ResultSecret.isControlledBy(s, resource))
+            .filter(resultSecret::isIntact);
+    if (secret.isEmpty()) {
+      return;
+    }
+    String dataHash = ResultSecret.dataHashOf(secret.get());
+    if (Objects.equals(dataHash, restartedFor(status))) {
+      return;
+    }
+    LOG.atInfo()
+        .addKeyValue(NAMESPACE, namespace(resource))
+        .addKeyValue(NAME, name(resource))
+        .addKeyValue(SECRET, plan.secretName())
+        .log("The rollout restart targets were not restarted for the Secret's data; restarting");
+    rolloutRestarter.restart(resource, plan.rolloutRestartTargets(), plan.secretName());
+    statusRecorder.write(resource, context, StatusFactory.rolloutRestarted(status, dataHash));
+  }
+
+  private static String restartedFor(LambdaInvocationStatus status) {
+    return status == null ? null : status.getRolloutRestartedFor();
   }
 
   private SecretState observe(

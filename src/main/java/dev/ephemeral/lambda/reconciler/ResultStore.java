@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,14 +29,28 @@ final class ResultStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResultStore.class);
 
-  /** What storing gave: nothing is written when {@code failure} is present. */
-  record Stored(Optional<Secret> secret, Optional<InvocationResult.Failed> failure) {
-    static Stored written(Secret secret) {
-      return new Stored(Optional.of(secret), Optional.empty());
+  /**
+   * What storing gave: nothing is written when {@code failure} is present.
+   *
+   * @param dataChanged whether the write changed the Secret's data: it created the Secret, or
+   *     replaced data that differed (a refresh returning the same data does not change it)
+   */
+  record Stored(
+      Optional<Secret> secret, Optional<InvocationResult.Failed> failure, boolean dataChanged) {
+    static Stored written(SecretWriter.Written written) {
+      boolean changed =
+          written.replaced().isEmpty()
+              || !Objects.equals(
+                  dataOf(written.replaced().get()), dataOf(written.stored()));
+      return new Stored(Optional.of(written.stored()), Optional.empty(), changed);
     }
 
     static Stored failed(InvocationResult.Failed failure) {
-      return new Stored(Optional.empty(), Optional.of(failure));
+      return new Stored(Optional.empty(), Optional.of(failure), false);
+    }
+
+    private static Map<String, String> dataOf(Secret secret) {
+      return secret.getData() == null ? Map.of() : secret.getData();
     }
   }
 
@@ -85,7 +101,7 @@ final class ResultStore {
     controlled.forEach(s -> earlier.add(s.getMetadata().getName()));
     earlier.remove(plan.secretName());
     earlier.forEach(name -> deleteQuietly(owner, name));
-    return Stored.written(written.get().stored());
+    return Stored.written(written.get());
   }
 
   /** A Secret of the planned name exists and is not the resource's: nothing is invoked or written. */

@@ -190,6 +190,23 @@ public final class StatusFactory {
         transition != null ? transition : format(now));
   }
 
+  /**
+   * {@code previous} with the data-hash of the Secret data whose rollout restart targets were
+   * restarted.
+   */
+  public static LambdaInvocationStatus rolloutRestarted(
+      LambdaInvocationStatus previous, String dataHash) {
+    var next = copyOf(previous);
+    next.setNextRetryTime(previous == null ? null : previous.getNextRetryTime());
+    next.setFailedAttempts(previous == null ? null : previous.getFailedAttempts());
+    next.setConditions(
+        previous == null || previous.getConditions() == null
+            ? new ArrayList<>()
+            : new ArrayList<>(previous.getConditions()));
+    next.setRolloutRestartedFor(dataHash);
+    return next;
+  }
+
   private static LambdaInvocationStatus copyOf(LambdaInvocationStatus previous) {
     var next = new LambdaInvocationStatus();
     if (previous != null) {
@@ -203,6 +220,7 @@ public final class StatusFactory {
       next.setLastHandledInvokeRequest(previous.getLastHandledInvokeRequest());
       next.setRejectedGeneration(previous.getRejectedGeneration());
       next.setLastHandledSecretVersion(previous.getLastHandledSecretVersion());
+      next.setRolloutRestartedFor(previous.getRolloutRestartedFor());
     }
     return next;
   }

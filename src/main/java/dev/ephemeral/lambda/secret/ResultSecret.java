@@ -227,6 +227,12 @@ public final class ResultSecret {
         .findFirst();
   }
 
+  /** The data-hash annotation of a result Secret; null when it has none. */
+  public static String dataHashOf(Secret secret) {
+    var annotations = secret.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(DATA_HASH_ANNOTATION);
+  }
+
   /** Whether the data is still what this operator process wrote (the hash annotation matches). */
   public boolean isIntact(Secret secret) {
     var annotations = secret.getMetadata().getAnnotations();

@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.validation;
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,6 +13,8 @@ import java.util.Optional;
  *
  * @param payload the serialized payload, exactly as sent to Lambda
  * @param secretKeys projected Secret keys, in key order
+ * @param rolloutRestartTargets workloads to restart when the Secret's data changes, each once, in
+ *     the order written
  */
 public record InvocationPlan(
     String functionName,
@@ -27,7 +30,8 @@ public record InvocationPlan(
     Map<String, JsonPointer> secretKeys,
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations,
-    InvokePolicy invokePolicy) {
+    InvokePolicy invokePolicy,
+    List<RestartTarget> rolloutRestartTargets) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

@@ -136,6 +136,14 @@ public final class SpecRules {
   public static final int MAX_PROJECTED_KEYS = 64;
   public static final int MAX_SECRET_METADATA_ENTRIES = 64;
 
+  /** A workload's name (Deployment, StatefulSet, DaemonSet): a DNS-1123 subdomain. */
+  public static final String WORKLOAD_NAME_PATTERN = SECRET_NAME_PATTERN;
+
+  public static final int WORKLOAD_NAME_MAX_LENGTH = 253;
+
+  /** secret.rolloutRestartTargets: each is one PATCH after a data change, so the list is short. */
+  public static final int MAX_ROLLOUT_RESTART_TARGETS = 32;
+
   public static final String RESERVED_KEYS_RULE = "self.all(k, k != 'result' && k != 'log_result')";
 
   public static final String QUALIFIER_CONSISTENCY_RULE =

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
+import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
+import dev.ephemeral.lambda.customresource.RolloutTargetKind;
 import dev.ephemeral.lambda.customresource.SecretSpec;
 import java.io.IOException;
 import java.text.ParseException;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +54,7 @@ public final class SpecValidator {
   private static final Pattern DURATION_IN_RANGE = Pattern.compile(DURATION_IN_RANGE_PATTERN);
   private static final Pattern SECRET_NAME = Pattern.compile(SECRET_NAME_PATTERN);
   private static final Pattern SECRET_KEY = Pattern.compile(SECRET_KEY_PATTERN);
+  private static final Pattern WORKLOAD_NAME = Pattern.compile(WORKLOAD_NAME_PATTERN);
   private static final Pattern JSON_POINTER = Pattern.compile(JSON_POINTER_PATTERN);
   private static final Pattern LABEL_NAME =
       Pattern.compile("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$");
@@ -156,6 +160,8 @@ public final class SpecValidator {
     Map<String, JsonPointer> keys = secretKeys(secret.getKeys(), violations);
     Map<String, String> labels = labels(secret.getLabels(), violations);
     Map<String, String> annotations = annotations(secret.getAnnotations(), violations);
+    List<RestartTarget> restartTargets =
+        rolloutRestartTargets(secret.getRolloutRestartTargets(), violations);
 
     if (!violations.isEmpty()) {
       return new Invalid(List.copyOf(violations));
@@ -175,7 +181,8 @@ public final class SpecValidator {
             keys,
             labels,
             annotations,
-            policy));
+            policy,
+            restartTargets));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {
@@ -419,6 +426,57 @@ public final class SpecValidator {
       violations.add("spec.secret.annotations: at most 256 KiB in total");
     }
     return Collections.unmodifiableMap(result);
+  }
+
+  private static List<RestartTarget> rolloutRestartTargets(
+      List<RolloutRestartTarget> targets, List<String> violations) {
+    if (targets == null) {
+      return List.of();
+    }
+    String field = "spec.secret.rolloutRestartTargets";
+    if (targets.size() > MAX_ROLLOUT_RESTART_TARGETS) {
+      violations.add(
+          field + ": at most " + MAX_ROLLOUT_RESTART_TARGETS + " targets, got " + targets.size());
+      return List.of();
+    }
+    // A workload listed twice is restarted once.
+    var result = new LinkedHashSet<RestartTarget>();
+    for (int i = 0; i < targets.size(); i++) {
+      RolloutRestartTarget target = targets.get(i);
+      String item = field + "[" + i + "]";
+      if (target == null) {
+        violations.add(item + ": must be an object with kind and name, got null");
+        continue;
+      }
+      RolloutTargetKind kind = null;
+      if (target.getKind() == null) {
+        violations.add(item + ".kind: required (Deployment, StatefulSet or DaemonSet)");
+      } else {
+        try {
+          kind = RolloutTargetKind.valueOf(target.getKind());
+        } catch (IllegalArgumentException e) {
+          violations.add(
+              item
+                  + ".kind: must be Deployment, StatefulSet or DaemonSet, got "
+                  + quoted(target.getKind()));
+        }
+      }
+      String name = target.getName();
+      if (name == null) {
+        violations.add(item + ".name: required");
+      } else if (name.isEmpty()
+          || name.length() > WORKLOAD_NAME_MAX_LENGTH
+          || !WORKLOAD_NAME.matcher(name).matches()) {
+        violations.add(
+            item
+                + ".name: must be a workload name (lowercase DNS subdomain, at most 253"
+                + " characters), got "
+                + quoted(name));
+      } else if (kind != null) {
+        result.add(new RestartTarget(kind, name));
+      }
+    }
+    return List.copyOf(result);
   }
 
   /** A duration of {@link SpecRules}. */

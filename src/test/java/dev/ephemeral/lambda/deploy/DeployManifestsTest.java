@@ -503,7 +503,13 @@ class DeployManifestsTest {
                 "/secrets",
                 Set.of("get", "list", "watch", "create", "update", "delete"),
                 "/events",
-                Set.of("create")));
+                Set.of("create"),
+                "apps/deployments",
+                Set.of("patch"),
+                "apps/statefulsets",
+                Set.of("patch"),
+                "apps/daemonsets",
+                Set.of("patch")));
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
@@ -46,8 +47,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
- * each granted permission is used.
+ * rollout restart of a Deployment, a StatefulSet and a DaemonSet, leader election) and checks the
+ * RBAC in deploy/rbac.yaml both ways: each request is allowed, and each granted permission is
+ * used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -174,6 +176,17 @@ class LeastPrivilegeRbacTest {
             .create();
         user.resource(invocation("taken", "ok", "{}")).create();
         user.resource(invocation("edited", "ok", "{}")).create();
+        RolloutRestartTest.createWorkloads(user, "Deployment", "web");
+        RolloutRestartTest.createWorkloads(user, "StatefulSet", "db");
+        RolloutRestartTest.createWorkloads(user, "DaemonSet", "agent");
+        var restarting = invocation("restarting", "ok", "{}");
+        secretSpec(restarting)
+            .setRolloutRestartTargets(
+                List.of(
+                    new RolloutRestartTarget("Deployment", "web"),
+                    new RolloutRestartTarget("StatefulSet", "db"),
+                    new RolloutRestartTarget("DaemonSet", "agent")));
+        user.resource(restarting).create();
 
         await()
             .atMost(Duration.ofSeconds(20))
@@ -182,7 +195,11 @@ class LeastPrivilegeRbacTest {
                     reason(user, "short", "Expired")
                         && reason(user, "edited", "Invoked")
                         && reason(user, "taken", "SecretConflict")
-                        && reason(user, "broken", "FunctionError"));
+                        && reason(user, "broken", "FunctionError")
+                        && reason(user, "restarting", "Invoked")
+                        && RolloutRestartTest.restartedAt(user, "Deployment", "web") != null
+                        && RolloutRestartTest.restartedAt(user, "StatefulSet", "db") != null
+                        && RolloutRestartTest.restartedAt(user, "DaemonSet", "agent") != null);
         user.secrets()
             .inNamespace(NAMESPACE)
             .withName("edited")

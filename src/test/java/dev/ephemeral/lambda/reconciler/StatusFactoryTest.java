@@ -408,6 +408,38 @@ class StatusFactoryTest {
         .isEqualTo(StatusFactory.format(LATER));
   }
 
+  @Test
+  void rolloutRestartedRecordsTheDataHashAndChangesNothingElse() {
+    var plan = plan(Optional.of(Duration.ofMinutes(10)), Optional.of(Duration.ofHours(1)));
+    var previous = retrying(plan);
+    previous.setRolloutRestartedFor("hash-before");
+
+    var status = StatusFactory.rolloutRestarted(previous, "hash-now");
+
+    assertThat(status.getRolloutRestartedFor()).isEqualTo("hash-now");
+    previous.setRolloutRestartedFor("hash-now");
+    assertThat(status).isEqualTo(previous);
+    assertThat(status.getNextRetryTime()).isEqualTo("2026-11-26T10:10:20Z");
+    assertThat(status.getFailedAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void laterStatusesKeepTheDataHashTheTargetsWereRestartedFor() {
+    var plan = plan(Optional.of(Duration.ofMinutes(10)), Optional.empty());
+    var previous = succeeded(plan);
+    previous.setRolloutRestartedFor("hash-now");
+
+    assertThat(failedWith(previous, plan, ReadyReason.Throttled, LATER).getRolloutRestartedFor())
+        .isEqualTo("hash-now");
+    assertThat(
+            StatusFactory.succeeded(resource(GENERATION, null), previous, plan, SUCCEEDED, LATER)
+                .getRolloutRestartedFor())
+        .isEqualTo("hash-now");
+    assertThat(StatusFactory.expired(resource(GENERATION, null), previous, LATER))
+        .extracting(LambdaInvocationStatus::getRolloutRestartedFor)
+        .isEqualTo("hash-now");
+  }
+
   private static LambdaInvocationStatus failedWith(
       LambdaInvocationStatus previous, InvocationPlan plan, ReadyReason reason, Instant retryAt) {
     return StatusFactory.failed(

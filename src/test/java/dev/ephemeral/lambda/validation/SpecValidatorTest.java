@@ -585,6 +585,9 @@ class SpecValidatorTest {
     assertThat(pointers(plan.secretKeys())).isEqualTo(map(secret.path("keys")));
     assertThat(plan.secretLabels()).isEqualTo(map(secret.path("labels")));
     assertThat(plan.secretAnnotations()).isEqualTo(map(secret.path("annotations")));
+    if (!secret.has("rolloutRestartTargets")) {
+      assertThat(plan.rolloutRestartTargets()).isEmpty();
+    }
 
     // What the table says the plan holds.
     example
@@ -619,6 +622,13 @@ class SpecValidatorTest {
       case "secretLabels" -> assertThat(plan.secretLabels()).as(what).isEqualTo(map(expected));
       case "secretAnnotations" ->
           assertThat(plan.secretAnnotations()).as(what).isEqualTo(map(expected));
+      case "rolloutRestartTargets" ->
+          assertThat(plan.rolloutRestartTargets().stream().map(Object::toString).toList())
+              .as(what)
+              .containsExactlyElementsOf(
+                  java.util.stream.StreamSupport.stream(expected.spliterator(), false)
+                      .map(JsonNode::asText)
+                      .toList());
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
