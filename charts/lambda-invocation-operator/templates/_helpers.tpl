@@ -75,6 +75,9 @@ deploy/namespaced/rbac.yaml (a test compares them).
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+- apiGroups: ["apps"]
+  resources: ["deployments", "statefulsets", "daemonsets"]
+  verbs: ["patch"]
 {{- end }}
 
 {{/* The watched namespaces, checked: names only, no duplicates. */}}
