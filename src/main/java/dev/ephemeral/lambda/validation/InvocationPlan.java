@@ -12,6 +12,8 @@ import java.util.Optional;
  *
  * @param payload the serialized payload, exactly as sent to Lambda
  * @param secretKeys projected Secret keys, in key order
+ * @param onDeletePayload the serialized spec.onDelete.payload, sent when the resource is deleted;
+ *     empty without spec.onDelete
  */
 public record InvocationPlan(
     String functionName,
@@ -27,7 +29,8 @@ public record InvocationPlan(
     Map<String, JsonPointer> secretKeys,
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations,
-    InvokePolicy invokePolicy) {
+    InvokePolicy invokePolicy,
+    Optional<byte[]> onDeletePayload) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

@@ -61,6 +61,7 @@ final class Fixtures {
         Map.of(),
         Map.of(),
         Map.of(),
-        policy);
+        policy,
+        Optional.empty());
   }
 }

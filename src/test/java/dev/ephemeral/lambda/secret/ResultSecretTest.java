@@ -739,7 +739,8 @@ class ResultSecretTest {
           keys,
           labels,
           annotations,
-          InvokePolicy.EveryReconcile);
+          InvokePolicy.EveryReconcile,
+          Optional.empty());
     }
   }
 }
