@@ -27,6 +27,12 @@ public interface InvocationObserver {
   /** A result Secret reached its ttl and was deleted. */
   default void secretExpired(LambdaInvocation resource, String message) {}
 
+  /**
+   * The finalizer of spec.onDelete was removed without a successful delete-time call (its retries
+   * spent, the function not found, an invalid spec...); {@code message} says why.
+   */
+  default void deleteCallAbandoned(LambdaInvocation resource, String message) {}
+
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
 
   /** All of {@code observers}, in order; one that throws does not stop the others. */
@@ -51,6 +57,11 @@ public interface InvocationObserver {
       @Override
       public void secretExpired(LambdaInvocation resource, String message) {
         observers.forEach(o -> safely(() -> o.secretExpired(resource, message)));
+      }
+
+      @Override
+      public void deleteCallAbandoned(LambdaInvocation resource, String message) {
+        observers.forEach(o -> safely(() -> o.deleteCallAbandoned(resource, message)));
       }
     };
   }
