@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -177,8 +176,14 @@ final class DeleteTimeInvocation {
     released.remove(uid);
   }
 
+  /** Forgets what was kept for resources whose uid is not in {@code live}. */
+  void retain(Set<String> live) {
+    failures.keySet().retainAll(live);
+    released.retainAll(live);
+  }
+
   /** Whether {@code call} is a delete-time call (and so not a result to store). */
-  static boolean isDeleteTimeCall(InvocationQueue.Call<PendingInvocation> call) {
+  private static boolean isDeleteTimeCall(InvocationQueue.Call<PendingInvocation> call) {
     return call.context().trigger() == Trigger.ON_DELETE;
   }
 
@@ -338,21 +343,30 @@ final class DeleteTimeInvocation {
   }
 
   /**
-   * Writes the finalizers of {@code resource}, and nothing else, with a JSON merge patch that
-   * carries the resourceVersion (so a concurrent change is a conflict, not lost).
+   * Writes the finalizers of {@code resource}, and nothing else, with a JSON Patch that also sets
+   * the resourceVersion it was read at, so a concurrent change is a conflict instead of lost.
    */
   private static LambdaInvocation patchFinalizers(
       KubernetesClient client, LambdaInvocation resource) {
-    var metadata = new LinkedHashMap<String, Object>();
-    metadata.put("resourceVersion", resource.getMetadata().getResourceVersion());
     List<String> finalizers = new ArrayList<>(resource.getMetadata().getFinalizers());
-    metadata.put("finalizers", finalizers);
-    String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", metadata));
+    String patch =
+        client
+            .getKubernetesSerialization()
+            .asJson(
+                List.of(
+                    Map.of(
+                        "op",
+                        "replace",
+                        "path",
+                        "/metadata/resourceVersion",
+                        "value",
+                        resource.getMetadata().getResourceVersion()),
+                    Map.of("op", "add", "path", "/metadata/finalizers", "value", finalizers)));
     return client
         .resources(LambdaInvocation.class)
         .inNamespace(namespace(resource))
         .withName(name(resource))
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        .patch(PatchContext.of(PatchType.JSON), patch);
   }
 
   /**

@@ -542,6 +542,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .map(r -> r.getMetadata().getUid())
             .collect(Collectors.toSet());
     decided.retainAll(live);
+    deleteTime.retain(live);
     queue.retainFinished(c -> live.contains(c.uid()));
   }
 
