@@ -69,10 +69,10 @@ final class DeleteTimeInvocation {
   private final Map<String, Failures> failures = new ConcurrentHashMap<>();
 
   /**
-   * Uids whose finalizer this process removed: until the deletion reaches the cache, a reconcile
-   * may still see the finalizer, and must not call again.
+   * Uids whose delete-time work is done (the call succeeded or was given up): only the finalizer's
+   * removal is left, or was made and has not reached the cache yet. They are never called again.
    */
-  private final Set<String> released = ConcurrentHashMap.newKeySet();
+  private final Set<String> done = ConcurrentHashMap.newKeySet();
 
   DeleteTimeInvocation(
       SpecValidator validator,
@@ -142,7 +142,12 @@ final class DeleteTimeInvocation {
       }
     }
     String uid = resource.getMetadata().getUid();
-    if (!resource.hasFinalizer(FINALIZER) || released.contains(uid)) {
+    if (!resource.hasFinalizer(FINALIZER)) {
+      return UpdateControl.noUpdate();
+    }
+    if (done.contains(uid)) {
+      // A removal that failed (or that the cache does not show yet) is made again, never the call.
+      removeFinalizer(context.getClient(), resource);
       return UpdateControl.noUpdate();
     }
     Instant now = clock.instant();
@@ -173,13 +178,13 @@ final class DeleteTimeInvocation {
   /** The resource is gone: forgets what was kept for it. */
   void forget(String uid) {
     failures.remove(uid);
-    released.remove(uid);
+    done.remove(uid);
   }
 
   /** Forgets what was kept for resources whose uid is not in {@code live}. */
   void retain(Set<String> live) {
     failures.keySet().retainAll(live);
-    released.retainAll(live);
+    done.retainAll(live);
   }
 
   /** Whether {@code call} is a delete-time call (and so not a result to store). */
@@ -300,8 +305,9 @@ final class DeleteTimeInvocation {
 
   private UpdateControl<LambdaInvocation> release(
       LambdaInvocation resource, Context<LambdaInvocation> context, String logMessage) {
+    done.add(resource.getMetadata().getUid());
+    failures.remove(resource.getMetadata().getUid());
     removeFinalizer(context.getClient(), resource);
-    released.add(resource.getMetadata().getUid());
     LOG.atInfo()
         .addKeyValue(NAMESPACE, namespace(resource))
         .addKeyValue(NAME, name(resource))

@@ -11,6 +11,7 @@ import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
+ * spec.onDelete, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
  * each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
@@ -60,6 +61,9 @@ class LeastPrivilegeRbacTest {
           "update lambda.ephemeral.dev/lambdainvocations/finalizers",
           "setting blockOwnerDeletion on the Secrets' ownerReferences needs it where the"
               + " OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift)",
+          "get lambda.ephemeral.dev/lambdainvocations",
+          "removing the spec.onDelete finalizer re-reads the resource after a conflict (someone"
+              + " else changed it meanwhile), which these scenarios do not provoke",
           "update coordination.k8s.io/leases",
           "java-operator-sdk checks at start-up (SelfSubjectRulesReview) that get, create and"
               + " update on the Lease are granted, and refuses to start otherwise; renewals use"
@@ -126,6 +130,12 @@ class LeastPrivilegeRbacTest {
       lambda.function("ok", call -> FunctionOutcome.json(Map.of("key", "v")));
       lambda.function(
           "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
+      lambda.function(
+          "revoke-fails",
+          call ->
+              new String(call.payload(), java.nio.charset.StandardCharsets.UTF_8).contains("revoke")
+                  ? FunctionOutcome.functionError("Unhandled", "Boom", "no", null)
+                  : FunctionOutcome.json(Map.of("key", "v")));
       var config =
           new OperatorConfig(
               Set.of(),
@@ -215,6 +225,33 @@ class LeastPrivilegeRbacTest {
                     user.secrets().inNamespace(NAMESPACE).withName("edited").get() == null
                         && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get()
                             != null);
+
+        // spec.onDelete: the finalizer is patched on and off; a failing delete-time call reads
+        // the namespace before each retry, and ends in an Event.
+        for (String name : List.of("cleanup", "cleanup-failing")) {
+          var withCleanup = invocation(name, name.equals("cleanup") ? "ok" : "revoke-fails", "{}");
+          var onDelete = new OnDeleteSpec();
+          onDelete.setPayload(OperatorHarness.json("{\"revoke\":true}"));
+          withCleanup.getSpec().setOnDelete(onDelete);
+          user.resource(withCleanup).create();
+        }
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> reason(user, "cleanup", "Invoked") && reason(user, "cleanup-failing", "Invoked"));
+        for (String name : List.of("cleanup", "cleanup-failing")) {
+          user.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).delete();
+        }
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () ->
+                    user.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("cleanup").get()
+                            == null
+                        && user.resources(LambdaInvocation.class)
+                                .inNamespace(NAMESPACE)
+                                .withName("cleanup-failing")
+                                .get()
+                            == null);
       }
       assertThat(
               new LeaderLease(client, OPERATOR_NAMESPACE, OperatorConfig.LEASE_NAME, "rbac")
