@@ -456,7 +456,8 @@ class DeployManifestsTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 group + "/" + plural,
-                Set.of("list", "watch"),
+                // patch (and get after a conflict): the finalizer of spec.onDelete
+                Set.of("get", "list", "watch", "patch"),
                 group + "/" + plural + "/status",
                 Set.of("update"),
                 group + "/" + plural + "/finalizers",
@@ -464,7 +465,10 @@ class DeployManifestsTest {
                 "/secrets",
                 Set.of("get", "list", "watch", "create", "update", "delete"),
                 "/events",
-                Set.of("create")));
+                Set.of("create"),
+                // whether a resource's namespace is being deleted (spec.onDelete's retries)
+                "/namespaces",
+                Set.of("get")));
   }
 
   @Test
