@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,6 +168,59 @@ class OnDeleteTest {
                   .contains("retries are spent")
                   .contains(FINALIZER);
             });
+  }
+
+  @Test
+  void accessDeniedAtDeletionIsRetriedLikeAnyTransientFailureThenGivenUp() {
+    harness.lambda.function(
+        "guarded",
+        call ->
+            new String(call.payload(), StandardCharsets.UTF_8).contains("revoke")
+                ? FunctionOutcome.apiError(
+                    403, "AccessDeniedException", "User is not authorized to perform this action")
+                : FunctionOutcome.json(java.util.Map.of("api_key", "k")));
+    harness.create(withOnDelete(invocation("api-key", "guarded", "{}")));
+    harness.awaitReason("api-key", "Invoked");
+
+    delete("api-key");
+
+    awaitGone("api-key");
+    assertThat(harness.lambda.invocationCount("guarded")).isEqualTo(1 + 3);
+    assertThat(onDeleteFailedEvents())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("AccessDenied").contains("retries"));
+  }
+
+  @Test
+  void aCallUnderWayAtDeletionFinishesUnstoredThenTheDeleteCallIsMade() throws Exception {
+    var release = new CountDownLatch(1);
+    harness.lambda.function(
+        "slow-issuer",
+        call -> {
+          if (!new String(call.payload(), StandardCharsets.UTF_8).contains("revoke")) {
+            try {
+              release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return FunctionOutcome.json(java.util.Map.of("api_key", "issued"));
+        });
+    harness.create(withOnDelete(invocation("api-key", "slow-issuer", "{}")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> harness.lambda.invocationCount("slow-issuer") == 1);
+    assertThat(harness.get("api-key").getMetadata().getFinalizers()).containsExactly(FINALIZER);
+
+    delete("api-key");
+    release.countDown();
+
+    awaitGone("api-key");
+    assertThat(harness.lambda.invocationCount("slow-issuer")).isEqualTo(2);
+    assertThat(new String(harness.lambda.invocations().get(1).body(), StandardCharsets.UTF_8))
+        .isEqualTo(REVOKE);
+    // The result of the call made before the deletion is not stored: the resource is going.
+    assertThat(harness.secret("api-key")).isNull();
   }
 
   @Test
