@@ -237,7 +237,8 @@ public final class SpecValidator {
     try {
       byte[] bytes = JsonText.write(value, mapper);
       if (bytes.length > PAYLOAD_MAX_BYTES) {
-        violations.add(field + ": serialized it must be at most 6291456 bytes, got " + bytes.length);
+        violations.add(
+            field + ": serialized it must be at most 6291456 bytes, got " + bytes.length);
       }
       return bytes;
     } catch (IOException e) {

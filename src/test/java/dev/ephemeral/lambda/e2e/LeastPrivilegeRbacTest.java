@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * spec.onDelete, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
- * each granted permission is used.
+ * spec.onDelete, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request
+ * is allowed, and each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -226,9 +226,10 @@ class LeastPrivilegeRbacTest {
                         && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get()
                             != null);
 
-        // spec.onDelete: the finalizer is patched on and off; a failing delete-time call reads
-        // the namespace before each retry, and ends in an Event.
-        for (String name : List.of("cleanup", "cleanup-failing")) {
+        // spec.onDelete: the finalizer is patched on, then off at deletion; a failing
+        // delete-time call reads the namespace before each retry, and ends in an Event.
+        var cleanups = List.of("cleanup", "cleanup-failing");
+        for (String name : cleanups) {
           var withCleanup = invocation(name, name.equals("cleanup") ? "ok" : "revoke-fails", "{}");
           var onDelete = new OnDeleteSpec();
           onDelete.setPayload(OperatorHarness.json("{\"revoke\":true}"));
@@ -237,21 +238,13 @@ class LeastPrivilegeRbacTest {
         }
         await()
             .atMost(Duration.ofSeconds(10))
-            .until(() -> reason(user, "cleanup", "Invoked") && reason(user, "cleanup-failing", "Invoked"));
-        for (String name : List.of("cleanup", "cleanup-failing")) {
-          user.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).delete();
-        }
+            .until(() -> cleanups.stream().allMatch(name -> reason(user, name, "Invoked")));
+        var invocations = user.resources(LambdaInvocation.class).inNamespace(NAMESPACE);
+        cleanups.forEach(name -> invocations.withName(name).delete());
         await()
             .atMost(Duration.ofSeconds(15))
             .until(
-                () ->
-                    user.resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName("cleanup").get()
-                            == null
-                        && user.resources(LambdaInvocation.class)
-                                .inNamespace(NAMESPACE)
-                                .withName("cleanup-failing")
-                                .get()
-                            == null);
+                () -> cleanups.stream().allMatch(name -> invocations.withName(name).get() == null));
       }
       assertThat(
               new LeaderLease(client, OPERATOR_NAMESPACE, OperatorConfig.LEASE_NAME, "rbac")

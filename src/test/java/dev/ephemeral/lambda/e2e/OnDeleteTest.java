@@ -333,7 +333,8 @@ class OnDeleteTest {
             .values()
             .forEach(
                 value ->
-                    assertThat(new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8))
+                    assertThat(Base64.getDecoder().decode(value))
+                        .asString(StandardCharsets.UTF_8)
                         .doesNotContain(REVOKED_SENTINEL));
       }
       assertThat(Serialization.asJson(harness.client().v1().events().inNamespace(NAMESPACE).list()))
@@ -359,7 +360,12 @@ class OnDeleteTest {
   }
 
   private void delete(String name) {
-    harness.client().resources(LambdaInvocation.class).inNamespace(NAMESPACE).withName(name).delete();
+    harness
+        .client()
+        .resources(LambdaInvocation.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .delete();
   }
 
   private void awaitGone(String name) {
