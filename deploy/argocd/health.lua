@@ -9,6 +9,9 @@
 --             retries exhausted, or a failure not retried until the spec changes), so a sync wave fails
 --             instead of waiting for ever.
 -- Suspended   Ready=False, reason Expired: the Secret's ttl ran out and the resource waits for a trigger.
+-- Progressing, "Pending deletion", while the resource is being deleted (with spec.onDelete its finalizer
+--             waits for the delete-time call, retries included): what Argo CD itself reports for any
+--             resource with a deletionTimestamp, before it would run this script.
 --
 -- Argo CD runs this without the string and math libraries: plain Lua 5.1, base library only.
 
@@ -63,6 +66,10 @@ end
 local generation = nil
 if type(obj.metadata) == "table" then
   generation = obj.metadata.generation
+end
+
+if type(obj.metadata) == "table" and present(obj.metadata.deletionTimestamp) then
+  return result("Progressing", "Pending deletion")
 end
 
 local status = obj.status

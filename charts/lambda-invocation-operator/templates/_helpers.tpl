@@ -62,7 +62,7 @@ deploy/namespaced/rbac.yaml (a test compares them).
 {{- define "lambda-invocation-operator.watchRules" -}}
 - apiGroups: ["lambda.ephemeral.dev"]
   resources: ["lambdainvocations"]
-  verbs: ["list", "watch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["lambda.ephemeral.dev"]
   resources: ["lambdainvocations/status"]
   verbs: ["update"]
@@ -78,6 +78,9 @@ deploy/namespaced/rbac.yaml (a test compares them).
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["patch"]
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get"]
 {{- end }}
 
 {{/* The watched namespaces, checked: names only, no duplicates. */}}

@@ -104,6 +104,13 @@ public class LambdaInvocationSpec {
           + " intact.")
   private String invokePolicy;
 
+  @JsonPropertyDescription(
+      "Invoke the function once more when this LambdaInvocation is deleted, with its own payload"
+          + " (such as to revoke the credential the first call handed out). A finalizer holds the"
+          + " deletion until that call succeeded or its retries are spent; without onDelete there"
+          + " is no finalizer.")
+  private OnDeleteSpec onDelete;
+
   /** Why the stored spec could not be read into this model; null when it could. */
   @JsonIgnore private String unreadable;
 
@@ -194,6 +201,14 @@ public class LambdaInvocationSpec {
 
   public void setInvokePolicy(String invokePolicy) {
     this.invokePolicy = invokePolicy;
+  }
+
+  public OnDeleteSpec getOnDelete() {
+    return onDelete;
+  }
+
+  public void setOnDelete(OnDeleteSpec onDelete) {
+    this.onDelete = onDelete;
   }
 
   public SecretSpec getSecret() {

@@ -16,15 +16,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry and the restarts of
- * its rollout restart targets, with the condition's reason and (safe) message. An Event that
- * cannot be written is logged and dropped.
+ * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of
+ * its rollout restart targets and a given-up delete-time call, with the condition's reason and
+ * (safe) message. An Event that cannot be written is logged and dropped.
  */
 public final class EventRecorder implements InvocationObserver {
 
   public static final String COMPONENT = "lambda-invocation-operator";
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   private static final int MAX_MESSAGE = 1024;
+
+  /** Reason of the Event when spec.onDelete's call is given up and the finalizer removed. */
+  public static final String ON_DELETE_FAILED = "OnDeleteFailed";
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -58,6 +61,11 @@ public final class EventRecorder implements InvocationObserver {
   @Override
   public void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {
     record(resource, "Warning", reason, message);
+  }
+
+  @Override
+  public void deleteCallAbandoned(LambdaInvocation resource, String message) {
+    record(resource, "Warning", ON_DELETE_FAILED, message);
   }
 
   private void record(LambdaInvocation resource, String type, String reason, String message) {

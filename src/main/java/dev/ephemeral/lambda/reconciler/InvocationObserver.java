@@ -36,6 +36,12 @@ public interface InvocationObserver {
    */
   default void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {}
 
+  /**
+   * The finalizer of spec.onDelete was removed without a successful delete-time call (its retries
+   * spent, the function not found, an invalid spec...); {@code message} says why.
+   */
+  default void deleteCallAbandoned(LambdaInvocation resource, String message) {}
+
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
 
   /** All of {@code observers}, in order; one that throws does not stop the others. */
@@ -70,6 +76,11 @@ public interface InvocationObserver {
       @Override
       public void workloadNotRestarted(LambdaInvocation resource, String reason, String message) {
         observers.forEach(o -> safely(() -> o.workloadNotRestarted(resource, reason, message)));
+      }
+
+      @Override
+      public void deleteCallAbandoned(LambdaInvocation resource, String message) {
+        observers.forEach(o -> safely(() -> o.deleteCallAbandoned(resource, message)));
       }
     };
   }

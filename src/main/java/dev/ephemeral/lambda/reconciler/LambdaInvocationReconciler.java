@@ -54,6 +54,9 @@ import org.slf4j.LoggerFactory;
     name = LambdaInvocationReconciler.CONTROLLER_NAME,
     // The invoke-requested-at annotation does not bump the generation: the filter admits it.
     generationAwareEventProcessing = false,
+    // The finalizer of spec.onDelete is on some resources only, so the reconciler manages it
+    // itself (JOSDK's Cleaner would put one on every resource) and sees deletions.
+    triggerReconcilerOnAllEvents = true,
     informer = @Informer(onUpdateFilter = InvocationTriggerFilter.class))
 public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> {
 
@@ -73,6 +76,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final Clock clock;
   private final InvocationObserver observer;
   private final StatusRecorder statusRecorder = new StatusRecorder();
+  private final DeleteTimeInvocation deleteTime;
 
   /** Uids this process has decided on: trigger 5 ("the operator started") fires once for each. */
   private final Set<String> decided = ConcurrentHashMap.newKeySet();
@@ -95,6 +99,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     this.retryPolicy = retryPolicy;
     this.clock = clock;
     this.observer = observer;
+    this.deleteTime = new DeleteTimeInvocation(validator, queue, retryPolicy, clock, observer);
   }
 
   @Override
@@ -121,6 +126,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   @Override
   public UpdateControl<LambdaInvocation> reconcile(
       LambdaInvocation resource, Context<LambdaInvocation> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      forget(resource);
+      return UpdateControl.noUpdate();
+    }
     forgetDeletedResources(context);
     var id = ResourceID.fromResource(resource);
     String uid = resource.getMetadata().getUid();
@@ -135,6 +144,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       queue.remove(id, call.get());
       call = Optional.empty();
     }
+    if (resource.isMarkedForDeletion()) {
+      // A resource being deleted is never invoked as usual; with spec.onDelete, it is once more.
+      return deleteTime.reconcile(resource, context, call);
+    }
     if (call.isPresent() && call.get().state() == InvocationQueue.State.FINISHED) {
       return finish(resource, context, call.get());
     }
@@ -147,6 +160,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
+    deleteTime.keepFinalizer(resource, context, plan);
     LambdaInvocationStatus status = resource.getStatus();
     Decision decision =
         InvocationDecision.decide(
@@ -551,6 +565,18 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     return secrets.stream().filter(s -> name.equals(s.getMetadata().getName())).findFirst();
   }
 
+  /** The resource was deleted: forgets what this process kept about it. */
+  private void forget(LambdaInvocation resource) {
+    String uid = resource.getMetadata().getUid();
+    decided.remove(uid);
+    deleteTime.forget(uid);
+    var id = ResourceID.fromResource(resource);
+    queue
+        .get(id)
+        .filter(c -> c.uid().equals(uid) && c.state() == InvocationQueue.State.FINISHED)
+        .ifPresent(c -> queue.remove(id, c));
+  }
+
   /** Forgets, once a minute, what this process kept about resources that no longer exist. */
   private void forgetDeletedResources(Context<LambdaInvocation> context) {
     Instant now = clock.instant();
@@ -565,6 +591,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .map(r -> r.getMetadata().getUid())
             .collect(Collectors.toSet());
     decided.retainAll(live);
+    deleteTime.retain(live);
     queue.retainFinished(c -> live.contains(c.uid()));
   }
 

@@ -15,5 +15,7 @@ public enum Trigger {
   /** 5: the operator started (first reconcile of this resource in this process). */
   OPERATOR_STARTED,
   /** A retry of a failed invocation, as the error table allows. */
-  RETRY
+  RETRY,
+  /** The resource is being deleted and has spec.onDelete: the call with its payload. */
+  ON_DELETE
 }

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param secretKeys projected Secret keys, in key order
  * @param rolloutRestartTargets workloads to restart when the Secret's data changes, each once, in
  *     the order written
+ * @param onDeletePayload the serialized spec.onDelete.payload, sent when the resource is deleted;
+ *     empty without spec.onDelete
  */
 public record InvocationPlan(
     String functionName,
@@ -31,7 +33,8 @@ public record InvocationPlan(
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations,
     InvokePolicy invokePolicy,
-    List<RestartTarget> rolloutRestartTargets) {
+    List<RestartTarget> rolloutRestartTargets,
+    Optional<byte[]> onDeletePayload) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

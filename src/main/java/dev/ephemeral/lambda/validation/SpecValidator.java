@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.validation;
 import static dev.ephemeral.lambda.validation.SpecRules.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -112,7 +113,12 @@ public final class SpecValidator {
           "spec.region: must be an AWS region name such as eu-west-1, got " + quoted(region));
     }
 
-    byte[] payload = serializePayload(spec, violations);
+    byte[] payload = serializePayload("spec.payload", spec.getPayload(), violations);
+    Optional<byte[]> onDeletePayload =
+        Optional.ofNullable(spec.getOnDelete())
+            .map(
+                onDelete ->
+                    serializePayload("spec.onDelete.payload", onDelete.getPayload(), violations));
 
     String clientContext = spec.getClientContext();
     checkClientContext(clientContext, violations);
@@ -182,7 +188,8 @@ public final class SpecValidator {
             labels,
             annotations,
             policy,
-            restartTargets));
+            restartTargets,
+            onDeletePayload));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {
@@ -224,25 +231,25 @@ public final class SpecValidator {
     }
   }
 
-  private byte[] serializePayload(LambdaInvocationSpec spec, List<String> violations) {
-    if (spec.getPayload() == null || spec.getPayload().isMissingNode()) {
-      violations.add("spec.payload: required (any JSON value)");
+  private byte[] serializePayload(String field, JsonNode value, List<String> violations) {
+    if (value == null || value.isMissingNode()) {
+      violations.add(field + ": required (any JSON value)");
       return new byte[0];
     }
-    if (spec.getPayload().isNull()) {
+    if (value.isNull()) {
       // An API server drops a null field, so on a cluster this is the same as no payload.
-      violations.add("spec.payload: required (any JSON value), got null");
+      violations.add(field + ": required (any JSON value), got null");
       return new byte[0];
     }
     try {
-      byte[] bytes = JsonText.write(spec.getPayload(), mapper);
+      byte[] bytes = JsonText.write(value, mapper);
       if (bytes.length > PAYLOAD_MAX_BYTES) {
         violations.add(
-            "spec.payload: serialized it must be at most 6291456 bytes, got " + bytes.length);
+            field + ": serialized it must be at most 6291456 bytes, got " + bytes.length);
       }
       return bytes;
     } catch (IOException e) {
-      violations.add("spec.payload: cannot be serialized as JSON");
+      violations.add(field + ": cannot be serialized as JSON");
       return new byte[0];
     }
   }

@@ -93,11 +93,18 @@ class CrdUpToDateTest {
             "timeout",
             "refreshInterval",
             "invokePolicy",
+            "onDelete",
             "secret");
     assertThat(names(spec.at("/properties/secret/properties")))
         .containsExactlyInAnyOrder(
             "name", "ttl", "keys", "labels", "annotations", "rolloutRestartTargets");
     assertThat(texts(spec.path("required"))).containsExactlyInAnyOrder("functionName", "payload");
+    assertThat(names(spec.at("/properties/onDelete/properties"))).containsExactly("payload");
+    assertThat(texts(spec.at("/properties/onDelete/required"))).containsExactly("payload");
+    assertThat(
+            spec.at("/properties/onDelete/properties/payload/x-kubernetes-preserve-unknown-fields")
+                .asBoolean())
+        .isTrue();
     assertThat(spec.at("/properties/payload/x-kubernetes-preserve-unknown-fields").asBoolean())
         .as("payload takes any JSON value")
         .isTrue();

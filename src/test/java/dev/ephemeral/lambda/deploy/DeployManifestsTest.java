@@ -495,7 +495,8 @@ class DeployManifestsTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 group + "/" + plural,
-                Set.of("list", "watch"),
+                // patch (and get after a conflict): the finalizer of spec.onDelete
+                Set.of("get", "list", "watch", "patch"),
                 group + "/" + plural + "/status",
                 Set.of("update"),
                 group + "/" + plural + "/finalizers",
@@ -509,7 +510,10 @@ class DeployManifestsTest {
                 "apps/statefulsets",
                 Set.of("patch"),
                 "apps/daemonsets",
-                Set.of("patch")));
+                Set.of("patch"),
+                // whether a resource's namespace is being deleted (spec.onDelete's retries)
+                "/namespaces",
+                Set.of("get")));
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
+import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
@@ -47,9 +48,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * rollout restart of a Deployment, a StatefulSet and a DaemonSet, leader election) and checks the
- * RBAC in deploy/rbac.yaml both ways: each request is allowed, and each granted permission is
- * used.
+ * rollout restart of a Deployment, a StatefulSet and a DaemonSet, spec.onDelete, leader election)
+ * and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and each granted
+ * permission is used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -62,6 +63,9 @@ class LeastPrivilegeRbacTest {
           "update lambda.ephemeral.dev/lambdainvocations/finalizers",
           "setting blockOwnerDeletion on the Secrets' ownerReferences needs it where the"
               + " OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift)",
+          "get lambda.ephemeral.dev/lambdainvocations",
+          "removing the spec.onDelete finalizer re-reads the resource after a conflict (someone"
+              + " else changed it meanwhile), which these scenarios do not provoke",
           "update coordination.k8s.io/leases",
           "java-operator-sdk checks at start-up (SelfSubjectRulesReview) that get, create and"
               + " update on the Lease are granted, and refuses to start otherwise; renewals use"
@@ -128,6 +132,12 @@ class LeastPrivilegeRbacTest {
       lambda.function("ok", call -> FunctionOutcome.json(Map.of("key", "v")));
       lambda.function(
           "broken", call -> FunctionOutcome.functionError("Unhandled", "Boom", "no", null));
+      lambda.function(
+          "revoke-fails",
+          call ->
+              new String(call.payload(), java.nio.charset.StandardCharsets.UTF_8).contains("revoke")
+                  ? FunctionOutcome.functionError("Unhandled", "Boom", "no", null)
+                  : FunctionOutcome.json(Map.of("key", "v")));
       var config =
           new OperatorConfig(
               Set.of(),
@@ -232,6 +242,26 @@ class LeastPrivilegeRbacTest {
                     user.secrets().inNamespace(NAMESPACE).withName("edited").get() == null
                         && user.secrets().inNamespace(NAMESPACE).withName("edited-renamed").get()
                             != null);
+
+        // spec.onDelete: the finalizer is patched on, then off at deletion; a failing
+        // delete-time call reads the namespace before each retry, and ends in an Event.
+        var cleanups = List.of("cleanup", "cleanup-failing");
+        for (String name : cleanups) {
+          var withCleanup = invocation(name, name.equals("cleanup") ? "ok" : "revoke-fails", "{}");
+          var onDelete = new OnDeleteSpec();
+          onDelete.setPayload(OperatorHarness.json("{\"revoke\":true}"));
+          withCleanup.getSpec().setOnDelete(onDelete);
+          user.resource(withCleanup).create();
+        }
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> cleanups.stream().allMatch(name -> reason(user, name, "Invoked")));
+        var invocations = user.resources(LambdaInvocation.class).inNamespace(NAMESPACE);
+        cleanups.forEach(name -> invocations.withName(name).delete());
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () -> cleanups.stream().allMatch(name -> invocations.withName(name).get() == null));
       }
       assertThat(
               new LeaderLease(client, OPERATOR_NAMESPACE, OperatorConfig.LEASE_NAME, "rbac")

@@ -63,6 +63,7 @@ final class Fixtures {
         Map.of(),
         Map.of(),
         policy,
-        List.of());
+        List.of(),
+        Optional.empty());
   }
 }

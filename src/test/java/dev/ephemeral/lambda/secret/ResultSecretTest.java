@@ -740,7 +740,8 @@ class ResultSecretTest {
           labels,
           annotations,
           InvokePolicy.EveryReconcile,
-          List.of());
+          List.of(),
+          Optional.empty());
     }
   }
 }

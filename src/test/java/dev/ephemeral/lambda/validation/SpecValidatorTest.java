@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.validation.SpecExamples.Example;
 import dev.ephemeral.lambda.validation.SpecValidator.Invalid;
@@ -126,6 +127,27 @@ class SpecValidatorTest {
         .isNotEmpty()
         .allSatisfy(v -> assertThat(v).startsWith("spec.payload:"));
     assertThat(invalid.message()).doesNotContain("yyyy");
+  }
+
+  @Test
+  void onDeletePayloadHasThePayloadsLimitAndTheMessageQuotesNoPayload() {
+    var atLimit = minimal();
+    var onDelete = new OnDeleteSpec();
+    onDelete.setPayload(TextNode.valueOf("x".repeat(PAYLOAD_LIMIT - 2)));
+    atLimit.getSpec().setOnDelete(onDelete);
+    var overLimit = minimal();
+    var tooLarge = new OnDeleteSpec();
+    tooLarge.setPayload(TextNode.valueOf("z".repeat(PAYLOAD_LIMIT - 1)));
+    overLimit.getSpec().setOnDelete(tooLarge);
+
+    assertThat(((Valid) validator.validate(atLimit)).plan().onDeletePayload())
+        .hasValueSatisfying(p -> assertThat(p).hasSize(PAYLOAD_LIMIT));
+    Result result = validator.validate(overLimit);
+    assertThat(result).isInstanceOf(Invalid.class);
+    assertThat(((Invalid) result).violations())
+        .singleElement()
+        .satisfies(v -> assertThat(v).startsWith("spec.onDelete.payload:"));
+    assertThat(((Invalid) result).message()).doesNotContain("zzzz");
   }
 
   @Test
@@ -588,6 +610,9 @@ class SpecValidatorTest {
     if (!secret.has("rolloutRestartTargets")) {
       assertThat(plan.rolloutRestartTargets()).isEmpty();
     }
+    if (!spec.has("onDelete")) {
+      assertThat(plan.onDeletePayload()).isEmpty();
+    }
 
     // What the table says the plan holds.
     example
@@ -604,6 +629,10 @@ class SpecValidatorTest {
           assertThat(new String(plan.payload(), StandardCharsets.UTF_8))
               .as(what)
               .isEqualTo(expected.asText());
+      case "onDeletePayload" ->
+          assertThat(plan.onDeletePayload().map(p -> new String(p, StandardCharsets.UTF_8)))
+              .as(what)
+              .isEqualTo(Optional.ofNullable(nullableText(expected)));
       case "functionName" ->
           assertThat(plan.functionName()).as(what).isEqualTo(nullableText(expected));
       case "qualifier" -> assertThat(plan.qualifier()).as(what).isEqualTo(nullableText(expected));
