@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.validation;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
+import dev.ephemeral.lambda.secret.SecretShape;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.Optional;
  *
  * @param payload the serialized payload, exactly as sent to Lambda
  * @param secretKeys projected Secret keys, in key order
+ * @param secretShape the Secret's type and templated keys
  */
 public record InvocationPlan(
     String functionName,
@@ -27,7 +29,8 @@ public record InvocationPlan(
     Map<String, JsonPointer> secretKeys,
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations,
-    InvokePolicy invokePolicy) {
+    InvokePolicy invokePolicy,
+    SecretShape secretShape) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

@@ -3,8 +3,9 @@ package dev.ephemeral.lambda.reconciler;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.ephemeral.lambda.secret.SecretShape;
 import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -61,6 +62,7 @@ final class Fixtures {
         Map.of(),
         Map.of(),
         Map.of(),
-        policy);
+        policy,
+        SecretShape.OPAQUE);
   }
 }

@@ -696,6 +696,12 @@ class ResultSecretTest {
     private Map<String, JsonPointer> keys = Map.of();
     private Map<String, String> labels = Map.of();
     private Map<String, String> annotations = Map.of();
+    private SecretShape shape = SecretShape.OPAQUE;
+
+    PlanBuilder shape(String type, Map<String, String> templates) {
+      this.shape = new SecretShape(type, templates);
+      return this;
+    }
 
     PlanBuilder tailLog(boolean tail) {
       this.tailLog = tail;
@@ -739,7 +745,8 @@ class ResultSecretTest {
           keys,
           labels,
           annotations,
-          InvokePolicy.EveryReconcile);
+          InvokePolicy.EveryReconcile,
+          shape);
     }
   }
 }
