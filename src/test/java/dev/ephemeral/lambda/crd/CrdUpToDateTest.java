@@ -95,7 +95,8 @@ class CrdUpToDateTest {
             "invokePolicy",
             "secret");
     assertThat(names(spec.at("/properties/secret/properties")))
-        .containsExactlyInAnyOrder("name", "ttl", "keys", "labels", "annotations");
+        .containsExactlyInAnyOrder(
+            "name", "ttl", "keys", "labels", "annotations", "type", "template");
     assertThat(texts(spec.path("required"))).containsExactlyInAnyOrder("functionName", "payload");
     assertThat(spec.at("/properties/payload/x-kubernetes-preserve-unknown-fields").asBoolean())
         .as("payload takes any JSON value")

@@ -585,6 +585,9 @@ class SpecValidatorTest {
     assertThat(pointers(plan.secretKeys())).isEqualTo(map(secret.path("keys")));
     assertThat(plan.secretLabels()).isEqualTo(map(secret.path("labels")));
     assertThat(plan.secretAnnotations()).isEqualTo(map(secret.path("annotations")));
+    assertThat(plan.secretShape().type())
+        .isEqualTo(Optional.ofNullable(text(secret, "type")).orElse("Opaque"));
+    assertThat(plan.secretShape().templates()).isEqualTo(map(secret.path("template")));
 
     // What the table says the plan holds.
     example
@@ -619,6 +622,10 @@ class SpecValidatorTest {
       case "secretLabels" -> assertThat(plan.secretLabels()).as(what).isEqualTo(map(expected));
       case "secretAnnotations" ->
           assertThat(plan.secretAnnotations()).as(what).isEqualTo(map(expected));
+      case "secretType" ->
+          assertThat(plan.secretShape().type()).as(what).isEqualTo(expected.asText());
+      case "secretTemplates" ->
+          assertThat(plan.secretShape().templates()).as(what).isEqualTo(map(expected));
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
