@@ -73,6 +73,20 @@ class SecretTemplatesTest {
   }
 
   @Test
+  void theSyntaxTheReadmeShowsWorks() {
+    assertThat(render("{{ result['nested']['host'] }}")).isEqualTo("db");
+    assertThat(render("a {{- ' b ' -}} c")).isEqualTo("a b c");
+    assertThat(render("[{{ result.none }}]")).isEqualTo("[]");
+    assertThat(render("{{ result.ratio | json }}")).isEqualTo("1.10");
+    assertThat(render("{{ result.tags contains 'b' ? 'yes' : 'no' }}")).isEqualTo("yes");
+    assertThat(render("{% if result.none is null and not (result.user == 'x') %}ok{% endif %}"))
+        .isEqualTo("ok");
+    assertThat(render("{{ result.user | sha256 | length }}")).isEqualTo("64");
+    assertThat(failure(Map.of("k", "{{ result.port | base64decode }}")).message())
+        .contains("another type");
+  }
+
+  @Test
   void aWholeNonObjectResultIsTheVariableResult() {
     var rendering =
         SecretTemplates.render(
