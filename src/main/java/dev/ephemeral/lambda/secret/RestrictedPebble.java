@@ -132,8 +132,7 @@ final class RestrictedPebble {
   /** Pebble's binary operators that are kept; {@code ~} is replaced by a bounded one. */
   private static final Set<String> BINARY_OPERATORS =
       Set.of(
-          "or", "and", "is", "is not", "contains", "==", "equals", "!=", ">", "<", ">=", "<=",
-          "|");
+          "or", "and", "is", "is not", "contains", "==", "equals", "!=", ">", "<", ">=", "<=", "|");
 
   private static final Set<String> UNARY_OPERATORS = Set.of("not", "-", "+");
 
@@ -153,7 +152,8 @@ final class RestrictedPebble {
   /** A value that would be longer than {@link #MAX_VALUE_LENGTH}. */
   static final class ValueTooLarge extends PebbleException {
     ValueTooLarge(int lineNumber) {
-      super(null, "a value would be longer than " + MAX_VALUE_LENGTH + " characters", lineNumber, "");
+      super(
+          null, "a value would be longer than " + MAX_VALUE_LENGTH + " characters", lineNumber, "");
     }
   }
 
@@ -191,11 +191,13 @@ final class RestrictedPebble {
     public Map<String, Test> getTests() {
       var tests = new TreeMap<String, Test>();
       if (super.getTests() != null) {
-        super.getTests().forEach((name, test) -> {
-          if (TESTS.contains(name)) {
-            tests.put(name, test);
-          }
-        });
+        super.getTests()
+            .forEach(
+                (name, test) -> {
+                  if (TESTS.contains(name)) {
+                    tests.put(name, test);
+                  }
+                });
       }
       return tests;
     }
@@ -535,7 +537,8 @@ final class RestrictedPebble {
       return switch (kind) {
         case "FunctionOrMacroInvocationExpression",
             "ParentFunctionExpression",
-            "BlockFunctionExpression" -> "function calls";
+            "BlockFunctionExpression" ->
+            "function calls";
         case "ArrayExpression", "MapExpression" -> "list and map literals";
         case "RangeExpression" -> "ranges";
         default -> kind.replaceAll("(Expression|Node)$", "").toLowerCase(Locale.ROOT);
@@ -543,8 +546,7 @@ final class RestrictedPebble {
     }
 
     private static ParserException refused(String what, int lineNumber) {
-      return new ParserException(
-          null, "Secret templates do not allow " + what, lineNumber, "");
+      return new ParserException(null, "Secret templates do not allow " + what, lineNumber, "");
     }
 
     private static String sorted(Set<String> names) {

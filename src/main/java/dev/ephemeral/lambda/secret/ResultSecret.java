@@ -79,7 +79,9 @@ public final class ResultSecret {
                   + key.getKey()
                   + ": JSON Pointer '"
                   + key.getValue()
-                  + "' matches nothing in the result; nothing was written");
+                  + "' matches nothing in the result"
+                  + requiredBy(plan, key.getKey())
+                  + "; nothing was written");
         }
         String text = value.isTextual() ? value.textValue() : value.toString();
         raw.put(key.getKey(), text.getBytes(StandardCharsets.UTF_8));
@@ -89,7 +91,10 @@ public final class ResultSecret {
         var rendering = SecretTemplates.render(templates, result.payload(), mapper);
         if (rendering instanceof SecretTemplates.Failed failed) {
           return new Rejected(
-              ReadyReason.ResultKeyMissing, failed.message() + "; nothing was written");
+              ReadyReason.ResultKeyMissing,
+              failed.message()
+                  + (failed.key() == null ? "" : requiredBy(plan, failed.key()))
+                  + "; nothing was written");
         }
         raw.putAll(((SecretTemplates.Rendered) rendering).data());
       }
@@ -145,6 +150,14 @@ public final class ResultSecret {
             .withData(data)
             .build();
     return new Built(secret, hash);
+  }
+
+  /** Says that the Secret's type needs {@code key}, when it does. */
+  private static String requiredBy(InvocationPlan plan, String key) {
+    String type = plan.secretShape().type();
+    return SecretTypes.requires(type, key)
+        ? " (a Secret of type " + type + " needs the key " + key + ")"
+        : "";
   }
 
   /** The bytes a Secret's data takes: its keys and values. */

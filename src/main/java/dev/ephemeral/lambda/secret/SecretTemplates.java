@@ -59,14 +59,14 @@ public final class SecretTemplates {
    * Renders every template over {@code payload}, which must be JSON; nothing partial: either every
    * key renders or the outcome is the first failure.
    */
-  public static Rendering render(Map<String, String> templates, byte[] payload, ObjectMapper mapper) {
+  public static Rendering render(
+      Map<String, String> templates, byte[] payload, ObjectMapper mapper) {
     var context = new HashMap<String, Object>();
     try {
       context.put(RestrictedPebble.VARIABLE, parse(payload, mapper));
     } catch (IOException e) {
       return new Failed(
-          null,
-          "spec.secret.template needs a JSON result, but the function's result is not JSON");
+          null, "spec.secret.template needs a JSON result, but the function's result is not JSON");
     }
     var data = new TreeMap<String, byte[]>();
     for (var entry : new TreeMap<>(templates).entrySet()) {

@@ -64,6 +64,11 @@ public final class SecretTypes {
         .findFirst();
   }
 
+  /** Whether {@code key} is (one of) the keys {@code type} requires. */
+  public static boolean requires(String type, String key) {
+    return REQUIRED.getOrDefault(type, List.of()).stream().anyMatch(oneOf -> oneOf.contains(key));
+  }
+
   /**
    * Why {@code data} cannot be a Secret of {@code type}, or empty when it can. The message names
    * the type and the key, never a value.

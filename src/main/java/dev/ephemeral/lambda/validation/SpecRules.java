@@ -161,10 +161,28 @@ public final class SpecRules {
   /** The longest template of secret.template, in characters. */
   public static final int TEMPLATE_MAX_LENGTH = 4096;
 
-  /** A Secret key that secret.keys or secret.template defines (CEL, over a SecretSpec). */
+  /** Whether secret.keys or secret.template defines the key (CEL over a SecretSpec): open... */
   private static final String DEFINES_OPEN = "((has(self.keys) && '";
+
+  /** ...the key, then this, the key again, and {@link #DEFINES_CLOSE}. */
   private static final String DEFINES_MIDDLE = "' in self.keys) || (has(self.template) && '";
+
   private static final String DEFINES_CLOSE = "' in self.template))";
+
+  private static final String DEFINES_USERNAME =
+      DEFINES_OPEN + "username" + DEFINES_MIDDLE + "username" + DEFINES_CLOSE;
+  private static final String DEFINES_PASSWORD =
+      DEFINES_OPEN + "password" + DEFINES_MIDDLE + "password" + DEFINES_CLOSE;
+  private static final String DEFINES_DOCKERCFG =
+      DEFINES_OPEN + ".dockercfg" + DEFINES_MIDDLE + ".dockercfg" + DEFINES_CLOSE;
+  private static final String DEFINES_DOCKERCONFIGJSON =
+      DEFINES_OPEN + ".dockerconfigjson" + DEFINES_MIDDLE + ".dockerconfigjson" + DEFINES_CLOSE;
+  private static final String DEFINES_SSH_PRIVATEKEY =
+      DEFINES_OPEN + "ssh-privatekey" + DEFINES_MIDDLE + "ssh-privatekey" + DEFINES_CLOSE;
+  private static final String DEFINES_TLS_CRT =
+      DEFINES_OPEN + "tls.crt" + DEFINES_MIDDLE + "tls.crt" + DEFINES_CLOSE;
+  private static final String DEFINES_TLS_KEY =
+      DEFINES_OPEN + "tls.key" + DEFINES_MIDDLE + "tls.key" + DEFINES_CLOSE;
 
   /**
    * secret.keys or secret.template defines the keys that secret.type requires, as the API server
@@ -174,19 +192,19 @@ public final class SpecRules {
   public static final String SECRET_TYPE_KEYS_RULE =
       "!has(self.type)"
           + " || (self.type == 'kubernetes.io/basic-auth' ? "
-          + DEFINES_OPEN + "username" + DEFINES_MIDDLE + "username" + DEFINES_CLOSE
+          + DEFINES_USERNAME
           + " || "
-          + DEFINES_OPEN + "password" + DEFINES_MIDDLE + "password" + DEFINES_CLOSE
+          + DEFINES_PASSWORD
           + " : self.type == 'kubernetes.io/dockercfg' ? "
-          + DEFINES_OPEN + ".dockercfg" + DEFINES_MIDDLE + ".dockercfg" + DEFINES_CLOSE
+          + DEFINES_DOCKERCFG
           + " : self.type == 'kubernetes.io/dockerconfigjson' ? "
-          + DEFINES_OPEN + ".dockerconfigjson" + DEFINES_MIDDLE + ".dockerconfigjson" + DEFINES_CLOSE
+          + DEFINES_DOCKERCONFIGJSON
           + " : self.type == 'kubernetes.io/ssh-auth' ? "
-          + DEFINES_OPEN + "ssh-privatekey" + DEFINES_MIDDLE + "ssh-privatekey" + DEFINES_CLOSE
+          + DEFINES_SSH_PRIVATEKEY
           + " : self.type == 'kubernetes.io/tls' ? "
-          + DEFINES_OPEN + "tls.crt" + DEFINES_MIDDLE + "tls.crt" + DEFINES_CLOSE
+          + DEFINES_TLS_CRT
           + " && "
-          + DEFINES_OPEN + "tls.key" + DEFINES_MIDDLE + "tls.key" + DEFINES_CLOSE
+          + DEFINES_TLS_KEY
           + " : true)";
 
   /** No Secret key is named both in secret.keys and in secret.template. */

@@ -415,8 +415,7 @@ public final class SpecValidator {
                     + " is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
                     + " not '.' and not starting with '..')");
           } else if (secret.getKeys() != null && secret.getKeys().containsKey(key)) {
-            violations.add(
-                field + ": the key is also in spec.secret.keys; a key has one source");
+            violations.add(field + ": the key is also in spec.secret.keys; a key has one source");
           } else if (template == null) {
             violations.add(field + ": must be a template, got null");
           } else if (template.length() > TEMPLATE_MAX_LENGTH) {
@@ -429,7 +428,8 @@ public final class SpecValidator {
           } else {
             SecretTemplates.compileProblem(template)
                 .ifPresentOrElse(
-                    problem -> violations.add(field + ": the template does not compile: " + problem),
+                    problem ->
+                        violations.add(field + ": the template does not compile: " + problem),
                     () -> result.put(key, template));
           }
         });

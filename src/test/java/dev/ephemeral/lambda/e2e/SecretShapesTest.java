@@ -106,8 +106,8 @@ class SecretShapesTest {
       shape
           .expected()
           .forEach(
-              (key, value) -> assertThat(decode(secret, key)).as(shape.name() + " " + key)
-                  .isEqualTo(value));
+              (key, value) ->
+                  assertThat(decode(secret, key)).as(shape.name() + " " + key).isEqualTo(value));
       assertThat(decode(secret, "result")).isEqualTo(RESULT);
     }
   }
@@ -121,7 +121,7 @@ class SecretShapesTest {
                 "kubernetes.io/tls",
                 Map.of("tls.crt", "/cert", "tls.key", "/no-such-field"),
                 Map.of(),
-                Map.of("tls.key", "/no-such-field")),
+                Map.of("tls.key", "/no-such-field", "kubernetes.io/tls", "needs the key tls.key")),
             new Shape(
                 "ssh-empty",
                 "kubernetes.io/ssh-auth",
@@ -139,7 +139,11 @@ class SecretShapesTest {
                 "kubernetes.io/basic-auth",
                 Map.of(),
                 Map.of("username", "{{ result.users[0].name }}"),
-                Map.of("spec.secret.template.username", "does not have")));
+                Map.of(
+                    "spec.secret.template.username",
+                    "does not have",
+                    "kubernetes.io/basic-auth",
+                    "needs the key username")));
     shapes.forEach(this::create);
 
     for (Shape shape : shapes) {
@@ -156,8 +160,9 @@ class SecretShapesTest {
 
   @Test
   void changingTheTypeReplacesTheSecret() {
-    create(new Shape("cert", "Opaque", Map.of("tls.crt", "/cert", "tls.key", "/key"), Map.of(),
-        Map.of()));
+    create(
+        new Shape(
+            "cert", "Opaque", Map.of("tls.crt", "/cert", "tls.key", "/key"), Map.of(), Map.of()));
     harness.awaitReason("cert", "Invoked");
     var opaque = harness.secret("cert");
     assertThat(opaque.getType()).isEqualTo("Opaque");
@@ -188,8 +193,8 @@ class SecretShapesTest {
 
   @Test
   void aTemplateThatDoesNotCompileIsInvalidSpecAndNothingIsInvoked() {
-    create(new Shape("hostile", "Opaque", Map.of(), Map.of("x", "{{ result.getClass() }}"),
-        Map.of()));
+    create(
+        new Shape("hostile", "Opaque", Map.of(), Map.of("x", "{{ result.getClass() }}"), Map.of()));
 
     var resource = harness.awaitReason("hostile", "InvalidSpec");
 

@@ -593,7 +593,9 @@ class ResultSecretTest {
   void anEmptySshPrivateKeyOrADockerConfigThatIsNotAJsonObjectIsResultKeyMissing() {
     var ssh =
         planWith()
-            .shape("kubernetes.io/ssh-auth", Map.of("ssh-privatekey", "{{ result.missing | default('') }}"))
+            .shape(
+                "kubernetes.io/ssh-auth",
+                Map.of("ssh-privatekey", "{{ result.missing | default('') }}"))
             .build();
     var docker =
         planWith()
@@ -618,12 +620,16 @@ class ResultSecretTest {
   @Test
   void basicAuthNeedsOnlyOneOfUsernameAndPasswordAndDockerConfigsMustBeJsonObjects() {
     var basic =
-        planWith().shape("kubernetes.io/basic-auth", Map.of("password", "{{ result.api_key }}")).build();
+        planWith()
+            .shape("kubernetes.io/basic-auth", Map.of("password", "{{ result.api_key }}"))
+            .build();
     var docker =
         planWith()
             .shape(
                 "kubernetes.io/dockerconfigjson",
-                Map.of(".dockerconfigjson", "{\"auths\":{\"r\":{\"auth\":{{ result.api_key | base64encode | json }}}}}"))
+                Map.of(
+                    ".dockerconfigjson",
+                    "{\"auths\":{\"r\":{\"auth\":{{ result.api_key | base64encode | json }}}}}"))
             .build();
 
     assertThat(built(basic, succeeded(JSON_RESULT, null)).getType())
@@ -641,7 +647,9 @@ class ResultSecretTest {
     var plan =
         planWith()
             .keys(Map.of("api_key", "/api_key"))
-            .shape("Opaque", Map.of("header", "Bearer {{ result.api_key }}", "cpu", "{{ result.size.cpu }}"))
+            .shape(
+                "Opaque",
+                Map.of("header", "Bearer {{ result.api_key }}", "cpu", "{{ result.size.cpu }}"))
             .build();
 
     Secret secret = built(plan, succeeded(JSON_RESULT, null));
@@ -656,7 +664,9 @@ class ResultSecretTest {
     var plan =
         planWith()
             .keys(Map.of("api_key", "/api_key"))
-            .shape("Opaque", Map.of("ok", "{{ result.api_key }}", "broken", "{{ result.nope.deeper }}"))
+            .shape(
+                "Opaque",
+                Map.of("ok", "{{ result.api_key }}", "broken", "{{ result.nope.deeper }}"))
             .build();
 
     var build = resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
@@ -676,7 +686,8 @@ class ResultSecretTest {
   void templatesOverAResultThatIsNotJsonAreResultKeyMissing() {
     var plan = planWith().shape("Opaque", Map.of("x", "{{ result }}")).build();
 
-    assertThat(resultSecret.build(owner(), plan, succeeded("plain " + SECRET_VALUE, null), INVOKED_AT))
+    assertThat(
+            resultSecret.build(owner(), plan, succeeded("plain " + SECRET_VALUE, null), INVOKED_AT))
         .asInstanceOf(type(Rejected.class))
         .satisfies(
             rejected -> {

@@ -63,8 +63,7 @@ class SecretTemplatesTest {
   @Test
   void joinIfDefaultAndTestsWork() {
     assertThat(render("{{ result.tags | join(',') }}")).isEqualTo("a,b");
-    assertThat(render("{% if result.port > 1000 %}high{% else %}low{% endif %}"))
-        .isEqualTo("high");
+    assertThat(render("{% if result.port > 1000 %}high{% else %}low{% endif %}")).isEqualTo("high");
     assertThat(render("{{ result.missing | default('fallback') }}")).isEqualTo("fallback");
     assertThat(render("{% if result.missing is defined %}yes{% else %}no{% endif %}"))
         .isEqualTo("no");
@@ -213,9 +212,7 @@ class SecretTemplatesTest {
           "{{ result.user.CASE_INSENSITIVE_ORDER }}",
         }) {
       assertThat(SecretTemplates.compileProblem(template)).as(template).isEmpty();
-      assertThat(failure(Map.of("k", template)).message())
-          .as(template)
-          .contains("does not have");
+      assertThat(failure(Map.of("k", template)).message()).as(template).contains("does not have");
     }
   }
 
@@ -243,7 +240,8 @@ class SecretTemplatesTest {
   void aFilterOutputLongerThanASecretIsRefused() {
     byte[] payload = ("{\"p\":\"" + "%".repeat(400_000) + "\"}").getBytes(StandardCharsets.UTF_8);
 
-    var rendering = SecretTemplates.render(Map.of("k", "{{ result.p | urlencode }}"), payload, mapper);
+    var rendering =
+        SecretTemplates.render(Map.of("k", "{{ result.p | urlencode }}"), payload, mapper);
 
     assertThat(rendering)
         .asInstanceOf(type(Failed.class))
