@@ -39,6 +39,9 @@ public final class SecretTemplates {
       return Optional.of(parserMessage(e));
     } catch (StackOverflowError e) {
       return Optional.of("it is nested too deeply");
+    } catch (RuntimeException e) {
+      // The validator answers with violations, never an exception, whatever the template.
+      return Optional.of("it does not parse");
     }
   }
 

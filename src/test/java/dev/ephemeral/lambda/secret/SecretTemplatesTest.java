@@ -275,6 +275,29 @@ class SecretTemplatesTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{{",
+        "{%",
+        "{% if %}",
+        "{% if result %}",
+        "{% endif %}",
+        "{{ result | }}",
+        "{{ result. }}",
+        "{{ result[ }}",
+        "{{ result | json( }}",
+        "{{ 'a' ~ }}",
+        "{{ ? : }}",
+        "{{ result is }}",
+        "{% else %}",
+        "{{ result | default(}}",
+        "{{ \"unclosed }}"
+      })
+  void malformedTemplatesAreProblemsNotExceptions(String template) {
+    assertThat(SecretTemplates.compileProblem(template)).isPresent();
+  }
+
   @Test
   void aParseErrorNamesTheProblemAndLine() {
     assertThat(SecretTemplates.compileProblem("ok\n{{ result.user"))
