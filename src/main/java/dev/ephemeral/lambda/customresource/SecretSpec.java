@@ -12,6 +12,17 @@ import java.util.Map;
 
 /** Where and for how long the result is kept. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = SECRET_TYPE_KEYS_RULE,
+    message =
+        "secret.keys or secret.template must define the keys secret.type requires"
+            + " (basic-auth: username or password; dockercfg: .dockercfg; dockerconfigjson:"
+            + " .dockerconfigjson; ssh-auth: ssh-privatekey; tls: tls.crt and tls.key)",
+    fieldPath = ".type")
+@ValidationRule(
+    value = KEYS_XOR_TEMPLATE_RULE,
+    message = "a Secret key must not be named both in secret.keys and in secret.template",
+    fieldPath = ".template")
 public class SecretSpec {
 
   @Size(min = 1, max = SECRET_NAME_MAX_LENGTH)
@@ -45,6 +56,32 @@ public class SecretSpec {
           + " A pointer that does not resolve leaves Ready=False, reason ResultKeyMissing.")
   private Map<String, @Size(max = JSON_POINTER_MAX_LENGTH) @Pattern(JSON_POINTER_PATTERN) String>
       keys;
+
+  @Size(max = SECRET_TYPE_MAX_LENGTH)
+  @Pattern(SECRET_TYPE_PATTERN)
+  @JsonPropertyDescription(
+      "Type of the Secret: Opaque (default), kubernetes.io/basic-auth, kubernetes.io/dockercfg,"
+          + " kubernetes.io/dockerconfigjson, kubernetes.io/ssh-auth or kubernetes.io/tls. The"
+          + " keys the type requires must come from keys or template; they are checked before"
+          + " the Secret is written. Changing the type replaces the Secret (delete, then create).")
+  private String type;
+
+  @Size(max = MAX_PROJECTED_KEYS)
+  @ValidationRule(
+      value = RESERVED_KEYS_RULE,
+      message = "secret.template must not name the keys result or log_result")
+  @ValidationRule(
+      value = SECRET_KEY_NAMES_RULE,
+      message =
+          "secret.template: every key must be a valid Secret data key ([-._a-zA-Z0-9]+, at most"
+              + " 253 characters, not '.' and not starting with '..')")
+  @JsonPropertyDescription(
+      "Extra Secret keys rendered from a JSON result: Secret data key -> template (Pebble, a"
+          + " Jinja-like syntax; the parsed result is the variable result), such as"
+          + " '{{ result.user }}:{{ result.password }}'. Only output, if, filters and comparisons"
+          + " are allowed. A key must not also be in keys. A template that refers to what the"
+          + " result lacks leaves Ready=False, reason ResultKeyMissing, and nothing is written.")
+  private Map<String, @Size(max = TEMPLATE_MAX_LENGTH) String> template;
 
   @Size(max = MAX_SECRET_METADATA_ENTRIES)
   @ValidationRule(
@@ -99,6 +136,22 @@ public class SecretSpec {
 
   public void setKeys(Map<String, String> keys) {
     this.keys = keys;
+  }
+
+  public String getType() {
+    return type;
+  }
+
+  public void setType(String type) {
+    this.type = type;
+  }
+
+  public Map<String, String> getTemplate() {
+    return template;
+  }
+
+  public void setTemplate(Map<String, String> template) {
+    this.template = template;
   }
 
   public Map<String, String> getLabels() {

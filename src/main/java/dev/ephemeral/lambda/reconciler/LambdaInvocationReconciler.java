@@ -540,6 +540,18 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       LambdaInvocationStatus status) {
     Set<Secret> owned = context.getSecondaryResources(Secret.class);
     Optional<Secret> target = named(owned, plan.secretName());
+    if (target.isEmpty()
+        && status != null
+        && status.getLastInvocationTime() != null
+        && plan.secretName().equals(status.getSecretName())) {
+      // Before reading the written Secret as deleted, ask the API: when its type changed, the
+      // operator deleted and re-created it, and the cache may show the delete but not yet the
+      // create. Only this case costs a read: a Secret the status does not name is not expected.
+      target =
+          secretWriter
+              .get(namespace(resource), plan.secretName())
+              .filter(s -> ResultSecret.isControlledBy(s, resource));
+    }
     SecretObservation observation =
         target
             .map(

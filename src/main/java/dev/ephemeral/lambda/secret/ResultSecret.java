@@ -49,7 +49,8 @@ public final class ResultSecret {
     if (plan.tailLog() && result.logResult() != null) {
       raw.put(LOG_RESULT_KEY, result.logResult().getBytes(StandardCharsets.US_ASCII));
     }
-    if (!plan.secretKeys().isEmpty()) {
+    var templates = plan.secretShape().templates();
+    if (!plan.secretKeys().isEmpty() || !templates.isEmpty()) {
       JsonNode json;
       try {
         // Trailing text after a JSON value makes the result not JSON (Jackson ignores it by
@@ -65,7 +66,8 @@ public final class ResultSecret {
       if (json == null || json.isMissingNode()) {
         return new Rejected(
             ReadyReason.ResultKeyMissing,
-            "spec.secret.keys needs a JSON result, but the function's result is not JSON;"
+            (plan.secretKeys().isEmpty() ? "spec.secret.template" : "spec.secret.keys")
+                + " needs a JSON result, but the function's result is not JSON;"
                 + " nothing was written");
       }
       for (Map.Entry<String, JsonPointer> key : plan.secretKeys().entrySet()) {
@@ -77,19 +79,34 @@ public final class ResultSecret {
                   + key.getKey()
                   + ": JSON Pointer '"
                   + key.getValue()
-                  + "' matches nothing in the result; nothing was written");
+                  + "' matches nothing in the result"
+                  + requiredBy(plan, key.getKey())
+                  + "; nothing was written");
         }
         String text = value.isTextual() ? value.textValue() : value.toString();
         raw.put(key.getKey(), text.getBytes(StandardCharsets.UTF_8));
       }
+      // A result too large for the Secret is not rendered: it could not be written anyway.
+      if (!templates.isEmpty() && result.payload().length <= MAX_SECRET_BYTES) {
+        var rendering = SecretTemplates.render(templates, result.payload(), mapper);
+        if (rendering instanceof SecretTemplates.Failed failed) {
+          return new Rejected(
+              ReadyReason.ResultKeyMissing,
+              failed.message()
+                  + (failed.key() == null ? "" : requiredBy(plan, failed.key()))
+                  + "; nothing was written");
+        }
+        raw.putAll(((SecretTemplates.Rendered) rendering).data());
+      }
+    }
+    String type = plan.secretShape().type();
+    var typeProblem = SecretTypes.problem(type, raw, mapper);
+    if (typeProblem.isPresent() && sizeOf(raw) <= MAX_SECRET_BYTES) {
+      return new Rejected(
+          ReadyReason.ResultKeyMissing, typeProblem.get() + "; nothing was written");
     }
 
-    long size = 0;
-    var data = new LinkedHashMap<String, String>();
-    for (var entry : raw.entrySet()) {
-      size += entry.getKey().length() + entry.getValue().length;
-      data.put(entry.getKey(), Base64.getEncoder().encodeToString(entry.getValue()));
-    }
+    long size = sizeOf(raw);
     if (size > MAX_SECRET_BYTES) {
       return new Rejected(
           ReadyReason.ResultTooLarge,
@@ -99,6 +116,8 @@ public final class ResultSecret {
               + MAX_SECRET_BYTES
               + "; nothing was written");
     }
+    var data = new LinkedHashMap<String, String>();
+    raw.forEach((key, value) -> data.put(key, Base64.getEncoder().encodeToString(value)));
 
     String hash = dataHash.of(data);
     var labels = new TreeMap<>(plan.secretLabels());
@@ -127,10 +146,27 @@ public final class ResultSecret {
                     .withBlockOwnerDeletion(true)
                     .build())
             .endMetadata()
-            .withType(SECRET_TYPE)
+            .withType(type)
             .withData(data)
             .build();
     return new Built(secret, hash);
+  }
+
+  /** Says that the Secret's type needs {@code key}, when it does. */
+  private static String requiredBy(InvocationPlan plan, String key) {
+    String type = plan.secretShape().type();
+    return SecretTypes.requires(type, key)
+        ? " (a Secret of type " + type + " needs the key " + key + ")"
+        : "";
+  }
+
+  /** The bytes a Secret's data takes: its keys and values. */
+  private static long sizeOf(Map<String, byte[]> raw) {
+    long size = 0;
+    for (var entry : raw.entrySet()) {
+      size += entry.getKey().length() + entry.getValue().length;
+    }
+    return size;
   }
 
   /** RFC 3339 to the second, as the status shows the same times. */
@@ -156,8 +192,8 @@ public final class ResultSecret {
    *
    * <p>Anyone who may create Secrets in the namespace can stage one that passes this check, so a
    * takeover keeps nothing of the Secret it replaces (see {@link #keepingForeignMetadata}). A
-   * Secret that no update could turn into a result Secret, because its type is another or it is
-   * immutable, is not taken over.
+   * Secret that no update could turn into this result Secret, because its type is not the one the
+   * spec asks for (a Secret's type never changes) or it is immutable, is not taken over.
    */
   public static boolean isLeftByPredecessor(Secret secret, LambdaInvocation owner) {
     var labels = secret.getMetadata().getLabels();
@@ -166,7 +202,7 @@ public final class ResultSecret {
     return labels != null
         && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY_LABEL))
         && name.equals(labels.get(INVOCATION_LABEL))
-        && (secret.getType() == null || SECRET_TYPE.equals(secret.getType()))
+        && SecretTypes.typeOf(secret).equals(plannedType(owner))
         && !Boolean.TRUE.equals(secret.getImmutable())
         && refs != null
         && refs.stream()
@@ -176,6 +212,13 @@ public final class ResultSecret {
                     owner.getKind().equals(ref.getKind())
                         && name.equals(ref.getName())
                         && !owner.getMetadata().getUid().equals(ref.getUid()));
+  }
+
+  /** The type the owner's spec asks for; the validator has checked it. */
+  private static String plannedType(LambdaInvocation owner) {
+    var spec = owner.getSpec();
+    String type = spec == null || spec.getSecret() == null ? null : spec.getSecret().getType();
+    return type == null ? SecretTypes.OPAQUE : type;
   }
 
   /** Whether the operator may write {@code secret} for {@code owner}. */

@@ -1,12 +1,9 @@
 package dev.ephemeral.lambda.secret;
 
-/** Names of the keys, labels and annotations on a result Secret, and its type. */
+/** Names of the keys, labels and annotations on a result Secret. */
 public final class SecretLayout {
 
   private SecretLayout() {}
-
-  /** Every result Secret is of this type; a Secret's type cannot change once created. */
-  public static final String SECRET_TYPE = "Opaque";
 
   public static final String RESULT_KEY = "result";
   public static final String LOG_RESULT_KEY = "log_result";

@@ -59,13 +59,15 @@ public final class SecretWriter {
   /**
    * What a write stored.
    *
-   * @param replaced the version it replaced, empty when it created the Secret
+   * @param replaced the version it replaced (deleted first when the type changed), empty when it
+   *     created the Secret
    */
   public record Written(Secret stored, Optional<Secret> replaced) {}
 
   /**
    * Creates or replaces the Secret. A rewrite of the owner's own Secret keeps what others added to
-   * it (labels, annotations, finalizers); a takeover of a predecessor's Secret keeps nothing of it.
+   * it (labels, annotations, finalizers), unless its type changes (it is then deleted and created
+   * anew); a takeover of a predecessor's Secret keeps nothing of it.
    * The caller has checked that any existing Secret of that name is the owner's (or its
    * predecessor's); on a write race this checks again and gives up on a foreign one.
    *
@@ -85,18 +87,37 @@ public final class SecretWriter {
         if (!ResultSecret.isOwnedOrLeftFor(previous, owner)) {
           return Optional.empty();
         }
+        if (!SecretTypes.typeOf(previous).equals(SecretTypes.typeOf(desired))) {
+          return Optional.of(replaceType(desired, previous));
+        }
         Secret update = ResultSecret.keepingForeignMetadata(copy(desired), previous);
         String previousVersion = previous.getMetadata().getResourceVersion();
         update.getMetadata().setResourceVersion(previousVersion);
         ownWrites.beforeWrite(update, previousVersion);
         return Optional.of(written(client.secrets().resource(update).update(), current));
       } catch (KubernetesClientException e) {
-        if (e.getCode() != HTTP_CONFLICT || attempt >= MAX_WRITE_ATTEMPTS) {
+        // 409: changed or created meanwhile; 404: deleted meanwhile. Look again.
+        boolean raced = e.getCode() == HTTP_CONFLICT || e.getCode() == HTTP_NOT_FOUND;
+        if (!raced || attempt >= MAX_WRITE_ATTEMPTS) {
           throw e;
         }
         current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
       }
     }
+  }
+
+  /**
+   * A Secret's type never changes, so a Secret of another type is deleted (this very version, see
+   * {@link #deleteExactly}) and {@code desired} created in its place: nothing of the old one is
+   * kept. A 409 (it changed or was replaced meanwhile) or 404 goes back to the caller's retry.
+   */
+  private Written replaceType(Secret desired, Secret previous) {
+    deleteExactly(previous.getMetadata().getNamespace(), previous);
+    Secret create = copy(desired);
+    ownWrites.beforeWrite(create, null);
+    Secret stored = client.secrets().resource(create).create();
+    ownWrites.afterWrite(stored, Optional.empty());
+    return new Written(stored, Optional.of(previous));
   }
 
   private Written written(Secret stored, Optional<Secret> replaced) {

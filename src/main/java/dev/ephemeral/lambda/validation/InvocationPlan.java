@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.validation;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
+import dev.ephemeral.lambda.secret.SecretShape;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.Optional;
  *     the order written
  * @param onDeletePayload the serialized spec.onDelete.payload, sent when the resource is deleted;
  *     empty without spec.onDelete
+ * @param secretShape the Secret's type and templated keys
  */
 public record InvocationPlan(
     String functionName,
@@ -34,7 +36,8 @@ public record InvocationPlan(
     Map<String, String> secretAnnotations,
     InvokePolicy invokePolicy,
     List<RestartTarget> rolloutRestartTargets,
-    Optional<byte[]> onDeletePayload) {
+    Optional<byte[]> onDeletePayload,
+    SecretShape secretShape) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.

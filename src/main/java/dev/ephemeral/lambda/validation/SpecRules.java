@@ -156,4 +156,66 @@ public final class SpecRules {
 
   public static final String RESERVED_ANNOTATIONS_RULE =
       "self.all(k, !k.startsWith('lambda.ephemeral.dev/'))";
+
+  /**
+   * The Secret types the operator writes: Opaque, and the Kubernetes types whose required keys the
+   * API server checks (service-account and bootstrap tokens are filled by Kubernetes itself).
+   */
+  public static final String SECRET_TYPE_PATTERN =
+      "^(Opaque|kubernetes[.]io/(basic-auth|dockercfg|dockerconfigjson|ssh-auth|tls))$";
+
+  public static final int SECRET_TYPE_MAX_LENGTH = 64;
+
+  /** The longest template of secret.template, in characters. */
+  public static final int TEMPLATE_MAX_LENGTH = 4096;
+
+  /** Whether secret.keys or secret.template defines the key (CEL over a SecretSpec): open... */
+  private static final String DEFINES_OPEN = "((has(self.keys) && '";
+
+  /** ...the key, then this, the key again, and {@link #DEFINES_CLOSE}. */
+  private static final String DEFINES_MIDDLE = "' in self.keys) || (has(self.template) && '";
+
+  private static final String DEFINES_CLOSE = "' in self.template))";
+
+  private static final String DEFINES_USERNAME =
+      DEFINES_OPEN + "username" + DEFINES_MIDDLE + "username" + DEFINES_CLOSE;
+  private static final String DEFINES_PASSWORD =
+      DEFINES_OPEN + "password" + DEFINES_MIDDLE + "password" + DEFINES_CLOSE;
+  private static final String DEFINES_DOCKERCFG =
+      DEFINES_OPEN + ".dockercfg" + DEFINES_MIDDLE + ".dockercfg" + DEFINES_CLOSE;
+  private static final String DEFINES_DOCKERCONFIGJSON =
+      DEFINES_OPEN + ".dockerconfigjson" + DEFINES_MIDDLE + ".dockerconfigjson" + DEFINES_CLOSE;
+  private static final String DEFINES_SSH_PRIVATEKEY =
+      DEFINES_OPEN + "ssh-privatekey" + DEFINES_MIDDLE + "ssh-privatekey" + DEFINES_CLOSE;
+  private static final String DEFINES_TLS_CRT =
+      DEFINES_OPEN + "tls.crt" + DEFINES_MIDDLE + "tls.crt" + DEFINES_CLOSE;
+  private static final String DEFINES_TLS_KEY =
+      DEFINES_OPEN + "tls.key" + DEFINES_MIDDLE + "tls.key" + DEFINES_CLOSE;
+
+  /**
+   * secret.keys or secret.template defines the keys that secret.type requires, as the API server
+   * demands them: basic-auth username or password, dockercfg .dockercfg, dockerconfigjson
+   * .dockerconfigjson, ssh-auth ssh-privatekey, tls tls.crt and tls.key.
+   */
+  public static final String SECRET_TYPE_KEYS_RULE =
+      "!has(self.type)"
+          + " || (self.type == 'kubernetes.io/basic-auth' ? "
+          + DEFINES_USERNAME
+          + " || "
+          + DEFINES_PASSWORD
+          + " : self.type == 'kubernetes.io/dockercfg' ? "
+          + DEFINES_DOCKERCFG
+          + " : self.type == 'kubernetes.io/dockerconfigjson' ? "
+          + DEFINES_DOCKERCONFIGJSON
+          + " : self.type == 'kubernetes.io/ssh-auth' ? "
+          + DEFINES_SSH_PRIVATEKEY
+          + " : self.type == 'kubernetes.io/tls' ? "
+          + DEFINES_TLS_CRT
+          + " && "
+          + DEFINES_TLS_KEY
+          + " : true)";
+
+  /** No Secret key is named both in secret.keys and in secret.template. */
+  public static final String KEYS_XOR_TEMPLATE_RULE =
+      "!has(self.keys) || !has(self.template) || self.template.all(k, !(k in self.keys))";
 }

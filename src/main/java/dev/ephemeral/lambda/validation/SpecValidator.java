@@ -11,6 +11,9 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.customresource.RolloutTargetKind;
 import dev.ephemeral.lambda.customresource.SecretSpec;
+import dev.ephemeral.lambda.secret.SecretShape;
+import dev.ephemeral.lambda.secret.SecretTemplates;
+import dev.ephemeral.lambda.secret.SecretTypes;
 import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;
@@ -164,6 +167,7 @@ public final class SpecValidator {
         duration("spec.secret.ttl", secret.getTtl(), LONGEST_INTERVAL, INTERVAL_RANGE, violations);
 
     Map<String, JsonPointer> keys = secretKeys(secret.getKeys(), violations);
+    SecretShape shape = secretShape(secret, violations);
     Map<String, String> labels = labels(secret.getLabels(), violations);
     Map<String, String> annotations = annotations(secret.getAnnotations(), violations);
     List<RestartTarget> restartTargets =
@@ -189,7 +193,8 @@ public final class SpecValidator {
             annotations,
             policy,
             restartTargets,
-            onDeletePayload));
+            onDeletePayload,
+            shape));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {
@@ -357,6 +362,89 @@ public final class SpecValidator {
                     + quoted(pointer));
           } else {
             result.put(key, JsonPointer.compile(pointer));
+          }
+        });
+    return Collections.unmodifiableMap(result);
+  }
+
+  /**
+   * secret.type and secret.template: a known type whose required keys secret.keys or
+   * secret.template define, and templates under valid keys that compile.
+   */
+  private static SecretShape secretShape(SecretSpec secret, List<String> violations) {
+    String type = Optional.ofNullable(secret.getType()).orElse(SecretTypes.OPAQUE);
+    boolean typeKnown = SecretTypes.isKnown(type);
+    if (!typeKnown) {
+      violations.add(
+          "spec.secret.type: must be Opaque, kubernetes.io/basic-auth, kubernetes.io/dockercfg,"
+              + " kubernetes.io/dockerconfigjson, kubernetes.io/ssh-auth or kubernetes.io/tls,"
+              + " got "
+              + quoted(type));
+    }
+    Map<String, String> templates = secretTemplates(secret, violations);
+    if (typeKnown) {
+      var defined = new java.util.HashSet<String>();
+      if (secret.getKeys() != null) {
+        defined.addAll(secret.getKeys().keySet());
+      }
+      if (secret.getTemplate() != null) {
+        defined.addAll(secret.getTemplate().keySet());
+      }
+      SecretTypes.missingKey(type, defined)
+          .ifPresent(
+              missing ->
+                  violations.add(
+                      "spec.secret.type: a Secret of type "
+                          + type
+                          + " needs the key "
+                          + missing
+                          + "; define it in spec.secret.keys or spec.secret.template"));
+    }
+    return new SecretShape(type, templates);
+  }
+
+  private static Map<String, String> secretTemplates(SecretSpec secret, List<String> violations) {
+    Map<String, String> templates = secret.getTemplate();
+    if (templates == null) {
+      return Map.of();
+    }
+    if (templates.size() > MAX_PROJECTED_KEYS) {
+      violations.add("spec.secret.template: at most 64 keys, got " + templates.size());
+      return Map.of();
+    }
+    var result = new TreeMap<String, String>();
+    templates.forEach(
+        (key, template) -> {
+          if (key == null) {
+            violations.add("spec.secret.template: a key is null");
+            return;
+          }
+          String field = "spec.secret.template." + key;
+          if (key.equals("result") || key.equals("log_result")) {
+            violations.add(field + ": the keys result and log_result are reserved");
+          } else if (key.length() > SECRET_KEY_MAX_LENGTH || !SECRET_KEY.matcher(key).matches()) {
+            violations.add(
+                "spec.secret.template: "
+                    + quoted(key)
+                    + " is not a valid Secret key ([-._a-zA-Z0-9]+, at most 253,"
+                    + " not '.' and not starting with '..')");
+          } else if (secret.getKeys() != null && secret.getKeys().containsKey(key)) {
+            violations.add(field + ": the key is also in spec.secret.keys; a key has one source");
+          } else if (template == null) {
+            violations.add(field + ": must be a template, got null");
+          } else if (template.length() > TEMPLATE_MAX_LENGTH) {
+            violations.add(
+                field
+                    + ": a template is at most "
+                    + TEMPLATE_MAX_LENGTH
+                    + " characters, got "
+                    + template.length());
+          } else {
+            SecretTemplates.compileProblem(template)
+                .ifPresentOrElse(
+                    problem ->
+                        violations.add(field + ": the template does not compile: " + problem),
+                    () -> result.put(key, template));
           }
         });
     return Collections.unmodifiableMap(result);

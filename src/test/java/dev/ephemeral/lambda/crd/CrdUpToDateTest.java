@@ -97,7 +97,14 @@ class CrdUpToDateTest {
             "secret");
     assertThat(names(spec.at("/properties/secret/properties")))
         .containsExactlyInAnyOrder(
-            "name", "ttl", "keys", "labels", "annotations", "rolloutRestartTargets");
+            "name",
+            "ttl",
+            "keys",
+            "labels",
+            "annotations",
+            "rolloutRestartTargets",
+            "type",
+            "template");
     assertThat(texts(spec.path("required"))).containsExactlyInAnyOrder("functionName", "payload");
     assertThat(names(spec.at("/properties/onDelete/properties"))).containsExactly("payload");
     assertThat(texts(spec.at("/properties/onDelete/required"))).containsExactly("payload");

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The result and the log never appear in the status, a condition, an Event, an exception
  * or a log line at any level. A sentinel in the result, the log tail and a function error's message
- * must show up in the Secret's data and nowhere else.
+ * must show up in the Secret's data and nowhere else, also when templates render it or fail on it.
  */
 class SecretHygieneTest {
 
@@ -35,7 +35,8 @@ class SecretHygieneTest {
 
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final List<Level> savedLevels = new ArrayList<>();
-  private final List<String> loggers = List.of("dev.ephemeral.lambda", "io.javaoperatorsdk");
+  private final List<String> loggers =
+      List.of("dev.ephemeral.lambda", "io.javaoperatorsdk", "io.pebbletemplates");
   private OperatorHarness harness;
 
   @BeforeEach
@@ -90,8 +91,29 @@ class SecretHygieneTest {
     keyless.getSpec().setLogType("Tail");
     secretSpec(keyless).setKeys(Map.of("missing", "/missing"));
     harness.create(keyless);
+    // Templates: one renders the sentinel into the Secret; one fails on a lookup whose name is the
+    // sentinel (the template engine's own message would quote it); one builds a value the Secret
+    // type refuses.
+    var templated = invocation("templated", "secret-generator", "{}");
+    secretSpec(templated)
+        .setTemplate(
+            Map.of(
+                "header", "Bearer {{ result.api_key }}",
+                "basic", "{{ ('user:' ~ result.api_key) | base64encode }}",
+                "json", "{{ result | json }}"));
+    harness.create(templated);
+    var templateFails = invocation("template-fails", "secret-generator", "{}");
+    secretSpec(templateFails).setTemplate(Map.of("x", "{{ result[result.api_key] }}"));
+    harness.create(templateFails);
+    var wrongShape = invocation("wrong-shape", "secret-generator", "{}");
+    secretSpec(wrongShape).setType("kubernetes.io/dockerconfigjson");
+    secretSpec(wrongShape).setTemplate(Map.of(".dockerconfigjson", "{{ result.note }}"));
+    harness.create(wrongShape);
 
     harness.awaitReason("ok", "Invoked");
+    harness.awaitReason("templated", "Invoked");
+    harness.awaitReason("template-fails", "ResultKeyMissing");
+    harness.awaitReason("wrong-shape", "ResultKeyMissing");
     harness.awaitReason("failing", "FunctionError");
     harness.awaitReason("keyless", "ResultKeyMissing");
     harness.restartOperator();
@@ -106,11 +128,16 @@ class SecretHygieneTest {
                 Base64.getDecoder().decode(InvocationLifecycleTest.decode(secret, "log_result")),
                 StandardCharsets.UTF_8))
         .contains(SENTINEL);
+    var rendered = harness.secret("templated");
+    assertThat(InvocationLifecycleTest.decode(rendered, "header")).isEqualTo("Bearer " + SENTINEL);
+    assertThat(InvocationLifecycleTest.decode(rendered, "json")).isEqualTo(result);
 
     List<String> forbidden =
         List.of(
             SENTINEL,
-            Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)));
+            Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)),
+            Base64.getEncoder()
+                .encodeToString(("user:" + SENTINEL).getBytes(StandardCharsets.UTF_8)));
     List<ILoggingEvent> captured;
     synchronized (logs) {
       // Appending holds the appender's lock; the operator is still running.
@@ -128,7 +155,8 @@ class SecretHygieneTest {
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
       }
     }
-    for (String name : List.of("ok", "failing", "keyless")) {
+    for (String name :
+        List.of("ok", "failing", "keyless", "templated", "template-fails", "wrong-shape")) {
       String resource = Serialization.asJson(harness.get(name));
       for (String text : forbidden) {
         assertThat(resource).doesNotContain(text);
@@ -144,6 +172,8 @@ class SecretHygieneTest {
     }
     assertThat(harness.secret("failing")).isNull();
     assertThat(harness.secret("keyless")).isNull();
+    assertThat(harness.secret("template-fails")).isNull();
+    assertThat(harness.secret("wrong-shape")).isNull();
     assertThat(harness.get("keyless").getStatus().readyCondition().orElseThrow().getMessage())
         .contains("/missing");
     LambdaInvocation failed = harness.get("failing");

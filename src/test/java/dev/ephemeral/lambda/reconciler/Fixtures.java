@@ -3,8 +3,9 @@ package dev.ephemeral.lambda.reconciler;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.ephemeral.lambda.secret.SecretShape;
 import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +65,7 @@ final class Fixtures {
         Map.of(),
         policy,
         List.of(),
-        Optional.empty());
+        Optional.empty(),
+        SecretShape.OPAQUE);
   }
 }

@@ -539,6 +539,164 @@ class ResultSecretTest {
   }
 
   @Test
+  void predecessorSecretOfTheTypeTheSpecAsksForIsTakenOver() {
+    LambdaInvocation tlsOwner = owner();
+    var spec = new dev.ephemeral.lambda.customresource.LambdaInvocationSpec();
+    var secretSpec = new dev.ephemeral.lambda.customresource.SecretSpec();
+    secretSpec.setType("kubernetes.io/tls");
+    spec.setSecret(secretSpec);
+    tlsOwner.setSpec(spec);
+    Secret tls = labelled(MANAGED_BY, "api-key", ownerReference("old-uid", true));
+    tls.setType("kubernetes.io/tls");
+    Secret opaque = labelled(MANAGED_BY, "api-key", ownerReference("old-uid", true));
+    opaque.setType("Opaque");
+
+    assertThat(ResultSecret.isLeftByPredecessor(tls, tlsOwner)).isTrue();
+    assertThat(ResultSecret.isLeftByPredecessor(opaque, tlsOwner)).isFalse();
+    assertThat(ResultSecret.isLeftByPredecessor(tls, owner())).isFalse();
+  }
+
+  @Test
+  void secretHasTheTypeOfThePlanWithItsRequiredKeys() {
+    var plan =
+        planWith()
+            .keys(Map.of("tls.crt", "/api_key"))
+            .shape("kubernetes.io/tls", Map.of("tls.key", "{{ result.size.memory }}"))
+            .build();
+
+    Secret secret = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
+    assertThat(text(secret, "tls.crt")).isEqualTo(SECRET_VALUE);
+    assertThat(text(secret, "tls.key")).isEqualTo("4Gi");
+  }
+
+  @Test
+  void aRequiredKeyMissingFromTheDataIsResultKeyMissingNamingTypeAndKey() {
+    // The spec check normally prevents this plan; the data check is the last word before a write.
+    var plan = planWith().shape("kubernetes.io/ssh-auth", Map.of()).build();
+
+    var build = resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
+
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message())
+                  .contains("kubernetes.io/ssh-auth", "ssh-privatekey", "nothing was written")
+                  .doesNotContain(SECRET_VALUE);
+            });
+  }
+
+  @Test
+  void anEmptySshPrivateKeyOrADockerConfigThatIsNotAJsonObjectIsResultKeyMissing() {
+    var ssh =
+        planWith()
+            .shape(
+                "kubernetes.io/ssh-auth",
+                Map.of("ssh-privatekey", "{{ result.missing | default('') }}"))
+            .build();
+    var docker =
+        planWith()
+            .shape(
+                "kubernetes.io/dockerconfigjson",
+                Map.of(".dockerconfigjson", "{{ result.api_key }}"))
+            .build();
+
+    for (var plan : List.of(ssh, docker)) {
+      assertThat(resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT))
+          .asInstanceOf(type(Rejected.class))
+          .satisfies(
+              rejected -> {
+                assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+                assertThat(rejected.message())
+                    .contains(plan.secretShape().type())
+                    .doesNotContain(SECRET_VALUE);
+              });
+    }
+  }
+
+  @Test
+  void basicAuthNeedsOnlyOneOfUsernameAndPasswordAndDockerConfigsMustBeJsonObjects() {
+    var basic =
+        planWith()
+            .shape("kubernetes.io/basic-auth", Map.of("password", "{{ result.api_key }}"))
+            .build();
+    var docker =
+        planWith()
+            .shape(
+                "kubernetes.io/dockerconfigjson",
+                Map.of(
+                    ".dockerconfigjson",
+                    "{\"auths\":{\"r\":{\"auth\":{{ result.api_key | base64encode | json }}}}}"))
+            .build();
+
+    assertThat(built(basic, succeeded(JSON_RESULT, null)).getType())
+        .isEqualTo("kubernetes.io/basic-auth");
+    Secret config = built(docker, succeeded(JSON_RESULT, null));
+    assertThat(text(config, ".dockerconfigjson"))
+        .isEqualTo(
+            "{\"auths\":{\"r\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString(SECRET_VALUE.getBytes(StandardCharsets.UTF_8))
+                + "\"}}}");
+  }
+
+  @Test
+  void templatedKeysAreWrittenBesideProjectedKeys() {
+    var plan =
+        planWith()
+            .keys(Map.of("api_key", "/api_key"))
+            .shape(
+                "Opaque",
+                Map.of("header", "Bearer {{ result.api_key }}", "cpu", "{{ result.size.cpu }}"))
+            .build();
+
+    Secret secret = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(secret.getData()).containsOnlyKeys("result", "api_key", "header", "cpu");
+    assertThat(text(secret, "header")).isEqualTo("Bearer " + SECRET_VALUE);
+    assertThat(text(secret, "cpu")).isEqualTo("2");
+  }
+
+  @Test
+  void aTemplateThatFailsOnTheResultWritesNothingAndQuotesNoValue() {
+    var plan =
+        planWith()
+            .keys(Map.of("api_key", "/api_key"))
+            .shape(
+                "Opaque",
+                Map.of("ok", "{{ result.api_key }}", "broken", "{{ result.nope.deeper }}"))
+            .build();
+
+    var build = resultSecret.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
+
+    assertThat(build)
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message())
+                  .contains("spec.secret.template.broken", "nothing was written")
+                  .doesNotContain(SECRET_VALUE, "sk-live", "4Gi");
+            });
+  }
+
+  @Test
+  void templatesOverAResultThatIsNotJsonAreResultKeyMissing() {
+    var plan = planWith().shape("Opaque", Map.of("x", "{{ result }}")).build();
+
+    assertThat(
+            resultSecret.build(owner(), plan, succeeded("plain " + SECRET_VALUE, null), INVOKED_AT))
+        .asInstanceOf(type(Rejected.class))
+        .satisfies(
+            rejected -> {
+              assertThat(rejected.reason()).isEqualTo(ReadyReason.ResultKeyMissing);
+              assertThat(rejected.message()).contains("not JSON").doesNotContain(SECRET_VALUE);
+            });
+  }
+
+  @Test
   void updateOfASecretWithNoMetadataOfOthersIsTheDesiredSecret() {
     Secret desired = built(plan(), succeeded(JSON_RESULT, null));
     Secret expected = new SecretBuilder(desired).build();
@@ -696,6 +854,12 @@ class ResultSecretTest {
     private Map<String, JsonPointer> keys = Map.of();
     private Map<String, String> labels = Map.of();
     private Map<String, String> annotations = Map.of();
+    private SecretShape shape = SecretShape.OPAQUE;
+
+    PlanBuilder shape(String type, Map<String, String> templates) {
+      this.shape = new SecretShape(type, templates);
+      return this;
+    }
 
     PlanBuilder tailLog(boolean tail) {
       this.tailLog = tail;
@@ -741,7 +905,8 @@ class ResultSecretTest {
           annotations,
           InvokePolicy.EveryReconcile,
           List.of(),
-          Optional.empty());
+          Optional.empty(),
+          shape);
     }
   }
 }

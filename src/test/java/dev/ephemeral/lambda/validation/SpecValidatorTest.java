@@ -613,6 +613,9 @@ class SpecValidatorTest {
     if (!spec.has("onDelete")) {
       assertThat(plan.onDeletePayload()).isEmpty();
     }
+    assertThat(plan.secretShape().type())
+        .isEqualTo(Optional.ofNullable(text(secret, "type")).orElse("Opaque"));
+    assertThat(plan.secretShape().templates()).isEqualTo(map(secret.path("template")));
 
     // What the table says the plan holds.
     example
@@ -658,6 +661,10 @@ class SpecValidatorTest {
                   java.util.stream.StreamSupport.stream(expected.spliterator(), false)
                       .map(JsonNode::asText)
                       .toList());
+      case "secretType" ->
+          assertThat(plan.secretShape().type()).as(what).isEqualTo(expected.asText());
+      case "secretTemplates" ->
+          assertThat(plan.secretShape().templates()).as(what).isEqualTo(map(expected));
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
