@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.validation;
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -10,8 +11,12 @@ import java.util.Optional;
  * A LambdaInvocation spec that passed validation, with defaults applied and values parsed: what the
  * reconciler acts on.
  *
- * @param payload the serialized payload, exactly as sent to Lambda
+ * @param payload the serialized payload, exactly as sent to Lambda: spec.payload, and once {@link
+ *     #withInputs resolved}, with the values of spec.payloadFrom merged in
  * @param secretKeys projected Secret keys, in key order
+ * @param payloadFrom the values to merge into the payload, in order
+ * @param inputsHash the keyed hash of the values read for payloadFrom; null before they are read,
+ *     and when there are none
  */
 public record InvocationPlan(
     String functionName,
@@ -27,10 +32,33 @@ public record InvocationPlan(
     Map<String, JsonPointer> secretKeys,
     Map<String, String> secretLabels,
     Map<String, String> secretAnnotations,
-    InvokePolicy invokePolicy) {
+    InvokePolicy invokePolicy,
+    List<PayloadSource> payloadFrom,
+    String inputsHash) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.
    */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(15);
+
+  /** This plan with the payload that has the values of payloadFrom merged in, and their hash. */
+  public InvocationPlan withInputs(byte[] mergedPayload, String hash) {
+    return new InvocationPlan(
+        functionName,
+        qualifier,
+        region,
+        mergedPayload,
+        clientContext,
+        tailLog,
+        timeout,
+        refreshInterval,
+        secretName,
+        ttl,
+        secretKeys,
+        secretLabels,
+        secretAnnotations,
+        invokePolicy,
+        payloadFrom,
+        hash);
+  }
 }

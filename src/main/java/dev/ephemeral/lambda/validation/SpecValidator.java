@@ -109,6 +109,8 @@ public final class SpecValidator {
     }
 
     byte[] payload = serializePayload(spec, violations);
+    List<PayloadSource> payloadFrom =
+        PayloadFromRules.check(spec.getPayloadFrom(), violations, SpecValidator::quoted);
 
     String clientContext = spec.getClientContext();
     checkClientContext(clientContext, violations);
@@ -175,7 +177,9 @@ public final class SpecValidator {
             keys,
             labels,
             annotations,
-            policy));
+            policy,
+            payloadFrom,
+            null));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {

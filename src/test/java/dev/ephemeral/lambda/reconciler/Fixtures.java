@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import dev.ephemeral.lambda.validation.InvocationPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -61,6 +62,8 @@ final class Fixtures {
         Map.of(),
         Map.of(),
         Map.of(),
-        policy);
+        policy,
+        List.of(),
+        null);
   }
 }

@@ -739,7 +739,9 @@ class ResultSecretTest {
           keys,
           labels,
           annotations,
-          InvokePolicy.EveryReconcile);
+          InvokePolicy.EveryReconcile,
+          List.of(),
+          null);
     }
   }
 }
