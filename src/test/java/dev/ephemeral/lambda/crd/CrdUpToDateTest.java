@@ -93,7 +93,12 @@ class CrdUpToDateTest {
             "timeout",
             "refreshInterval",
             "invokePolicy",
+            "payloadFrom",
             "secret");
+    assertThat(names(spec.at("/properties/payloadFrom/items/properties")))
+        .containsExactlyInAnyOrder("pointer", "configMapKeyRef", "secretKeyRef", "format");
+    assertThat(names(spec.at("/properties/payloadFrom/items/properties/secretKeyRef/properties")))
+        .containsExactlyInAnyOrder("name", "key", "optional");
     assertThat(names(spec.at("/properties/secret/properties")))
         .containsExactlyInAnyOrder("name", "ttl", "keys", "labels", "annotations");
     assertThat(texts(spec.path("required"))).containsExactlyInAnyOrder("functionName", "payload");

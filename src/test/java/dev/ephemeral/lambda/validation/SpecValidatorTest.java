@@ -619,9 +619,30 @@ class SpecValidatorTest {
       case "secretLabels" -> assertThat(plan.secretLabels()).as(what).isEqualTo(map(expected));
       case "secretAnnotations" ->
           assertThat(plan.secretAnnotations()).as(what).isEqualTo(map(expected));
+      case "payloadFrom" ->
+          assertThat(plan.payloadFrom().stream().map(SpecValidatorTest::describe).toList())
+              .as(what)
+              .isEqualTo(
+                  java.util.stream.StreamSupport.stream(expected.spliterator(), false)
+                      .map(JsonNode::asText)
+                      .toList());
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
+  }
+
+  /** "Kind name key -> pointer Format [optional]", to compare with the table. */
+  private static String describe(PayloadSource source) {
+    String pointer = source.pointer().matches() ? "(whole payload)" : source.pointer().toString();
+    return source.kind()
+        + " "
+        + source.name()
+        + " "
+        + source.key()
+        + " -> "
+        + pointer
+        + (source.json() ? " Json" : " String")
+        + (source.optional() ? " optional" : "");
   }
 
   private void checkInvalid(Example example) {
