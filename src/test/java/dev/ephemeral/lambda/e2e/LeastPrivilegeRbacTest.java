@@ -18,6 +18,7 @@ import dev.ephemeral.lambda.events.EventRecorder;
 
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
+ * payloadFrom inputs, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
  * each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
@@ -174,6 +175,35 @@ class LeastPrivilegeRbacTest {
             .create();
         user.resource(invocation("taken", "ok", "{}")).create();
         user.resource(invocation("edited", "ok", "{}")).create();
+        // spec.payloadFrom: its ConfigMaps and Secrets are watched, and read when used.
+        user.configMaps()
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("inputs")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .withData(Map.of("host", "db.internal"))
+                    .build())
+            .create();
+        user.secrets()
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("input-credentials")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .withData(Map.of("password", Base64.getEncoder().encodeToString("pw".getBytes())))
+                    .build())
+            .create();
+        var withInputs = invocation("with-inputs", "ok", "{}");
+        withInputs
+            .getSpec()
+            .setPayloadFrom(
+                List.of(
+                    PayloadFromTest.fromConfigMap("/host", "inputs", "host"),
+                    PayloadFromTest.fromSecret("/password", "input-credentials", "password")));
+        user.resource(withInputs).create();
 
         await()
             .atMost(Duration.ofSeconds(20))
@@ -182,6 +212,7 @@ class LeastPrivilegeRbacTest {
                     reason(user, "short", "Expired")
                         && reason(user, "edited", "Invoked")
                         && reason(user, "taken", "SecretConflict")
+                        && reason(user, "with-inputs", "Invoked")
                         && reason(user, "broken", "FunctionError"));
         user.secrets()
             .inNamespace(NAMESPACE)
