@@ -97,7 +97,9 @@ class SpecValidatorTest {
             "spec.secret.ttl",
             "spec.secret.keys",
             "spec.secret.labels",
-            "spec.secret.annotations");
+            "spec.secret.annotations",
+            "spec.payloadFrom",
+            "spec.payloadFrom[0]");
   }
 
   // The payload limit is not in the invalid table: the CRD cannot express it (see the class
