@@ -98,6 +98,34 @@ class PayloadFromTest {
   }
 
   @Test
+  void aChangeWhileACallIsRunningInvokesOnceMoreAfterIt() {
+    harness.lambda.function(
+        "slow",
+        call -> FunctionOutcome.delay(Duration.ofMillis(1500), FunctionOutcome.json(Map.of())));
+    configMap("db", Map.of("host", "db-1.internal"));
+    var resource = invocation("setup", "slow", "{}");
+    resource.getSpec().setPayloadFrom(List.of(fromConfigMap("/host", "db", "host")));
+    harness.create(resource);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> harness.lambda.invocations().size() == 1);
+
+    // The call is still running: its finish must not swallow the change.
+    configMap("db", Map.of("host", "db-2.internal"));
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> harness.lambda.invocations().size() == 2);
+    assertThat(body(0)).isEqualTo("{\"host\":\"db-1.internal\"}");
+    assertThat(body(1)).isEqualTo("{\"host\":\"db-2.internal\"}");
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> harness.lambda.invocations().size() == 2);
+    harness.awaitReason("setup", "Invoked");
+  }
+
+  @Test
   void changesOfAnythingElseInvokeNothing() {
     configMap("db", Map.of("host", "db.internal", "unused", "1"));
     secret("db-credentials", Map.of("password", "pa55word", "unused", "1"));
