@@ -21,9 +21,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Tells the reconciler when a ConfigMap or Secret that a LambdaInvocation's spec.payloadFrom
- * names changes, appears or goes: an index on the LambdaInvocation cache maps each such object to
- * the resources that read it, so a change of any other object reconciles nothing.
+ * Tells the reconciler when a ConfigMap or Secret that a LambdaInvocation's spec.payloadFrom names
+ * changes, appears or goes: an index on the LambdaInvocation cache maps each such object to the
+ * resources that read it, so a change of any other object reconciles nothing.
  *
  * <p>The informers keep only each object's name, namespace and resourceVersion (a {@link
  * ReducedStateItemStore}), never its data: memory stays small however many ConfigMaps and Secrets
@@ -32,9 +32,8 @@ import java.util.stream.Collectors;
  * shared by several informers (each would drop the others' objects on a relist), so there is one
  * informer per watched namespace, each with its own store.
  *
- * <p>These informers are not the operator's result-Secret informer: that one selects the
- * operator's label and caches whole Secrets; the reconciler reads result Secrets only from it, by
- * name.
+ * <p>These informers are not the operator's result-Secret informer: that one selects the operator's
+ * label and caches whole Secrets; the reconciler reads result Secrets only from it, by name.
  */
 public final class InputWatch {
 
@@ -67,7 +66,8 @@ public final class InputWatch {
       String suffix) {
     var configuration =
         InformerEventSourceConfiguration.from(type, LambdaInvocation.class)
-            .withName("payload-input-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "s" + suffix)
+            .withName(
+                "payload-input-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "s" + suffix)
             .withNamespaces(Set.of(namespace))
             .withItemStore(
                 new ReducedStateItemStore<>(

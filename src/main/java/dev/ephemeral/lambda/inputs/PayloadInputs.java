@@ -34,19 +34,22 @@ import java.util.TreeMap;
  * watches them only to be told of changes, and keeps none of their data: see {@link InputWatch}).
  *
  * <p>A value from a Secret is as sensitive as the result: it goes into the payload sent to Lambda
- * and into a keyed hash, nowhere else. Messages name the kind, object, key and entry, never a value.
+ * and into a keyed hash, nowhere else. Messages name the kind, object, key and entry, never a
+ * value.
  */
 public final class PayloadInputs {
 
   /** What the inputs gave: a plan whose payload has them merged in, or why there is none. */
   public sealed interface Resolution permits Resolved, Unusable {}
 
-  /** @param plan the plan with the merged payload and {@link InvocationPlan#inputsHash()} */
+  /**
+   * @param plan the plan with the merged payload and {@link InvocationPlan#inputsHash()}
+   */
   public record Resolved(InvocationPlan plan) implements Resolution {}
 
   /**
-   * No invocation: an input is missing or unusable (InputMissing), or the merged payload breaks
-   * the spec's rules (InvalidSpec).
+   * No invocation: an input is missing or unusable (InputMissing), or the merged payload breaks the
+   * spec's rules (InvalidSpec).
    */
   public record Unusable(ReadyReason reason, String message) implements Resolution {}
 
@@ -130,7 +133,8 @@ public final class PayloadInputs {
       payload = JsonText.write(((PayloadMerge.Merged) merged).payload(), mapper);
     } catch (IOException e) {
       return new Unusable(
-          ReadyReason.InvalidSpec, "spec.payload with spec.payloadFrom merged in: not writable as JSON");
+          ReadyReason.InvalidSpec,
+          "spec.payload with spec.payloadFrom merged in: not writable as JSON");
     }
     if (payload.length > SpecRules.PAYLOAD_MAX_BYTES) {
       return new Unusable(

@@ -14,8 +14,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>the empty pointer replaces the whole payload;
- *   <li>in an object, a member that exists is replaced, and a missing one is added; missing
- *       objects on the way are created (so {@code /db/host} into {@code {}} gives {@code
+ *   <li>in an object, a member that exists is replaced, and a missing one is added; missing objects
+ *       on the way are created (so {@code /db/host} into {@code {}} gives {@code
  *       {"db":{"host":...}}});
  *   <li>in an array, an existing index replaces that element and {@code -} appends; an index past
  *       the end, or a token that is not an index, is an error;
@@ -44,8 +44,7 @@ public final class PayloadMerge {
       }
       Optional<String> failure = write(root, pointer, input.value().deepCopy());
       if (failure.isPresent()) {
-        return new Failed(
-            input.source().field() + ".pointer: " + pointer + " " + failure.get());
+        return new Failed(input.source().field() + ".pointer: " + pointer + " " + failure.get());
       }
     }
     return new Merged(root);
@@ -56,7 +55,9 @@ public final class PayloadMerge {
 
   public record Merged(JsonNode payload) implements Result {}
 
-  /** @param message names the entry and the pointer, and what is in the way */
+  /**
+   * @param message names the entry and the pointer, and what is in the way
+   */
   public record Failed(String message) implements Result {}
 
   private static Optional<String> write(JsonNode root, JsonPointer pointer, JsonNode value) {

@@ -126,7 +126,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
-    List<EventSource<?, LambdaInvocation>> sources = new ArrayList<>(List.of(secrets, finishedCalls));
+    List<EventSource<?, LambdaInvocation>> sources =
+        new ArrayList<>(List.of(secrets, finishedCalls));
     // A change of a ConfigMap or Secret that a spec.payloadFrom reads brings that resource back.
     sources.addAll(InputWatch.eventSources(context));
     return sources;

@@ -10,7 +10,13 @@ import com.fasterxml.jackson.core.JsonPointer;
  * @param json whether the value is parsed as JSON text (format Json) rather than sent as a string
  */
 public record PayloadSource(
-    int index, Kind kind, String name, String key, boolean optional, boolean json, JsonPointer pointer) {
+    int index,
+    Kind kind,
+    String name,
+    String key,
+    boolean optional,
+    boolean json,
+    JsonPointer pointer) {
 
   /** The kinds of object a value can come from. */
   public enum Kind {

@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * payloadFrom inputs, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
- * each granted permission is used.
+ * payloadFrom inputs, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each
+ * request is allowed, and each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -193,7 +193,8 @@ class LeastPrivilegeRbacTest {
                     .withName("input-credentials")
                     .withNamespace(NAMESPACE)
                     .endMetadata()
-                    .withData(Map.of("password", Base64.getEncoder().encodeToString("pw".getBytes())))
+                    .withData(
+                        Map.of("password", Base64.getEncoder().encodeToString("pw".getBytes())))
                     .build())
             .create();
         var withInputs = invocation("with-inputs", "ok", "{}");

@@ -81,12 +81,14 @@ class PayloadFromHygieneTest {
 
     var ok = invocation("ok", "setup", "{}");
     ok.getSpec()
-        .setPayloadFrom(List.of(PayloadFromTest.fromSecret("/password", "credentials", "password")));
+        .setPayloadFrom(
+            List.of(PayloadFromTest.fromSecret("/password", "credentials", "password")));
     harness.create(ok);
     var failing = invocation("failing", "echo-error", "{}");
     failing
         .getSpec()
-        .setPayloadFrom(List.of(PayloadFromTest.fromSecret("/password", "credentials", "password")));
+        .setPayloadFrom(
+            List.of(PayloadFromTest.fromSecret("/password", "credentials", "password")));
     harness.create(failing);
     // Not JSON (the closing brace is missing): the parser's complaint quotes the text.
     var unusable = invocation("unusable", "setup", "{}");

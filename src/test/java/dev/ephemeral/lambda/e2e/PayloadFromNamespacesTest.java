@@ -58,9 +58,7 @@ class PayloadFromNamespacesTest {
         configMap(user, "team-c", "db", "c-1");
         configMap(user, "team-a", "db", "a-2");
 
-        await()
-            .atMost(Duration.ofSeconds(10))
-            .until(() -> lambda.invocations().size() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lambda.invocations().size() == 3);
         await()
             .during(Duration.ofSeconds(2))
             .atMost(Duration.ofSeconds(4))
@@ -108,8 +106,7 @@ class PayloadFromNamespacesTest {
         && resource.getStatus().hasReason(reason);
   }
 
-  private static void configMap(
-      KubernetesClient user, String namespace, String name, String host) {
+  private static void configMap(KubernetesClient user, String namespace, String name, String host) {
     user.configMaps()
         .resource(
             new ConfigMapBuilder()

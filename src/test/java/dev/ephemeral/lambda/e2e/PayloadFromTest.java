@@ -83,9 +83,7 @@ class PayloadFromTest {
 
     configMap("db", Map.of("host", "db-2.internal"));
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocations().size() == 2);
     assertThat(body(1)).isEqualTo("{\"host\":\"db-2.internal\"}");
     await()
         .atMost(Duration.ofSeconds(10))
@@ -106,16 +104,12 @@ class PayloadFromTest {
     var resource = invocation("setup", "slow", "{}");
     resource.getSpec().setPayloadFrom(List.of(fromConfigMap("/host", "db", "host")));
     harness.create(resource);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> harness.lambda.invocations().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocations().size() == 1);
 
     // The call is still running: its finish must not swallow the change.
     configMap("db", Map.of("host", "db-2.internal"));
 
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocations().size() == 2);
     assertThat(body(0)).isEqualTo("{\"host\":\"db-1.internal\"}");
     assertThat(body(1)).isEqualTo("{\"host\":\"db-2.internal\"}");
     await()
@@ -123,6 +117,46 @@ class PayloadFromTest {
         .atMost(Duration.ofSeconds(6))
         .until(() -> harness.lambda.invocations().size() == 2);
     harness.awaitReason("setup", "Invoked");
+  }
+
+  @Test
+  void anotherInvocationsResultCanBeAnInputAndItsChangeInvokesOnce() {
+    var counter = new java.util.concurrent.atomic.AtomicInteger();
+    harness.lambda.function(
+        "issuer",
+        call -> FunctionOutcome.json(Map.of("api_key", "key-" + counter.incrementAndGet())));
+    var issuer = invocation("issuer", "issuer", "{}");
+    OperatorHarness.secretSpec(issuer).setKeys(Map.of("api_key", "/api_key"));
+    harness.create(issuer);
+    harness.awaitReason("issuer", "Invoked");
+    var consumer = invocation("consumer", "setup", "{}");
+    consumer.getSpec().setPayloadFrom(List.of(fromSecret("/key", "issuer", "api_key")));
+    harness.create(consumer);
+    harness.awaitReason("consumer", "Invoked");
+
+    // A new result for the issuer: its Secret changes, and the consumer is invoked with it.
+    OperatorHarness.edit(
+        harness.client(),
+        "issuer",
+        r -> {
+          r.getMetadata()
+              .setAnnotations(
+                  Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "2026-12-01T00:00:00Z"));
+          return r;
+        });
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> harness.lambda.invocationCount("setup") == 2);
+    assertThat(
+            harness.lambda.invocations().stream()
+                .filter(c -> c.functionName().equals("setup"))
+                .map(c -> new String(c.body(), StandardCharsets.UTF_8)))
+        .containsExactly("{\"key\":\"key-1\"}", "{\"key\":\"key-2\"}");
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> harness.lambda.invocationCount("setup") == 2);
   }
 
   @Test
@@ -171,7 +205,8 @@ class PayloadFromTest {
     assertThat(missing.getStatus().readyCondition().orElseThrow().getMessage())
         .contains("ConfigMap db")
         .contains("spec.payloadFrom[0]");
-    assertThat(missing.getStatus().condition(LambdaInvocationStatus.STALLED).orElseThrow().getStatus())
+    assertThat(
+            missing.getStatus().condition(LambdaInvocationStatus.STALLED).orElseThrow().getStatus())
         .isEqualTo("True");
     assertThat(harness.lambda.invocations()).isEmpty();
 
@@ -230,9 +265,7 @@ class PayloadFromTest {
 
     configMap("db", Map.of("host", "db.internal"));
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocations().size() == 2);
     assertThat(body(1)).isEqualTo("{\"host\":\"db.internal\"}");
   }
 

@@ -61,7 +61,8 @@ class PayloadInputsTest {
             new PayloadInputs(kubernetes.client(), DataHash.withRandomKey(), MAPPER)
                 .resolve(resource, plan(resource)))
         .isInstanceOfSatisfying(
-            PayloadInputs.Resolved.class, r -> assertThat(r.plan().inputsHash()).isNotEqualTo(first));
+            PayloadInputs.Resolved.class,
+            r -> assertThat(r.plan().inputsHash()).isNotEqualTo(first));
   }
 
   @Test
@@ -109,7 +110,8 @@ class PayloadInputsTest {
     String large = "x".repeat(3_200_000);
     configMap("large", Map.of("part", large));
     var resource =
-        resource("{}", configMapInput("/a", "large", "part"), configMapInput("/b", "large", "part"));
+        resource(
+            "{}", configMapInput("/a", "large", "part"), configMapInput("/b", "large", "part"));
 
     var unusable = (PayloadInputs.Unusable) inputs.resolve(resource, plan(resource));
     assertThat(unusable.reason()).isEqualTo(ReadyReason.InvalidSpec);
@@ -131,7 +133,8 @@ class PayloadInputsTest {
 
   private static LambdaInvocation resource(String payload, PayloadInput... payloadFrom) {
     var resource = new LambdaInvocation();
-    resource.setMetadata(new ObjectMetaBuilder().withName("setup").withNamespace(NAMESPACE).build());
+    resource.setMetadata(
+        new ObjectMetaBuilder().withName("setup").withNamespace(NAMESPACE).build());
     var spec = new LambdaInvocationSpec();
     spec.setFunctionName("setup");
     try {

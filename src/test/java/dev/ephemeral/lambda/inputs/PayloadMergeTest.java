@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ephemeral.lambda.validation.PayloadSource;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Where a value goes in the payload, and when it cannot go there. */
 class PayloadMergeTest {
@@ -54,7 +54,8 @@ class PayloadMergeTest {
         "42               | /host   | the payload is a number",
         "{\"db\":\"x\"}   | /db/host | the payload's /db is a string",
         "{\"db\":null}    | /db/host | the payload's /db is null",
-        "{\"a\":[1]}      | /a/1    | the payload's /a is an array of 1 elements, and '1' is not one of its indexes",
+        "{\"a\":[1]}      | /a/1    | the payload's /a is an array of 1 elements, and '1' is not"
+            + " one of its indexes",
         "{\"a\":[1]}      | /a/x    | 'x' is not one of its indexes",
         "{\"a\":[]}       | /a/0/b  | the payload's /a is an array of 0 elements",
       })
