@@ -35,7 +35,9 @@ local degradedReasons = {
   KMSAccessDenied = true,
   SecretConflict = true,
   ResultKeyMissing = true,
-  ResultTooLarge = true
+  ResultTooLarge = true,
+  -- A ConfigMap or Secret that spec.payloadFrom reads is missing: nothing runs until it is created.
+  InputMissing = true
 }
 
 local suspendedReasons = {

@@ -2,6 +2,7 @@ package dev.ephemeral.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.inputs.PayloadInputs;
 import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
@@ -85,7 +86,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             new ResultSecret(mapper, dataHash),
             config.retryPolicy(),
             clock,
-            observer);
+            observer,
+            new PayloadInputs(client, dataHash, mapper));
     operator =
         new Operator(
             o -> {

@@ -12,6 +12,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /**
  * What to invoke and where the result goes. Every field is a plain string or JSON value: the
@@ -91,6 +92,14 @@ public class LambdaInvocationSpec {
       "Invoke again this long after the last invocation (such as 10m), from 1s to 8760h (365"
           + " days). Absent means no periodic refresh.")
   private String refreshInterval;
+
+  @Size(max = MAX_PAYLOAD_INPUTS)
+  @JsonPropertyDescription(
+      "Values read from ConfigMaps and Secrets in the LambdaInvocation's namespace and merged into"
+          + " the payload at a JSON Pointer before each invocation, in list order (at most 32). A"
+          + " change of a referenced value invokes the function once; a missing object or key is"
+          + " Ready=False, reason InputMissing, and nothing is invoked until it appears.")
+  private List<PayloadInput> payloadFrom;
 
   @JsonPropertyDescription("The Secret that receives the result.")
   private SecretSpec secret;
@@ -209,6 +218,14 @@ public class LambdaInvocationSpec {
 
   public void setOnDelete(OnDeleteSpec onDelete) {
     this.onDelete = onDelete;
+  }
+
+  public List<PayloadInput> getPayloadFrom() {
+    return payloadFrom;
+  }
+
+  public void setPayloadFrom(List<PayloadInput> payloadFrom) {
+    this.payloadFrom = payloadFrom;
   }
 
   public SecretSpec getSecret() {

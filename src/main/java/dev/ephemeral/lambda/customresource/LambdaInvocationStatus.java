@@ -76,6 +76,12 @@ public class LambdaInvocationStatus {
   private String rolloutRestartedFor;
 
   @JsonPropertyDescription(
+      "Keyed hash (HMAC-SHA256, with a key only the operator holds, so it cannot be guessed back)"
+          + " of the values spec.payloadFrom read for the last invocation: when the values differ,"
+          + " the function is invoked once more.")
+  private String inputsHash;
+
+  @JsonPropertyDescription(
       "Ready: True once the Secret holds the current spec's result. Reconciling: True while an"
           + " automatic retry of a failed invocation is pending. Stalled: True when a person must"
           + " act (fix the spec, the function, its permissions, or a conflicting Secret), or the"
@@ -211,6 +217,14 @@ public class LambdaInvocationStatus {
     this.rolloutRestartedFor = rolloutRestartedFor;
   }
 
+  public String getInputsHash() {
+    return inputsHash;
+  }
+
+  public void setInputsHash(String inputsHash) {
+    this.inputsHash = inputsHash;
+  }
+
   public List<InvocationCondition> getConditions() {
     return conditions;
   }
@@ -237,6 +251,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(lastHandledSecretVersion, other.lastHandledSecretVersion)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
         && Objects.equals(rolloutRestartedFor, other.rolloutRestartedFor)
+        && Objects.equals(inputsHash, other.inputsHash)
         && Objects.equals(conditions, other.conditions);
   }
 

@@ -15,7 +15,9 @@ public enum ReadyReason {
   ResultKeyMissing,
   ResultTooLarge,
   SecretConflict,
-  Expired;
+  Expired,
+  /** A ConfigMap or Secret (or its key) that spec.payloadFrom reads is missing or unusable. */
+  InputMissing;
 
   /**
    * Whether a person must act: the spec, the function, its permissions or another Secret must
@@ -29,7 +31,8 @@ public enum ReadyReason {
           KMSAccessDenied,
           SecretConflict,
           ResultKeyMissing,
-          ResultTooLarge -> true;
+          ResultTooLarge,
+          InputMissing -> true;
       default -> false;
     };
   }

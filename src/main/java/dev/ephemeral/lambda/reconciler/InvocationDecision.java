@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Decides, from the resource, its status, its Secret and the clock alone, whether a reconcile
+ * Decides, from the resource, its status, its Secret, the values its payloadFrom read (their hash,
+ * in the plan) and the clock alone, whether a reconcile
  * invokes, retires the Secret, or waits. Pure: no I/O, so every rule of "when the function is
  * invoked" is unit tested here. Everything it reads is kept in the cluster (the status, the
  * Secret), except whether this operator process has acted on the resource yet (trigger 5), so a
@@ -59,6 +60,12 @@ public final class InvocationDecision {
     String request = resource.invokeRequest();
     if (request != null && !request.equals(s.getLastHandledInvokeRequest())) {
       return new Decision.Invoke(Trigger.INVOKE_REQUESTED);
+    }
+    // Like a spec change, new inputs make a new request: it is sent even to an expired resource
+    // or one whose earlier request Lambda rejected. The hash of the values acted on is kept in the
+    // status, whether that call succeeded or not, so each change invokes once.
+    if (!Objects.equals(plan.inputsHash(), s.getInputsHash())) {
+      return new Decision.Invoke(Trigger.INPUTS_CHANGED);
     }
     boolean rejected = Objects.equals(s.getRejectedGeneration(), generation);
     Optional<Instant> nextRefresh =

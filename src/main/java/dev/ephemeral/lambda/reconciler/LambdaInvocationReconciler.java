@@ -5,6 +5,8 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.inputs.InputWatch;
+import dev.ephemeral.lambda.inputs.PayloadInputs;
 import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
@@ -33,6 +35,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -75,6 +78,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final RetryPolicy retryPolicy;
   private final Clock clock;
   private final InvocationObserver observer;
+  private final PayloadInputs inputs;
   private final StatusRecorder statusRecorder = new StatusRecorder();
   private final DeleteTimeInvocation deleteTime;
 
@@ -86,13 +90,20 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private ResultStore resultStore;
   private RolloutRestarter rolloutRestarter;
 
+  /**
+   * The result Secrets, by their label. Read through this source only: the informers of {@link
+   * InputWatch} hold Secrets too (the inputs of spec.payloadFrom, without their data).
+   */
+  private InformerEventSource<Secret, LambdaInvocation> resultSecrets;
+
   public LambdaInvocationReconciler(
       SpecValidator validator,
       InvocationQueue<PendingInvocation> queue,
       ResultSecret resultSecret,
       RetryPolicy retryPolicy,
       Clock clock,
-      InvocationObserver observer) {
+      InvocationObserver observer,
+      PayloadInputs inputs) {
     this.validator = validator;
     this.queue = queue;
     this.resultSecret = resultSecret;
@@ -100,6 +111,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     this.clock = clock;
     this.observer = observer;
     this.deleteTime = new DeleteTimeInvocation(validator, queue, retryPolicy, clock, observer);
+    this.inputs = inputs;
   }
 
   @Override
@@ -114,13 +126,18 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             .withNamespacesInheritedFromController()
             .build();
     var secrets = new InformerEventSource<Secret, LambdaInvocation>(configuration, context);
+    resultSecrets = secrets;
     secretWriter = new SecretWriter(context.getClient(), new OwnSecretWrites(secrets));
     resultStore = new ResultStore(resultSecret, secretWriter);
     rolloutRestarter = new RolloutRestarter(context.getClient(), observer, clock);
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
-    return List.of(secrets, finishedCalls);
+    List<EventSource<?, LambdaInvocation>> sources =
+        new ArrayList<>(List.of(secrets, finishedCalls));
+    // A change of a ConfigMap or Secret that a spec.payloadFrom reads brings that resource back.
+    sources.addAll(InputWatch.eventSources(context));
+    return sources;
   }
 
   @Override
@@ -161,6 +178,15 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     deleteTime.keepFinalizer(resource, context, plan);
+    var resolution = inputs.resolve(resource, plan);
+    if (resolution instanceof PayloadInputs.Unusable unusable) {
+      if (calling) {
+        call.get().context().outcome().markTriggeredMeanwhile();
+        return UpdateControl.noUpdate();
+      }
+      return reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
+    }
+    plan = ((PayloadInputs.Resolved) resolution).plan();
     LambdaInvocationStatus status = resource.getStatus();
     Decision decision =
         InvocationDecision.decide(
@@ -183,6 +209,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
     if (calling) {
       // One call per resource at a time: its finish brings the resource back to decide again.
+      if (callIsStale(call.get().context(), resource, plan)) {
+        call.get().context().outcome().markTriggeredMeanwhile();
+      }
       return UpdateControl.noUpdate();
     }
     return enqueue(resource, context, plan, ((Decision.Invoke) decision).trigger(), now);
@@ -298,6 +327,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(STATUS_RETRY);
     }
     queue.remove(ResourceID.fromResource(resource), call);
+    if (landed && outcome.triggeredMeanwhile()) {
+      // A trigger that came while the call ran is decided on now, with the status just written.
+      return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(RESCHEDULE_MARGIN);
+    }
     return landed ? reschedule(nextWake(next), clock.instant()) : UpdateControl.noUpdate();
   }
 
@@ -319,7 +352,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
               succeeded,
               pending.existing(),
               call.finishedAt(),
-              context.getSecondaryResources(Secret.class).stream()
+              resultSecrets.getSecondaryResources(resource).stream()
                   .filter(s -> ResultSecret.isControlledBy(s, decidedOn))
                   .toList(),
               status == null ? null : status.getSecretName());
@@ -373,15 +406,18 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     } catch (RuntimeException reportFailure) {
       // The observers failing again must not keep the status from being written.
     }
-    return StatusFactory.failed(
-        pending.decidedOn(),
-        resource.getStatus(),
-        Optional.empty(),
-        failed.reason(),
-        failed.message(),
-        clock.instant(),
-        retryPolicy.after(failed, pending.trigger(), resource.getStatus(), clock.instant()),
-        pending.secretVersion());
+    var next =
+        StatusFactory.failed(
+            pending.decidedOn(),
+            resource.getStatus(),
+            Optional.empty(),
+            failed.reason(),
+            failed.message(),
+            clock.instant(),
+            retryPolicy.after(failed, pending.trigger(), resource.getStatus(), clock.instant()),
+            pending.secretVersion());
+    next.setInputsHash(pending.plan().inputsHash());
+    return next;
   }
 
   private void report(InvocationQueue.Call<PendingInvocation> call, ReadyReason outcome) {
@@ -443,18 +479,32 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
 
   private UpdateControl<LambdaInvocation> reportInvalid(
       LambdaInvocation resource, Context<LambdaInvocation> context, String message, Instant now) {
+    return reportNotInvoking(
+        resource, context, ReadyReason.InvalidSpec, message + "; fix the spec", now);
+  }
+
+  /**
+   * A resource that cannot be invoked as it is: an invalid spec, or inputs (spec.payloadFrom) that
+   * are missing or do not fit the payload. The status says why; nothing is invoked.
+   */
+  private UpdateControl<LambdaInvocation> reportNotInvoking(
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      ReadyReason reason,
+      String message,
+      Instant now) {
     LambdaInvocationStatus status = resource.getStatus();
-    var next =
-        StatusFactory.failed(
-            resource, status, Optional.empty(), ReadyReason.InvalidSpec, message + "; fix the spec", now);
+    var next = StatusFactory.failed(resource, status, Optional.empty(), reason, message, now);
+    // No inputs were acted on: once they are there (again), even with the values last sent, they
+    // invoke.
+    next.setInputsHash(null);
     if (!next.equals(status)) {
-      observer.failed(
-          resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
+      observer.failed(resource, reason, next.readyCondition().orElseThrow().getMessage());
       LOG.atWarn()
           .addKeyValue(NAMESPACE, namespace(resource))
           .addKeyValue(NAME, name(resource))
-          .addKeyValue(REASON, ReadyReason.InvalidSpec)
-          .log("Invalid spec, not invoking: {}", message);
+          .addKeyValue(REASON, reason)
+          .log("Not invoking: {}", message);
       statusRecorder.write(resource, context, next);
     }
     // An invalid spec stops invocations, not the ttl of a Secret written before.
@@ -538,7 +588,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       LambdaInvocation resource,
       InvocationPlan plan,
       LambdaInvocationStatus status) {
-    Set<Secret> owned = context.getSecondaryResources(Secret.class);
+    Set<Secret> owned = resultSecrets.getSecondaryResources(resource);
     Optional<Secret> target = named(owned, plan.secretName());
     if (target.isEmpty()
         && status != null
@@ -605,6 +655,19 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     decided.retainAll(live);
     deleteTime.retain(live);
     queue.retainFinished(c -> live.contains(c.uid()));
+  }
+
+  /**
+   * Whether the resource now asks for something the running call was not decided on: another
+   * generation, invoke request, or value of its inputs.
+   */
+  private static boolean callIsStale(
+      PendingInvocation pending, LambdaInvocation resource, InvocationPlan plan) {
+    var decidedOn = pending.decidedOn();
+    return !Objects.equals(
+            decidedOn.getMetadata().getGeneration(), resource.getMetadata().getGeneration())
+        || !Objects.equals(decidedOn.invokeRequest(), resource.invokeRequest())
+        || !Objects.equals(pending.plan().inputsHash(), plan.inputsHash());
   }
 
   private static boolean sameCondition(

@@ -28,6 +28,7 @@ public record PendingInvocation(
   public static final class Outcome {
     private boolean reported;
     private LambdaInvocationStatus unwrittenStatus;
+    private boolean triggeredMeanwhile;
 
     /** Whether the invocation was already reported to the observers (metrics, Events). */
     boolean reported() {
@@ -44,6 +45,18 @@ public record PendingInvocation(
 
     void statusUnwritten(LambdaInvocationStatus status) {
       unwrittenStatus = status;
+    }
+
+    /**
+     * Whether a trigger this call does not cover (another generation, invoke request or value of
+     * the inputs) came while it ran: its finish then brings the resource back to decide again.
+     */
+    boolean triggeredMeanwhile() {
+      return triggeredMeanwhile;
+    }
+
+    void markTriggeredMeanwhile() {
+      triggeredMeanwhile = true;
     }
   }
 }

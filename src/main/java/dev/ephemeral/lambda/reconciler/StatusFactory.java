@@ -35,6 +35,7 @@ public final class StatusFactory {
     next.setExpiryTime(plan.ttl().map(invokedAt::plus).map(StatusFactory::format).orElse(null));
     next.setRejectedGeneration(null);
     next.setLastHandledSecretVersion(null);
+    next.setInputsHash(plan.inputsHash());
     return withReady(
         next,
         previous,
@@ -96,6 +97,8 @@ public final class StatusFactory {
     next.setRejectedGeneration(
         retry.rejectsGeneration() ? resource.getMetadata().getGeneration() : null);
     next.setLastHandledSecretVersion(handledSecretVersion);
+    // The inputs this attempt acted on: the same values do not trigger again.
+    plan.ifPresent(p -> next.setInputsHash(p.inputsHash()));
     return withReady(next, previous, resource, false, reason, message + retry.note(), now);
   }
 
@@ -221,6 +224,7 @@ public final class StatusFactory {
       next.setRejectedGeneration(previous.getRejectedGeneration());
       next.setLastHandledSecretVersion(previous.getLastHandledSecretVersion());
       next.setRolloutRestartedFor(previous.getRolloutRestartedFor());
+      next.setInputsHash(previous.getInputsHash());
     }
     return next;
   }

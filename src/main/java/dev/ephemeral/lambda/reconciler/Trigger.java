@@ -12,6 +12,8 @@ public enum Trigger {
   REFRESH_DUE,
   /** 4: lambda.ephemeral.dev/invoke-requested-at has a new value. */
   INVOKE_REQUESTED,
+  /** A value that spec.payloadFrom reads changed (or appeared) since the last invocation. */
+  INPUTS_CHANGED,
   /** 5: the operator started (first reconcile of this resource in this process). */
   OPERATOR_STARTED,
   /** A retry of a failed invocation, as the error table allows. */

@@ -12,13 +12,17 @@ import java.util.Optional;
  * A LambdaInvocation spec that passed validation, with defaults applied and values parsed: what the
  * reconciler acts on.
  *
- * @param payload the serialized payload, exactly as sent to Lambda
+ * @param payload the serialized payload, exactly as sent to Lambda: spec.payload, and once {@link
+ *     #withInputs resolved}, with the values of spec.payloadFrom merged in
  * @param secretKeys projected Secret keys, in key order
  * @param rolloutRestartTargets workloads to restart when the Secret's data changes, each once, in
  *     the order written
  * @param onDeletePayload the serialized spec.onDelete.payload, sent when the resource is deleted;
  *     empty without spec.onDelete
  * @param secretShape the Secret's type and templated keys
+ * @param payloadFrom the values to merge into the payload, in order
+ * @param inputsHash the keyed hash of the values read for payloadFrom; null before they are read,
+ *     and when there are none
  */
 public record InvocationPlan(
     String functionName,
@@ -37,10 +41,36 @@ public record InvocationPlan(
     InvokePolicy invokePolicy,
     List<RestartTarget> rolloutRestartTargets,
     Optional<byte[]> onDeletePayload,
-    SecretShape secretShape) {
+    SecretShape secretShape,
+    List<PayloadSource> payloadFrom,
+    String inputsHash) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.
    */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(15);
+
+  /** This plan with the payload that has the values of payloadFrom merged in, and their hash. */
+  public InvocationPlan withInputs(byte[] mergedPayload, String hash) {
+    return new InvocationPlan(
+        functionName,
+        qualifier,
+        region,
+        mergedPayload,
+        clientContext,
+        tailLog,
+        timeout,
+        refreshInterval,
+        secretName,
+        ttl,
+        secretKeys,
+        secretLabels,
+        secretAnnotations,
+        invokePolicy,
+        rolloutRestartTargets,
+        onDeletePayload,
+        secretShape,
+        payloadFrom,
+        hash);
+  }
 }

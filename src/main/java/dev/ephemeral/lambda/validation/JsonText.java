@@ -24,7 +24,7 @@ import java.util.Map;
  * defaults stop at 1,000 and its tree serializer recurses once per level (and overflows the stack
  * well before 10,000). Both methods here walk the value with a stack of their own.
  */
-final class JsonText {
+public final class JsonText {
 
   /** Strict JSON (no comments, no trailing tokens) without a nesting limit. */
   private static final JsonFactory JSON =
@@ -41,7 +41,7 @@ final class JsonText {
    * Compact UTF-8 JSON text of {@code value}, as {@code codec} writes it: {@code codec} writes
    * every scalar, this method the objects and arrays around them.
    */
-  static byte[] write(JsonNode value, ObjectCodec codec) throws IOException {
+  public static byte[] write(JsonNode value, ObjectCodec codec) throws IOException {
     var out = new ByteArrayOutputStream();
     try (JsonGenerator generator = JSON.createGenerator(out)) {
       generator.setCodec(codec);

@@ -218,4 +218,14 @@ public final class SpecRules {
   /** No Secret key is named both in secret.keys and in secret.template. */
   public static final String KEYS_XOR_TEMPLATE_RULE =
       "!has(self.keys) || !has(self.template) || self.template.all(k, !(k in self.keys))";
+
+  /** At most this many entries in payloadFrom: each one is a read at every reconcile. */
+  public static final int MAX_PAYLOAD_INPUTS = 32;
+
+  /** A payloadFrom entry names exactly one source. */
+  public static final String PAYLOAD_INPUT_ONE_SOURCE_RULE =
+      "has(self.configMapKeyRef) != has(self.secretKeyRef)";
+
+  /** '-' (the end of an array) can be written to, not gone through. */
+  public static final String PAYLOAD_POINTER_APPEND_RULE = "!self.contains('/-/')";
 }

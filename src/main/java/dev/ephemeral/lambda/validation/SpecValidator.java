@@ -122,6 +122,8 @@ public final class SpecValidator {
             .map(
                 onDelete ->
                     serializePayload("spec.onDelete.payload", onDelete.getPayload(), violations));
+    List<PayloadSource> payloadFrom =
+        PayloadFromRules.check(spec.getPayloadFrom(), violations, SpecValidator::quoted);
 
     String clientContext = spec.getClientContext();
     checkClientContext(clientContext, violations);
@@ -194,7 +196,9 @@ public final class SpecValidator {
             policy,
             restartTargets,
             onDeletePayload,
-            shape));
+            shape,
+            payloadFrom,
+            null));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {

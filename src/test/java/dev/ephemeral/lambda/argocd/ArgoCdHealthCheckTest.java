@@ -171,7 +171,8 @@ class ArgoCdHealthCheckTest {
             "ResultKeyMissing",
             "ResultTooLarge",
             "SecretConflict",
-            "Expired");
+            "Expired",
+            "InputMissing");
   }
 
   /**

@@ -94,7 +94,12 @@ class CrdUpToDateTest {
             "refreshInterval",
             "invokePolicy",
             "onDelete",
+            "payloadFrom",
             "secret");
+    assertThat(names(spec.at("/properties/payloadFrom/items/properties")))
+        .containsExactlyInAnyOrder("pointer", "configMapKeyRef", "secretKeyRef", "format");
+    assertThat(names(spec.at("/properties/payloadFrom/items/properties/secretKeyRef/properties")))
+        .containsExactlyInAnyOrder("name", "key", "optional");
     assertThat(names(spec.at("/properties/secret/properties")))
         .containsExactlyInAnyOrder(
             "name",

@@ -503,6 +503,9 @@ class DeployManifestsTest {
                 Set.of("update"),
                 "/secrets",
                 Set.of("get", "list", "watch", "create", "update", "delete"),
+                // spec.payloadFrom's inputs
+                "/configmaps",
+                Set.of("get", "list", "watch"),
                 "/events",
                 Set.of("create"),
                 "apps/deployments",

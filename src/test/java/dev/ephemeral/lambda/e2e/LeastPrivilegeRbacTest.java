@@ -20,6 +20,7 @@ import dev.ephemeral.lambda.events.EventRecorder;
 
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -48,9 +49,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * rollout restart of a Deployment, a StatefulSet and a DaemonSet, spec.onDelete, leader election)
- * and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and each granted
- * permission is used.
+ * rollout restart of a Deployment, a StatefulSet and a DaemonSet, spec.onDelete, payloadFrom
+ * inputs, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is
+ * allowed, and each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -197,6 +198,36 @@ class LeastPrivilegeRbacTest {
                     new RolloutRestartTarget("StatefulSet", "db"),
                     new RolloutRestartTarget("DaemonSet", "agent")));
         user.resource(restarting).create();
+        // spec.payloadFrom: its ConfigMaps and Secrets are watched, and read when used.
+        user.configMaps()
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("inputs")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .withData(Map.of("host", "db.internal"))
+                    .build())
+            .create();
+        user.secrets()
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("input-credentials")
+                    .withNamespace(NAMESPACE)
+                    .endMetadata()
+                    .withData(
+                        Map.of("password", Base64.getEncoder().encodeToString("pw".getBytes())))
+                    .build())
+            .create();
+        var withInputs = invocation("with-inputs", "ok", "{}");
+        withInputs
+            .getSpec()
+            .setPayloadFrom(
+                List.of(
+                    PayloadFromTest.fromConfigMap("/host", "inputs", "host"),
+                    PayloadFromTest.fromSecret("/password", "input-credentials", "password")));
+        user.resource(withInputs).create();
 
         await()
             .atMost(Duration.ofSeconds(20))
@@ -209,7 +240,8 @@ class LeastPrivilegeRbacTest {
                         && reason(user, "restarting", "Invoked")
                         && RolloutRestartTest.restartedAt(user, "Deployment", "web") != null
                         && RolloutRestartTest.restartedAt(user, "StatefulSet", "db") != null
-                        && RolloutRestartTest.restartedAt(user, "DaemonSet", "agent") != null);
+                        && RolloutRestartTest.restartedAt(user, "DaemonSet", "agent") != null
+                        && reason(user, "with-inputs", "Invoked"));
         user.secrets()
             .inNamespace(NAMESPACE)
             .withName("edited")

@@ -66,6 +66,8 @@ final class Fixtures {
         policy,
         List.of(),
         Optional.empty(),
-        SecretShape.OPAQUE);
+        SecretShape.OPAQUE,
+        List.of(),
+        null);
   }
 }

@@ -906,7 +906,9 @@ class ResultSecretTest {
           InvokePolicy.EveryReconcile,
           List.of(),
           Optional.empty(),
-          shape);
+          shape,
+          List.of(),
+          null);
     }
   }
 }

@@ -98,7 +98,9 @@ class SpecValidatorTest {
             "spec.secret.ttl",
             "spec.secret.keys",
             "spec.secret.labels",
-            "spec.secret.annotations");
+            "spec.secret.annotations",
+            "spec.payloadFrom",
+            "spec.payloadFrom[0]");
   }
 
   // The payload limit is not in the invalid table: the CRD cannot express it (see the class
@@ -665,9 +667,30 @@ class SpecValidatorTest {
           assertThat(plan.secretShape().type()).as(what).isEqualTo(expected.asText());
       case "secretTemplates" ->
           assertThat(plan.secretShape().templates()).as(what).isEqualTo(map(expected));
+      case "payloadFrom" ->
+          assertThat(plan.payloadFrom().stream().map(SpecValidatorTest::describe).toList())
+              .as(what)
+              .isEqualTo(
+                  java.util.stream.StreamSupport.stream(expected.spliterator(), false)
+                      .map(JsonNode::asText)
+                      .toList());
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
+  }
+
+  /** "Kind name key -> pointer Format [optional]", to compare with the table. */
+  private static String describe(PayloadSource source) {
+    String pointer = source.pointer().matches() ? "(whole payload)" : source.pointer().toString();
+    return source.kind()
+        + " "
+        + source.name()
+        + " "
+        + source.key()
+        + " -> "
+        + pointer
+        + (source.json() ? " Json" : " String")
+        + (source.optional() ? " optional" : "");
   }
 
   private void checkInvalid(Example example) {
