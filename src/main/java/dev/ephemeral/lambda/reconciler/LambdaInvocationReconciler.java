@@ -560,7 +560,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       return;
     }
     Optional<Secret> secret =
-        named(context.getSecondaryResources(Secret.class), plan.secretName())
+        named(resultSecrets.getSecondaryResources(resource), plan.secretName())
             .filter(s -> ResultSecret.isControlledBy(s, resource))
             .filter(resultSecret::isIntact);
     if (secret.isEmpty()) {
