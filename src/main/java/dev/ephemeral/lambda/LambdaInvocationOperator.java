@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
+import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
 import dev.ephemeral.lambda.reconciler.PendingInvocation;
@@ -85,7 +86,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             new ResultSecret(mapper, dataHash),
             config.retryPolicy(),
             clock,
-            observer);
+            observer,
+            new PolicyEnforcement(config.policy()));
     operator =
         new Operator(
             o -> {

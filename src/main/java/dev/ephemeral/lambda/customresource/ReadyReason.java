@@ -15,7 +15,9 @@ public enum ReadyReason {
   ResultKeyMissing,
   ResultTooLarge,
   SecretConflict,
-  Expired;
+  Expired,
+  /** With POLICY_MODE=Enforce: no LambdaInvocationPolicy allows this namespace this function. */
+  NotAllowed;
 
   /**
    * Whether a person must act: the spec, the function, its permissions or another Secret must
@@ -29,7 +31,8 @@ public enum ReadyReason {
           KMSAccessDenied,
           SecretConflict,
           ResultKeyMissing,
-          ResultTooLarge -> true;
+          ResultTooLarge,
+          NotAllowed -> true;
       default -> false;
     };
   }

@@ -9,6 +9,8 @@ import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.policy.Permit;
+import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.secret.SecretWriter;
@@ -33,6 +35,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -73,6 +76,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final Clock clock;
   private final InvocationObserver observer;
   private final StatusRecorder statusRecorder = new StatusRecorder();
+  private final PolicyEnforcement policies;
 
   /** Uids this process has decided on: trigger 5 ("the operator started") fires once for each. */
   private final Set<String> decided = ConcurrentHashMap.newKeySet();
@@ -88,6 +92,19 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       RetryPolicy retryPolicy,
       Clock clock,
       InvocationObserver observer) {
+    this(validator, queue, resultSecret, retryPolicy, clock, observer, PolicyEnforcement.off());
+  }
+
+  /** @param policies who may invoke what (LambdaInvocationPolicy), checked before every call */
+  public LambdaInvocationReconciler(
+      SpecValidator validator,
+      InvocationQueue<PendingInvocation> queue,
+      ResultSecret resultSecret,
+      RetryPolicy retryPolicy,
+      Clock clock,
+      InvocationObserver observer,
+      PolicyEnforcement policies) {
+    this.policies = policies;
     this.validator = validator;
     this.queue = queue;
     this.resultSecret = resultSecret;
@@ -113,7 +130,9 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
-    return List.of(secrets, finishedCalls);
+    List<EventSource<?, LambdaInvocation>> sources = new ArrayList<>(List.of(secrets, finishedCalls));
+    sources.addAll(policies.eventSources(context));
+    return sources;
   }
 
   @Override
@@ -142,9 +161,15 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     if (validation instanceof SpecValidator.Invalid invalid) {
       return calling
           ? UpdateControl.noUpdate()
-          : reportInvalid(resource, context, invalid.message(), now);
+          : refuse(resource, context, ReadyReason.InvalidSpec, invalid.message() + "; fix the spec", false, now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
+    Permit permit = policies.check(resource, plan);
+    if (permit instanceof Permit.Denied denied) {
+      return calling
+          ? UpdateControl.noUpdate()
+          : refuse(resource, context, ReadyReason.NotAllowed, denied.message(), denied.revoke(), now);
+    }
     LambdaInvocationStatus status = resource.getStatus();
     Decision decision =
         InvocationDecision.decide(
@@ -166,7 +191,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       // One call per resource at a time: its finish brings the resource back to decide again.
       return UpdateControl.noUpdate();
     }
-    return enqueue(resource, context, plan, ((Decision.Invoke) decision).trigger(), now);
+    return enqueue(
+        resource, context, plan, ((Decision.Invoke) decision).trigger(), (Permit.Allowed) permit, now);
   }
 
   /**
@@ -194,6 +220,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       Context<LambdaInvocation> context,
       InvocationPlan plan,
       Trigger trigger,
+      Permit.Allowed permit,
       Instant now) {
     if (!queue.isAccepting()) {
       return UpdateControl.noUpdate();
@@ -246,7 +273,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             plan.payload(),
             plan.clientContext(),
             plan.tailLog(),
-            plan.timeout()),
+            plan.timeout(),
+            permit.role()),
         pending);
     return UpdateControl.noUpdate();
   }
@@ -414,23 +442,40 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     return next;
   }
 
-  private UpdateControl<LambdaInvocation> reportInvalid(
-      LambdaInvocation resource, Context<LambdaInvocation> context, String message, Instant now) {
+  /**
+   * Reports why the resource is not invoked (an invalid spec, or no policy allows it).
+   *
+   * @param revoke delete the Secret written before at once, rather than at its ttl
+   */
+  private UpdateControl<LambdaInvocation> refuse(
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      ReadyReason reason,
+      String message,
+      boolean revoke,
+      Instant now) {
     LambdaInvocationStatus status = resource.getStatus();
-    var next =
-        StatusFactory.failed(
-            resource, status, Optional.empty(), ReadyReason.InvalidSpec, message + "; fix the spec", now);
+    var next = StatusFactory.failed(resource, status, Optional.empty(), reason, message, now);
     if (!next.equals(status)) {
-      observer.failed(
-          resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
+      observer.failed(resource, reason, next.readyCondition().orElseThrow().getMessage());
       LOG.atWarn()
           .addKeyValue(NAMESPACE, namespace(resource))
           .addKeyValue(NAME, name(resource))
-          .addKeyValue(REASON, ReadyReason.InvalidSpec)
-          .log("Invalid spec, not invoking: {}", message);
+          .addKeyValue(REASON, reason)
+          .log("Not invoking: {}", message);
       statusRecorder.write(resource, context, next);
     }
-    // An invalid spec stops invocations, not the ttl of a Secret written before.
+    if (revoke && status != null && status.getSecretName() != null) {
+      if (secretWriter.deleteIfControlled(namespace(resource), status.getSecretName(), resource)) {
+        LOG.atInfo()
+            .addKeyValue(NAMESPACE, namespace(resource))
+            .addKeyValue(NAME, name(resource))
+            .addKeyValue(SECRET, status.getSecretName())
+            .log("Secret deleted: a policy with revoke: true no longer allows its resource");
+      }
+      return UpdateControl.noUpdate();
+    }
+    // A refusal stops invocations, not the ttl of a Secret written before.
     Optional<Instant> expiry =
         status == null || status.getSecretName() == null
             ? Optional.empty()

@@ -15,5 +15,7 @@ public enum Trigger {
   /** 5: the operator started (first reconcile of this resource in this process). */
   OPERATOR_STARTED,
   /** A retry of a failed invocation, as the error table allows. */
-  RETRY
+  RETRY,
+  /** A policy now allows a resource that was NotAllowed: it is invoked once. */
+  POLICY_ALLOWED
 }
