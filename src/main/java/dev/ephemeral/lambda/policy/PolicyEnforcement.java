@@ -106,7 +106,7 @@ public final class PolicyEnforcement {
             .get(new ResourceID(namespace))
             .map(n -> Objects.requireNonNullElse(n.getMetadata().getLabels(), Map.<String, String>of()))
             .orElse(null);
-    return evaluator.evaluate(namespace, labels, plan, policies.list().toList());
+    return evaluator.evaluate(namespace, labels, CallTarget.of(plan), policies.list().toList());
   }
 
   /** The policies in the cache; none when not enforced. */

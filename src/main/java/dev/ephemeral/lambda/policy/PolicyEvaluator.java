@@ -4,7 +4,6 @@ import dev.ephemeral.lambda.customresource.FunctionPattern;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.invoke.AssumedRole;
-import dev.ephemeral.lambda.validation.InvocationPlan;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ public final class PolicyEvaluator {
   public Permit evaluate(
       String namespace,
       Map<String, String> namespaceLabels,
-      InvocationPlan plan,
+      CallTarget plan,
       Collection<LambdaInvocationPolicy> policies) {
     List<LambdaInvocationPolicy> applicable =
         policies.stream()
@@ -153,7 +152,7 @@ public final class PolicyEvaluator {
     return Glob.literals(pattern.getName()) + Glob.literals(pattern.getQualifier());
   }
 
-  private static Optional<String> outOfLimits(LambdaInvocationPolicy policy, InvocationPlan plan) {
+  private static Optional<String> outOfLimits(LambdaInvocationPolicy policy, CallTarget plan) {
     var spec = policy.getSpec();
     String name = policy.getMetadata().getName();
     Optional<Duration> maxTimeout = duration(spec.getMaxTimeout());
@@ -181,7 +180,7 @@ public final class PolicyEvaluator {
   }
 
   private String denial(
-      String namespace, InvocationPlan plan, boolean nonePresent, List<String> notes) {
+      String namespace, CallTarget plan, boolean nonePresent, List<String> notes) {
     var resolution =
         FunctionArn.resolve(
             plan.functionName(), plan.qualifier(), plan.region(), defaultRegion, ownAccount);
