@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.lambda.model.LogType;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
+import software.amazon.awssdk.services.sts.model.StsException;
 import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
@@ -79,17 +80,14 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
 
   @Override
   public InvocationResult invoke(InvocationRequest request) {
-    if (request.role().isPresent()) {
-      Optional<InvocationResult> failed = assume(request.role().get());
-      if (failed.isPresent()) {
-        return failed.get();
-      }
-    }
     try {
       LambdaClient client = client(request.role(), request.region());
       InvokeResponse response = client.invoke(toSdkRequest(request));
       return toResult(response);
     } catch (SdkException e) {
+      if (request.role().isPresent() && fromSts(e)) {
+        return notAssumed(request.role().get(), e);
+      }
       LOG.atDebug()
           .addKeyValue("function", request.functionName())
           .addKeyValue("error", e.getClass().getSimpleName())
@@ -127,34 +125,39 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
         statusCode, response.executedVersion(), payload, response.logResult());
   }
 
-  /**
-   * Gets the role's credentials (from the cache, or from STS), so a role that cannot be assumed is
-   * reported as such rather than as a failure of the call.
-   */
-  private Optional<InvocationResult> assume(AssumedRole role) {
-    try {
-      credentials(Optional.of(role)).resolveCredentials();
-      return Optional.empty();
-    } catch (SdkException e) {
-      String code =
-          e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
-              ? aws.awsErrorDetails().errorCode()
-              : e.getClass().getSimpleName();
-      LOG.atWarn()
-          .addKeyValue("role", role.roleArn())
-          .addKeyValue("error", code)
-          .log("Could not assume the role a LambdaInvocationPolicy names");
-      return Optional.of(
-          new InvocationResult.Failed(
-              ReadyReason.AccessDenied,
-              RetryClass.SLOW,
-              "the operator could not assume role "
-                  + role.roleArn()
-                  + " ("
-                  + code
-                  + "): allow sts:AssumeRole (and sts:TagSession with session tags) for the"
-                  + " operator's AWS identity in the role's trust policy"));
+  /** The failure came from STS, getting the role's credentials, before any call to Lambda. */
+  private static boolean fromSts(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StsException) {
+        return true;
+      }
     }
+    return false;
+  }
+
+  /** A role that cannot be assumed is reported as such, naming the role, not as a failed call. */
+  private static InvocationResult notAssumed(AssumedRole role, SdkException failure) {
+    Throwable e = failure;
+    while (!(e instanceof StsException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    String code =
+        e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+            ? aws.awsErrorDetails().errorCode()
+            : e.getClass().getSimpleName();
+    LOG.atWarn()
+        .addKeyValue("role", role.roleArn())
+        .addKeyValue("error", code)
+        .log("Could not assume the role a LambdaInvocationPolicy names");
+    return new InvocationResult.Failed(
+        ReadyReason.AccessDenied,
+        RetryClass.SLOW,
+        "the operator could not assume role "
+            + role.roleArn()
+            + " ("
+            + code
+            + "): allow sts:AssumeRole (and sts:TagSession with session tags) for the"
+            + " operator's AWS identity in the role's trust policy");
   }
 
   private LambdaClient client(Optional<AssumedRole> role, String region) {
