@@ -13,9 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Where the reconciler asks whether a LambdaInvocation may be invoked. With POLICY_MODE=Off every
@@ -28,6 +26,8 @@ public final class PolicyEnforcement {
 
   private final PolicySettings settings;
   private final PolicyEvaluator evaluator;
+  private final PolicyConflicts conflicts = new PolicyConflicts();
+  private io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<LambdaInvocation> primaries;
   private InformerEventSource<LambdaInvocationPolicy, LambdaInvocation> policies;
   private InformerEventSource<Namespace, LambdaInvocation> namespaces;
 
@@ -53,6 +53,7 @@ public final class PolicyEnforcement {
       return List.of();
     }
     var primaries = context.getPrimaryCache();
+    this.primaries = primaries;
     policies =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(
@@ -106,15 +107,20 @@ public final class PolicyEnforcement {
             .get(new ResourceID(namespace))
             .map(n -> Objects.requireNonNullElse(n.getMetadata().getLabels(), Map.<String, String>of()))
             .orElse(null);
-    return evaluator.evaluate(namespace, labels, CallTarget.of(plan), policies.list().toList());
+    Permit permit =
+        evaluator.evaluate(namespace, labels, CallTarget.of(plan), policies.list().toList());
+    conflicts.record(ResourceID.fromResource(resource), permit);
+    return permit;
   }
 
-  /** The policies in the cache; none when not enforced. */
-  public Stream<LambdaInvocationPolicy> policies() {
-    return policies == null ? Stream.empty() : policies.list();
+  /** The conflicts between policies found by the checks so far. */
+  public PolicyConflicts conflicts() {
+    return conflicts;
   }
 
-  Set<String> policyNames() {
-    return policies().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+  /** Whether the LambdaInvocation still exists (in the operator's cache). */
+  public boolean exists(ResourceID resource) {
+    return primaries != null && primaries.get(resource).isPresent();
   }
+
 }

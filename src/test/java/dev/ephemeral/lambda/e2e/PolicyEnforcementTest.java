@@ -286,4 +286,58 @@ class PolicyEnforcementTest {
     harness.awaitReason("api-key", "Invoked");
     assertThat(calls()).isEqualTo(1);
   }
+
+  private LambdaInvocationPolicy policyNamed(String name) {
+    return harness.client().resources(LambdaInvocationPolicy.class).withName(name).get();
+  }
+
+  private static boolean ready(LambdaInvocationPolicy policy, String status, String reason) {
+    return policy != null
+        && policy.getStatus() != null
+        && policy.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    c.getType().equals("Ready")
+                        && c.getStatus().equals(status)
+                        && c.getReason().equals(reason));
+  }
+
+  @Test
+  void equallySpecificPoliciesWithDifferentRolesAreAConflictOnBothPolicies() {
+    var anyAccount = List.of(new FunctionPattern("secret-*", null, "*", null));
+    apply(
+        policy(
+            "role-a",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::222222222222:role/a");
+            }));
+    apply(
+        policy(
+            "role-b",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::333333333333:role/b");
+            }));
+    apply(policy("elsewhere", s -> s.setNamespaces(List.of("other"))));
+    harness.create(invocation("api-key", OWN_ACCOUNT + ":function:secret-generator", "{}"));
+
+    LambdaInvocation refused = harness.awaitReason("api-key", "NotAllowed");
+    assertThat(refused.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("role-a and role-b both allow namespace shop");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready(policyNamed("role-a"), "False", "Conflict")
+                    && ready(policyNamed("role-b"), "False", "Conflict"));
+    assertThat(policyNamed("role-a").getStatus().getConditions().get(0).getMessage())
+        .startsWith("tied with role-b for LambdaInvocation shop/api-key");
+    assertThat(policyNamed("role-b").getStatus().getConditions().get(0).getMessage())
+        .startsWith("tied with role-a for LambdaInvocation shop/api-key");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ready(policyNamed("elsewhere"), "True", "Accepted"));
+    assertThat(calls()).isZero();
+  }
 }
