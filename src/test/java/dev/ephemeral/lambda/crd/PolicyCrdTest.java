@@ -232,4 +232,12 @@ class PolicyCrdTest {
     validator.rules().forEach(r -> rules.add(r.schemaLocation()));
     assertThat(falsified).as("every CEL rule is false for some invalid policy").isEqualTo(rules);
   }
+
+  @Test
+  void theExamplePolicyThatDeployInstallsIsAdmitted() throws Exception {
+    Path example = Path.of("deploy", "policies", "example-policy.yaml");
+    JsonNode policy = YAML.readTree(java.nio.file.Files.readString(example));
+    assertThat(policy.path("kind").asText()).isEqualTo("LambdaInvocationPolicy");
+    assertThat(validator.validate(policy, new HashSet<>())).as(example.toString()).isEmpty();
+  }
 }

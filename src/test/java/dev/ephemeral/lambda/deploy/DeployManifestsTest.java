@@ -41,6 +41,9 @@ class DeployManifestsTest {
       Path.of("crds", "lambdainvocations.lambda.ephemeral.dev-v1.yml");
   static final Path DEPLOYED_CRD = DeployFiles.CRD_DIR.resolve(COMMITTED_CRD.getFileName());
 
+  /** The ClusterRole that reads LambdaInvocationPolicies and namespaces, in both installs. */
+  static final String POLICIES_ROLE = OPERATOR_NAME + "-policies";
+
   /** YAML files under deploy/ that no kustomization renders, on purpose. */
   static final Set<Path> EXAMPLES_NOT_RENDERED = Set.of(DeployFiles.STATIC_KEYS_SECRET);
 
@@ -127,8 +130,8 @@ class DeployManifestsTest {
     }
     for (Path variant : variants().toList()) {
       List<ObjectNode> crds = Kustomize.build(variant).ofKind("CustomResourceDefinition");
-      assertThat(crds).as(variant + " installs the CRD").hasSize(1);
-      assertThat(crds.get(0)).isEqualTo(DeployFiles.document(COMMITTED_CRD));
+      assertThat(crds).as(variant + " installs the CRDs").hasSize(2);
+      assertThat(crds).contains(DeployFiles.document(COMMITTED_CRD));
     }
   }
 
@@ -379,7 +382,9 @@ class DeployManifestsTest {
             "ClusterRole/" + OPERATOR_NAME,
             "ClusterRoleBinding/" + OPERATOR_NAME,
             "Role/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
-            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election");
+            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
+            "ClusterRole/" + POLICIES_ROLE,
+            "ClusterRoleBinding/" + POLICIES_ROLE);
     Kustomize.Build build = Kustomize.build(DeployFiles.CLUSTER_WIDE);
     Set<String> rbacKinds = Set.of("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding");
     assertThat(
@@ -470,8 +475,19 @@ class DeployManifestsTest {
   @Test
   void namespacedVariantWatchesChosenNamespacesWithRolesOnly() {
     Kustomize.Build build = Kustomize.build(DeployFiles.NAMESPACED);
-    assertThat(build.ofKind("ClusterRole")).isEmpty();
-    assertThat(build.ofKind("ClusterRoleBinding")).isEmpty();
+    // Only the policies' ClusterRole, as in the cluster-wide install: it grants nothing on Secrets.
+    assertThat(build.ofKind("ClusterRole").stream().map(DeployFiles::name))
+        .containsExactly(POLICIES_ROLE);
+    assertThat(build.ofKind("ClusterRoleBinding").stream().map(DeployFiles::name))
+        .containsExactly(POLICIES_ROLE);
+    assertThat(build.one("ClusterRole", "", POLICIES_ROLE).path("rules"))
+        .isEqualTo(
+            Kustomize.build(DeployFiles.CLUSTER_WIDE).one("ClusterRole", "", POLICIES_ROLE).path("rules"));
+    assertThat(grants(build.one("ClusterRole", "", POLICIES_ROLE).path("rules")).keySet())
+        .containsExactlyInAnyOrder(
+            "lambda.ephemeral.dev/lambdainvocationpolicies",
+            "lambda.ephemeral.dev/lambdainvocationpolicies/status",
+            "/namespaces");
 
     String watched =
         envValue(operatorContainer(build), OperatorConfig.WATCH_NAMESPACES)

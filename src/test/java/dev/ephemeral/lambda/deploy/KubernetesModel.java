@@ -20,10 +20,18 @@ import java.util.Set;
  */
 final class KubernetesModel {
 
-  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  static final KubernetesSerialization SERIALIZATION = serialization();
   private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
 
   private KubernetesModel() {}
+
+  /** fabric8's model, plus the operator's own cluster-scoped kind that deploy/ installs. */
+  private static KubernetesSerialization serialization() {
+    var serialization = new KubernetesSerialization();
+    serialization.registerKubernetesResource(
+        dev.ephemeral.lambda.customresource.LambdaInvocationPolicy.class);
+    return serialization;
+  }
 
   /** The typed object; fails when fabric8 knows no type for its apiVersion and kind. */
   static KubernetesResource typed(JsonNode manifest) {

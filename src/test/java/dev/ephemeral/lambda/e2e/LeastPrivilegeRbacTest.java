@@ -10,10 +10,14 @@ import static org.awaitility.Awaitility.await;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.FunctionPattern;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
+import dev.ephemeral.lambda.policy.PolicySettings;
 
 
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
@@ -46,7 +50,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
- * leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is allowed, and
+ * leader election, a LambdaInvocation no policy allows, policy status) and checks the RBAC in
+ * deploy/rbac.yaml both ways: each request is allowed, and
  * each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
@@ -134,7 +139,9 @@ class LeastPrivilegeRbacTest {
               0,
               OperatorHarness.FAST_RETRIES,
               true,
-              Optional.of(OPERATOR_NAMESPACE));
+              Optional.of(OPERATOR_NAMESPACE))
+              // As deploy/ installs it: only what a LambdaInvocationPolicy allows is invoked.
+              .withPolicy(PolicySettings.enforce("111111111111", "eu-west-1"));
       var leaderElection =
           LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
               .withLeaseNamespace(OPERATOR_NAMESPACE)
@@ -155,6 +162,15 @@ class LeastPrivilegeRbacTest {
               Optional.of(leaderElection))) {
         operator.start();
         KubernetesClient user = kubernetes.client();
+        var policy = new LambdaInvocationPolicy();
+        policy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shop").build());
+        var policySpec = new LambdaInvocationPolicySpec();
+        policySpec.setNamespaces(List.of(NAMESPACE));
+        policySpec.setFunctions(
+            List.of(new FunctionPattern("ok", null, null, null), new FunctionPattern("broken", null, null, null)));
+        policy.setSpec(policySpec);
+        user.resource(policy).create();
+        user.resource(invocation("forbidden", "not-allowed-here", "{}")).create();
 
         var refreshed = invocation("refreshed", "ok", "{}");
         refreshed.getSpec().setRefreshInterval("1s");
@@ -182,7 +198,8 @@ class LeastPrivilegeRbacTest {
                     reason(user, "short", "Expired")
                         && reason(user, "edited", "Invoked")
                         && reason(user, "taken", "SecretConflict")
-                        && reason(user, "broken", "FunctionError"));
+                        && reason(user, "broken", "FunctionError")
+                        && reason(user, "forbidden", "NotAllowed"));
         user.secrets()
             .inNamespace(NAMESPACE)
             .withName("edited")
