@@ -32,7 +32,9 @@ local degradedReasons = {
   KMSAccessDenied = true,
   SecretConflict = true,
   ResultKeyMissing = true,
-  ResultTooLarge = true
+  ResultTooLarge = true,
+  -- No LambdaInvocationPolicy allows the function: an administrator's policy change brings it back.
+  NotAllowed = true
 }
 
 local suspendedReasons = {

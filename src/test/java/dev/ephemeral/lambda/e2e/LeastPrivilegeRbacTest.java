@@ -51,8 +51,7 @@ import org.junit.jupiter.api.Test;
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
  * leader election, a LambdaInvocation no policy allows, policy status) and checks the RBAC in
- * deploy/rbac.yaml both ways: each request is allowed, and
- * each granted permission is used.
+ * deploy/rbac.yaml both ways: each request is allowed, and each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
 
