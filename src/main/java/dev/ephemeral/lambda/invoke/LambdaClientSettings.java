@@ -12,8 +12,8 @@ import software.amazon.awssdk.regions.Region;
  * @param defaultRegion the region for resources without spec.region; empty means the SDK's chain
  * @param credentials where credentials come from (the SDK's default chain in production)
  * @param maxInFlight the most invocations in flight at once, across all resources
- * @param stsEndpoint an endpoint override for STS, where policies' roles are assumed; empty means
- *     the SDK's own (which also honours AWS_ENDPOINT_URL_STS)
+ * @param stsEndpoint an endpoint override for STS, where policies' roles are assumed (tests); empty
+ *     means the SDK's own
  */
 public record LambdaClientSettings(
     Optional<URI> endpoint,

@@ -72,6 +72,9 @@ final class StsEndpoint implements AutoCloseable {
     }
   }
 
+  /** The account GetCallerIdentity answers with. */
+  static final String CALLER_ACCOUNT = "444444444444";
+
   static String accessKeyId(int grant) {
     return "ASIATEST" + grant;
   }
@@ -98,12 +101,24 @@ final class StsEndpoint implements AutoCloseable {
       requests.add(new Request(form, headers));
     }
     String code = errorCode;
-    if (!"AssumeRole".equals(form.get("Action"))) {
+    String action = form.get("Action");
+    if (!"AssumeRole".equals(action) && !"GetCallerIdentity".equals(action)) {
       code = "InvalidAction";
     }
     String xml;
     int status;
-    if (code != null) {
+    if (code == null && "GetCallerIdentity".equals(action)) {
+      status = 200;
+      xml =
+          "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+              + "<GetCallerIdentityResult><Arn>arn:aws:iam::"
+              + CALLER_ACCOUNT
+              + ":user/operator</Arn><UserId>AIDATEST</UserId><Account>"
+              + CALLER_ACCOUNT
+              + "</Account></GetCallerIdentityResult>"
+              + "<ResponseMetadata><RequestId>req-id</RequestId></ResponseMetadata>"
+              + "</GetCallerIdentityResponse>";
+    } else if (code != null) {
       status = code.equals("InvalidAction") ? 400 : 403;
       xml =
           "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
