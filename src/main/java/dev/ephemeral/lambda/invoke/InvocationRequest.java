@@ -28,7 +28,14 @@ public record InvocationRequest(
       boolean tailLog,
       Duration timeout) {
     this(
-        functionName, qualifier, region, payload, clientContext, tailLog, timeout, Optional.empty());
+        functionName,
+        qualifier,
+        region,
+        payload,
+        clientContext,
+        tailLog,
+        timeout,
+        Optional.empty());
   }
 
   @Override

@@ -14,6 +14,10 @@ public record CallTarget(
 
   public static CallTarget of(InvocationPlan plan) {
     return new CallTarget(
-        plan.functionName(), plan.qualifier(), plan.region(), plan.timeout(), plan.refreshInterval());
+        plan.functionName(),
+        plan.qualifier(),
+        plan.region(),
+        plan.timeout(),
+        plan.refreshInterval());
   }
 }

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 /**
  * The full ARN of the function a LambdaInvocation calls: what a policy is checked against. Every
  * form of {@code functionName} (name, {@code name:qualifier}, partial ARN, full ARN) resolves
- * through {@link #resolve} to this one form, so an ARN naming another account or region cannot
- * pass for a plain name.
+ * through {@link #resolve} to this one form, so an ARN naming another account or region cannot pass
+ * for a plain name.
  *
  * @param qualifier the version or alias; null for an unqualified call ($LATEST)
  */
@@ -46,7 +46,9 @@ public record FunctionArn(
 
   public record Resolved(FunctionArn arn) implements Resolution {}
 
-  /** @param reason names the field and what is wrong; it holds no secret (spec fields only) */
+  /**
+   * @param reason names the field and what is wrong; it holds no secret (spec fields only)
+   */
   public record Unresolvable(String reason) implements Resolution {}
 
   /**

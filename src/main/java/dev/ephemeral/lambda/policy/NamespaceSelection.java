@@ -21,7 +21,8 @@ final class NamespaceSelection {
    * @param labels the namespace's labels; null when the namespace is not known, which no selector
    *     selects
    */
-  static boolean applies(LambdaInvocationPolicySpec spec, String namespace, Map<String, String> labels) {
+  static boolean applies(
+      LambdaInvocationPolicySpec spec, String namespace, Map<String, String> labels) {
     return named(spec, namespace)
         || (labels != null && selects(spec.getNamespaceSelector(), labels));
   }
@@ -41,7 +42,8 @@ final class NamespaceSelection {
     return expressions == null || expressions.stream().allMatch(r -> satisfies(r, labels));
   }
 
-  private static boolean satisfies(LabelSelectorRequirement requirement, Map<String, String> labels) {
+  private static boolean satisfies(
+      LabelSelectorRequirement requirement, Map<String, String> labels) {
     String value = labels.get(requirement.getKey());
     List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
     return switch (String.valueOf(requirement.getOperator())) {

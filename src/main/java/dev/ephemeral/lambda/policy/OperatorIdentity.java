@@ -29,7 +29,8 @@ public final class OperatorIdentity {
     PolicySettings completed = settings;
     if (completed.defaultRegion().isEmpty()) {
       try {
-        completed = completed.withDefaultRegion(new DefaultAwsRegionProviderChain().getRegion().id());
+        completed =
+            completed.withDefaultRegion(new DefaultAwsRegionProviderChain().getRegion().id());
       } catch (SdkException e) {
         throw new IllegalStateException(
             "POLICY_MODE=Enforce needs the operator's default region: set AWS_REGION");

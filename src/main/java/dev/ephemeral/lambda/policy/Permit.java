@@ -19,8 +19,8 @@ public sealed interface Permit {
   /**
    * @param message names the namespace and the function, and why
    * @param revoke a policy that applies to the namespace asks for its Secret to go at once
-   * @param conflicting policies that match equally specifically with different roles (a tie),
-   *     each of which shows the conflict in its status; empty for any other denial
+   * @param conflicting policies that match equally specifically with different roles (a tie), each
+   *     of which shows the conflict in its status; empty for any other denial
    */
   record Denied(String message, boolean revoke, List<String> conflicting) implements Permit {}
 }

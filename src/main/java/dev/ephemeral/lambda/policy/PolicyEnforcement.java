@@ -27,7 +27,8 @@ public final class PolicyEnforcement {
   private final PolicySettings settings;
   private final PolicyEvaluator evaluator;
   private final PolicyConflicts conflicts = new PolicyConflicts();
-  private io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<LambdaInvocation> primaries;
+  private io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<LambdaInvocation>
+      primaries;
   private InformerEventSource<LambdaInvocationPolicy, LambdaInvocation> policies;
   private InformerEventSource<Namespace, LambdaInvocation> namespaces;
 
@@ -105,7 +106,10 @@ public final class PolicyEnforcement {
     Map<String, String> labels =
         namespaces
             .get(new ResourceID(namespace))
-            .map(n -> Objects.requireNonNullElse(n.getMetadata().getLabels(), Map.<String, String>of()))
+            .map(
+                n ->
+                    Objects.requireNonNullElse(
+                        n.getMetadata().getLabels(), Map.<String, String>of()))
             .orElse(null);
     Permit permit =
         evaluator.evaluate(namespace, labels, CallTarget.of(plan), policies.list().toList());
@@ -122,5 +126,4 @@ public final class PolicyEnforcement {
   public boolean exists(ResourceID resource) {
     return primaries != null && primaries.get(resource).isPresent();
   }
-
 }

@@ -58,7 +58,8 @@ public final class PolicyEvaluator {
             .filter(p -> NamespaceSelection.applies(p.getSpec(), namespace, namespaceLabels))
             .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
             .toList();
-    boolean revoke = applicable.stream().anyMatch(p -> Boolean.TRUE.equals(p.getSpec().getRevoke()));
+    boolean revoke =
+        applicable.stream().anyMatch(p -> Boolean.TRUE.equals(p.getSpec().getRevoke()));
     List<Match> matches = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (LambdaInvocationPolicy policy : applicable) {
@@ -96,7 +97,8 @@ public final class PolicyEvaluator {
               arn));
     }
     if (matches.isEmpty()) {
-      return new Permit.Denied(denial(namespace, plan, applicable.isEmpty(), notes), revoke, List.of());
+      return new Permit.Denied(
+          denial(namespace, plan, applicable.isEmpty(), notes), revoke, List.of());
     }
     Comparator<Match> specificity =
         Comparator.comparing(Match::named).thenComparingInt(Match::literals);
@@ -174,7 +176,10 @@ public final class PolicyEvaluator {
     if (minRefresh.isPresent()
         && plan.refreshInterval().filter(r -> r.compareTo(minRefresh.get()) < 0).isPresent()) {
       return Optional.of(
-          "policy " + name + " allows a refreshInterval of at least " + spec.getMinRefreshInterval());
+          "policy "
+              + name
+              + " allows a refreshInterval of at least "
+              + spec.getMinRefreshInterval());
     }
     return Optional.empty();
   }

@@ -6,8 +6,8 @@ import java.util.Optional;
  * How policies are enforced.
  *
  * @param accountId the operator's own AWS account, where a plain function name is looked up; with
- *     Enforce it must be known before the operator starts (AWS_ACCOUNT_ID, or STS
- *     GetCallerIdentity at start)
+ *     Enforce it must be known before the operator starts (AWS_ACCOUNT_ID, or STS GetCallerIdentity
+ *     at start)
  * @param defaultRegion the operator's default region; with Enforce it must be known too
  */
 public record PolicySettings(

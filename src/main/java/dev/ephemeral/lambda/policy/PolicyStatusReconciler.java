@@ -72,9 +72,7 @@ public class PolicyStatusReconciler implements Reconciler<LambdaInvocationPolicy
                               + " for LambdaInvocation "
                               + e.getKey())
                   .collect(Collectors.joining("; "))
-              + (conflicts.size() > LISTED
-                  ? "; and " + (conflicts.size() - LISTED) + " more"
-                  : "")
+              + (conflicts.size() > LISTED ? "; and " + (conflicts.size() - LISTED) + " more" : "")
               + ": equally specific matches with different roles; those LambdaInvocations are"
               + " not invoked until one policy is made more specific";
     }

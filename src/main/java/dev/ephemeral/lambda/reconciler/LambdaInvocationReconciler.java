@@ -130,7 +130,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     // A finished call brings its resource back, to store the result.
     var finishedCalls = new SimpleInboundEventSource<LambdaInvocation>("finished-invocations");
     queue.onFinished(finishedCalls::propagateEvent);
-    List<EventSource<?, LambdaInvocation>> sources = new ArrayList<>(List.of(secrets, finishedCalls));
+    List<EventSource<?, LambdaInvocation>> sources =
+        new ArrayList<>(List.of(secrets, finishedCalls));
     sources.addAll(policies.eventSources(context));
     return sources;
   }
@@ -161,14 +162,14 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     if (validation instanceof SpecValidator.Invalid invalid) {
       return calling
           ? UpdateControl.noUpdate()
-          : refuse(resource, context, ReadyReason.InvalidSpec, invalid.message() + "; fix the spec", false, now);
+          : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Permit permit = policies.check(resource, plan);
     if (permit instanceof Permit.Denied denied) {
       return calling
           ? UpdateControl.noUpdate()
-          : refuse(resource, context, ReadyReason.NotAllowed, denied.message(), denied.revoke(), now);
+          : reportNotAllowed(resource, context, denied, now);
     }
     LambdaInvocationStatus status = resource.getStatus();
     Decision decision =
@@ -191,8 +192,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       // One call per resource at a time: its finish brings the resource back to decide again.
       return UpdateControl.noUpdate();
     }
-    return enqueue(
-        resource, context, plan, ((Decision.Invoke) decision).trigger(), (Permit.Allowed) permit, now);
+    Trigger trigger = ((Decision.Invoke) decision).trigger();
+    return enqueue(resource, context, plan, trigger, (Permit.Allowed) permit, now);
   }
 
   /**
@@ -443,39 +444,64 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   }
 
   /**
-   * Reports why the resource is not invoked (an invalid spec, or no policy allows it).
-   *
-   * @param revoke delete the Secret written before at once, rather than at its ttl
+   * No policy allows the resource: says so and invokes nothing. A Secret written before still
+   * expires at its ttl, or goes at once when a policy for the namespace says revoke.
    */
-  private UpdateControl<LambdaInvocation> refuse(
+  private UpdateControl<LambdaInvocation> reportNotAllowed(
       LambdaInvocation resource,
       Context<LambdaInvocation> context,
-      ReadyReason reason,
-      String message,
-      boolean revoke,
+      Permit.Denied denied,
       Instant now) {
     LambdaInvocationStatus status = resource.getStatus();
-    var next = StatusFactory.failed(resource, status, Optional.empty(), reason, message, now);
+    var next =
+        StatusFactory.failed(
+            resource, status, Optional.empty(), ReadyReason.NotAllowed, denied.message(), now);
     if (!next.equals(status)) {
-      observer.failed(resource, reason, next.readyCondition().orElseThrow().getMessage());
+      observer.failed(resource, ReadyReason.NotAllowed, denied.message());
       LOG.atWarn()
           .addKeyValue(NAMESPACE, namespace(resource))
           .addKeyValue(NAME, name(resource))
-          .addKeyValue(REASON, reason)
-          .log("Not invoking: {}", message);
+          .addKeyValue(REASON, ReadyReason.NotAllowed)
+          .log("Not allowed, not invoking: {}", denied.message());
       statusRecorder.write(resource, context, next);
     }
-    if (revoke && status != null && status.getSecretName() != null) {
-      if (secretWriter.deleteIfControlled(namespace(resource), status.getSecretName(), resource)) {
+    String secretName = status == null ? null : status.getSecretName();
+    if (denied.revoke() && secretName != null) {
+      if (secretWriter.deleteIfControlled(namespace(resource), secretName, resource)) {
         LOG.atInfo()
             .addKeyValue(NAMESPACE, namespace(resource))
             .addKeyValue(NAME, name(resource))
-            .addKeyValue(SECRET, status.getSecretName())
-            .log("Secret deleted: a policy with revoke: true no longer allows its resource");
+            .addKeyValue(SECRET, secretName)
+            .log("Secret deleted: no policy allows its resource, and one says revoke");
       }
       return UpdateControl.noUpdate();
     }
-    // A refusal stops invocations, not the ttl of a Secret written before.
+    Optional<Instant> expiry =
+        secretName == null ? Optional.empty() : InvocationDecision.instant(status.getExpiryTime());
+    if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
+      retireSecret(resource, secretName, status);
+      return UpdateControl.noUpdate();
+    }
+    return reschedule(expiry, now);
+  }
+
+  private UpdateControl<LambdaInvocation> reportInvalid(
+      LambdaInvocation resource, Context<LambdaInvocation> context, String message, Instant now) {
+    LambdaInvocationStatus status = resource.getStatus();
+    var next =
+        StatusFactory.failed(
+            resource, status, Optional.empty(), ReadyReason.InvalidSpec, message + "; fix the spec", now);
+    if (!next.equals(status)) {
+      observer.failed(
+          resource, ReadyReason.InvalidSpec, next.readyCondition().orElseThrow().getMessage());
+      LOG.atWarn()
+          .addKeyValue(NAMESPACE, namespace(resource))
+          .addKeyValue(NAME, name(resource))
+          .addKeyValue(REASON, ReadyReason.InvalidSpec)
+          .log("Invalid spec, not invoking: {}", message);
+      statusRecorder.write(resource, context, next);
+    }
+    // An invalid spec stops invocations, not the ttl of a Secret written before.
     Optional<Instant> expiry =
         status == null || status.getSecretName() == null
             ? Optional.empty()

@@ -83,7 +83,8 @@ class PolicyCrdTest {
     assertThat(defaults).isEmpty();
   }
 
-  private static void walk(String path, JsonNode schema, List<String> missing, List<String> defaults) {
+  private static void walk(
+      String path, JsonNode schema, List<String> missing, List<String> defaults) {
     if (schema.path("description").asText("").isBlank()) {
       missing.add(path);
     }
@@ -93,7 +94,10 @@ class PolicyCrdTest {
     if (path.equals("spec.namespaceSelector")) {
       return; // Kubernetes' own LabelSelector type, documented by Kubernetes
     }
-    schema.path("properties").fields().forEachRemaining(e -> walk(path + "." + e.getKey(), e.getValue(), missing, defaults));
+    schema
+        .path("properties")
+        .fields()
+        .forEachRemaining(e -> walk(path + "." + e.getKey(), e.getValue(), missing, defaults));
     schema
         .path("items")
         .path("properties")

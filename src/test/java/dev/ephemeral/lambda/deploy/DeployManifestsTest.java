@@ -482,7 +482,9 @@ class DeployManifestsTest {
         .containsExactly(POLICIES_ROLE);
     assertThat(build.one("ClusterRole", "", POLICIES_ROLE).path("rules"))
         .isEqualTo(
-            Kustomize.build(DeployFiles.CLUSTER_WIDE).one("ClusterRole", "", POLICIES_ROLE).path("rules"));
+            Kustomize.build(DeployFiles.CLUSTER_WIDE)
+                .one("ClusterRole", "", POLICIES_ROLE)
+                .path("rules"));
     assertThat(grants(build.one("ClusterRole", "", POLICIES_ROLE).path("rules")).keySet())
         .containsExactlyInAnyOrder(
             "lambda.ephemeral.dev/lambdainvocationpolicies",

@@ -39,11 +39,9 @@ class AssumeRoleTest {
     harness =
         OperatorHarness.startEnforcing(
             PolicySettings.enforce("111111111111", "eu-west-1"), Optional.of(sts.endpoint()));
-    harness
-        .lambda
-        .function(
-            "secret-generator",
-            call -> FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8)));
+    harness.lambda.function(
+        "secret-generator",
+        call -> FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8)));
     var policy = new LambdaInvocationPolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("shop").build());
     var spec = new LambdaInvocationPolicySpec();
@@ -69,7 +67,8 @@ class AssumeRoleTest {
         r -> {
           r.getMetadata()
               .setAnnotations(
-                  Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, Instant.now().toString()));
+                  Map.of(
+                      LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, Instant.now().toString()));
           return r;
         });
   }

@@ -162,11 +162,14 @@ class LeastPrivilegeRbacTest {
         operator.start();
         KubernetesClient user = kubernetes.client();
         var policy = new LambdaInvocationPolicy();
-        policy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shop").build());
+        policy.setMetadata(
+            new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shop").build());
         var policySpec = new LambdaInvocationPolicySpec();
         policySpec.setNamespaces(List.of(NAMESPACE));
         policySpec.setFunctions(
-            List.of(new FunctionPattern("ok", null, null, null), new FunctionPattern("broken", null, null, null)));
+            List.of(
+                new FunctionPattern("ok", null, null, null),
+                new FunctionPattern("broken", null, null, null)));
         policy.setSpec(policySpec);
         user.resource(policy).create();
         user.resource(invocation("forbidden", "not-allowed-here", "{}")).create();

@@ -24,9 +24,12 @@ class OperatorIdentityTest {
   @Test
   void withoutAwsAccountIdTheAccountIsAskedOfSts() {
     try (var sts = StsEndpoint.start()) {
-      var completed = OperatorIdentity.complete(ENFORCE_IN_EU, CREDENTIALS, Optional.of(sts.endpoint()));
+      var completed =
+          OperatorIdentity.complete(ENFORCE_IN_EU, CREDENTIALS, Optional.of(sts.endpoint()));
       assertThat(completed.accountId()).contains(StsEndpoint.CALLER_ACCOUNT);
-      assertThat(sts.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsEntry("Action", "GetCallerIdentity"));
+      assertThat(sts.requests())
+          .singleElement()
+          .satisfies(r -> assertThat(r.form()).containsEntry("Action", "GetCallerIdentity"));
     }
   }
 
@@ -53,7 +56,9 @@ class OperatorIdentityTest {
     try (var sts = StsEndpoint.start()) {
       sts.deny("AccessDenied");
       assertThatThrownBy(
-              () -> OperatorIdentity.complete(ENFORCE_IN_EU, CREDENTIALS, Optional.of(sts.endpoint())))
+              () ->
+                  OperatorIdentity.complete(
+                      ENFORCE_IN_EU, CREDENTIALS, Optional.of(sts.endpoint())))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("POLICY_MODE=Enforce needs the operator's AWS account")
           .hasMessageContaining("set AWS_ACCOUNT_ID");

@@ -116,14 +116,13 @@ class PolicyEnforcementTest {
         .isEqualTo(
             "no LambdaInvocationPolicy applies to namespace shop, so it may not invoke"
                 + " arn:aws:lambda:eu-west-1:111111111111:function:secret-generator");
-    assertThat(refused.getStatus().condition(LambdaInvocationStatus.STALLED).orElseThrow().getStatus())
+    assertThat(
+            refused.getStatus().condition(LambdaInvocationStatus.STALLED).orElseThrow().getStatus())
         .as("a person must act")
         .isEqualTo("True");
     assertThat(calls()).isZero();
     assertThat(harness.secret("api-key")).isNull();
-    assertThat(
-            harness.registry.get(OperatorMetrics.NOT_ALLOWED).counter().count())
-        .isEqualTo(1.0);
+    assertThat(harness.registry.get(OperatorMetrics.NOT_ALLOWED).counter().count()).isEqualTo(1.0);
   }
 
   @Test
@@ -156,13 +155,16 @@ class PolicyEnforcementTest {
         r -> {
           r.getMetadata()
               .setAnnotations(
-                  Map.of(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, Instant.now().toString()));
+                  Map.of(
+                      LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, Instant.now().toString()));
           return r;
         });
     await()
         .during(Duration.ofSeconds(2))
         .atMost(Duration.ofSeconds(4))
-        .until(() -> calls() == callsThen && harness.get("api-key").getStatus().hasReason("NotAllowed"));
+        .until(
+            () ->
+                calls() == callsThen && harness.get("api-key").getStatus().hasReason("NotAllowed"));
     assertThat(harness.secret("api-key")).as("left to its ttl").isNotNull();
   }
 
@@ -213,12 +215,15 @@ class PolicyEnforcementTest {
     Map<String, Consumer<LambdaInvocation>> tricks =
         Map.of(
             "other-account",
-            r -> r.getSpec().setFunctionName(
-                "arn:aws:lambda:eu-west-1:999999999999:function:secret-generator:production"),
+            r ->
+                r.getSpec()
+                    .setFunctionName(
+                        "arn:aws:lambda:eu-west-1:999999999999:function:secret-generator:production"),
             "other-region",
             r -> {
-              r.getSpec().setFunctionName(
-                  "arn:aws:lambda:us-east-1:111111111111:function:secret-generator:production");
+              r.getSpec()
+                  .setFunctionName(
+                      "arn:aws:lambda:us-east-1:111111111111:function:secret-generator:production");
               r.getSpec().setRegion("us-east-1");
             },
             "qualifier-in-name",
@@ -228,8 +233,10 @@ class PolicyEnforcementTest {
             "mixed-case",
             r -> r.getSpec().setFunctionName("Secret-generator:production"),
             "arn-region-not-the-call-region",
-            r -> r.getSpec().setFunctionName(
-                "arn:aws:lambda:us-east-1:111111111111:function:secret-generator:production"));
+            r ->
+                r.getSpec()
+                    .setFunctionName(
+                        "arn:aws:lambda:us-east-1:111111111111:function:secret-generator:production"));
     tricks.forEach(
         (name, trick) -> {
           var resource = invocation(name, "secret-generator", "{}");
@@ -252,7 +259,8 @@ class PolicyEnforcementTest {
 
     // The function the policy names, however it is written, is allowed.
     var allowed = invocation("full-arn", "secret-generator", "{}");
-    allowed.getSpec()
+    allowed
+        .getSpec()
         .setFunctionName("arn:aws:lambda:eu-west-1:111111111111:function:secret-generator");
     allowed.getSpec().setQualifier("production");
     harness.create(allowed);

@@ -6,9 +6,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every form of functionName resolves to the one full ARN the call would go to, with the
- * operator's default region eu-west-1 and a credentials account 111111111111; anything that would
- * not name exactly one function is refused.
+ * Every form of functionName resolves to the one full ARN the call would go to, with the operator's
+ * default region eu-west-1 and a credentials account 111111111111; anything that would not name
+ * exactly one function is refused.
  */
 class FunctionArnTest {
 
@@ -35,11 +35,16 @@ class FunctionArnTest {
         "999999999999:function:x | - | - | arn:aws:lambda:eu-west-1:999999999999:function:x",
         "999999999999:function:x:7 | - | - | arn:aws:lambda:eu-west-1:999999999999:function:x:7",
         // a full ARN: its own account, its region (which must be the call's)
-        "arn:aws:lambda:eu-west-1:999999999999:function:x | - | - | arn:aws:lambda:eu-west-1:999999999999:function:x",
-        "arn:aws:lambda:us-east-1:999999999999:function:x | - | us-east-1 | arn:aws:lambda:us-east-1:999999999999:function:x",
-        "arn:aws:lambda:eu-west-1:111111111111:function:x:live | live | - | arn:aws:lambda:eu-west-1:111111111111:function:x:live",
-        "arn:aws-cn:lambda:cn-north-1:111111111111:function:x | - | cn-north-1 | arn:aws-cn:lambda:cn-north-1:111111111111:function:x",
-        "my-fn | - | us-gov-west-1 | arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:my-fn",
+        "arn:aws:lambda:eu-west-1:999999999999:function:x | - | - |"
+            + " arn:aws:lambda:eu-west-1:999999999999:function:x",
+        "arn:aws:lambda:us-east-1:999999999999:function:x | - | us-east-1 |"
+            + " arn:aws:lambda:us-east-1:999999999999:function:x",
+        "arn:aws:lambda:eu-west-1:111111111111:function:x:live | live | - |"
+            + " arn:aws:lambda:eu-west-1:111111111111:function:x:live",
+        "arn:aws-cn:lambda:cn-north-1:111111111111:function:x | - | cn-north-1 |"
+            + " arn:aws-cn:lambda:cn-north-1:111111111111:function:x",
+        "my-fn | - | us-gov-west-1 |"
+            + " arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:my-fn",
       })
   void resolves(String functionName, String qualifier, String region, String expected) {
     var resolution = FunctionArn.resolve(functionName, qualifier, region, DEFAULT_REGION, ACCOUNT);
@@ -84,7 +89,11 @@ class FunctionArnTest {
         .isInstanceOf(FunctionArn.Unresolvable.class);
     assertThat(
             FunctionArn.resolve(
-                "arn:aws:lambda:eu-west-1:222222222222:function:x", null, null, DEFAULT_REGION, null))
+                "arn:aws:lambda:eu-west-1:222222222222:function:x",
+                null,
+                null,
+                DEFAULT_REGION,
+                null))
         .isEqualTo(
             new FunctionArn.Resolved(
                 new FunctionArn("aws", "eu-west-1", "222222222222", "x", null)));

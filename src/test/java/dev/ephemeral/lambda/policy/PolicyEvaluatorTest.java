@@ -89,10 +89,12 @@ class PolicyEvaluatorTest {
     // the same function, written as its own partial or full ARN, is the same function
     assertThat(evaluate(call(OWN + ":function:secret-generator"), shop))
         .isInstanceOf(Permit.Allowed.class);
-    assertThat(evaluate(call("arn:aws:lambda:eu-west-1:" + OWN + ":function:secret-generator"), shop))
+    assertThat(
+            evaluate(call("arn:aws:lambda:eu-west-1:" + OWN + ":function:secret-generator"), shop))
         .isInstanceOf(Permit.Allowed.class);
     var otherRegion =
-        new CallTarget("secret-generator", null, "us-east-1", Duration.ofSeconds(1), Optional.empty());
+        new CallTarget(
+            "secret-generator", null, "us-east-1", Duration.ofSeconds(1), Optional.empty());
     assertThat(evaluate(otherRegion, shop)).isInstanceOf(Permit.Denied.class);
   }
 
@@ -101,7 +103,8 @@ class PolicyEvaluatorTest {
     var production =
         policy(
             "shop",
-            s -> s.setFunctions(List.of(new FunctionPattern("secret-*", "production", null, null))));
+            s ->
+                s.setFunctions(List.of(new FunctionPattern("secret-*", "production", null, null))));
     assertThat(evaluate(call("secret-generator:production"), production))
         .isInstanceOf(Permit.Allowed.class);
     assertThat(evaluate(call("secret-generator:dev"), production))
@@ -109,7 +112,8 @@ class PolicyEvaluatorTest {
     assertThat(evaluate(call("secret-generator"), production)).isInstanceOf(Permit.Denied.class);
     var latest =
         policy(
-            "shop", s -> s.setFunctions(List.of(new FunctionPattern("secret-*", "$LATEST", null, null))));
+            "shop",
+            s -> s.setFunctions(List.of(new FunctionPattern("secret-*", "$LATEST", null, null))));
     assertThat(evaluate(call("secret-generator"), latest)).isInstanceOf(Permit.Allowed.class);
   }
 
@@ -151,10 +155,13 @@ class PolicyEvaluatorTest {
             "team",
             s -> {
               s.setNamespaces(null);
-              s.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("team", "shop").build());
+              s.setNamespaceSelector(
+                  new LabelSelectorBuilder().addToMatchLabels("team", "shop").build());
             });
     assertThat(evaluate(call("secret-generator"), byLabel)).isInstanceOf(Permit.Allowed.class);
-    assertThat(evaluator.evaluate("shop", Map.of("team", "ops"), call("secret-generator"), List.of(byLabel)))
+    assertThat(
+            evaluator.evaluate(
+                "shop", Map.of("team", "ops"), call("secret-generator"), List.of(byLabel)))
         .isInstanceOf(Permit.Denied.class);
     // an unknown namespace has no labels that could match
     assertThat(evaluator.evaluate("shop", null, call("secret-generator"), List.of(byLabel)))
@@ -217,7 +224,8 @@ class PolicyEvaluatorTest {
             "by-label",
             s -> {
               s.setNamespaces(null);
-              s.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("team", "shop").build());
+              s.setNamespaceSelector(
+                  new LabelSelectorBuilder().addToMatchLabels("team", "shop").build());
               s.setRoleArn(ROLE_B);
               s.setFunctions(List.of(new FunctionPattern("secret-generator", null, "*", null)));
             });
@@ -266,7 +274,11 @@ class PolicyEvaluatorTest {
         .contains("policy shop allows a timeout of at most 1m");
     var tooOften =
         new CallTarget(
-            "secret-generator", null, null, Duration.ofSeconds(30), Optional.of(Duration.ofMinutes(1)));
+            "secret-generator",
+            null,
+            null,
+            Duration.ofSeconds(30),
+            Optional.of(Duration.ofMinutes(1)));
     assertThat(((Permit.Denied) evaluate(tooOften, limited)).message())
         .contains("policy shop allows a refreshInterval of at least 5m");
   }
