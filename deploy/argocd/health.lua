@@ -37,7 +37,9 @@ local degradedReasons = {
   ResultKeyMissing = true,
   ResultTooLarge = true,
   -- A ConfigMap or Secret that spec.payloadFrom reads is missing: nothing runs until it is created.
-  InputMissing = true
+  InputMissing = true,
+  -- No LambdaInvocationPolicy allows the function: an administrator's policy change brings it back.
+  NotAllowed = true
 }
 
 local suspendedReasons = {

@@ -100,3 +100,21 @@ deploy/namespaced/rbac.yaml (a test compares them).
 {{- end }}
 {{- join "," .Values.watchNamespaces }}
 {{- end }}
+
+{{/*
+POLICY_MODE, checked: Enforce (the default: only what a LambdaInvocationPolicy allows is invoked)
+or Off. Unquoted in YAML, Off reads as false, which means Off too.
+*/}}
+{{- define "lambda-invocation-operator.policyMode" -}}
+{{- $mode := .Values.policyMode -}}
+{{- if kindIs "bool" $mode -}}
+{{- if $mode -}}
+{{- fail "policyMode: true is neither Off nor Enforce (quote the value in YAML)" -}}
+{{- end -}}
+Off
+{{- else if has (toString $mode) (list "Off" "Enforce") -}}
+{{- toString $mode -}}
+{{- else -}}
+{{- fail (printf "policyMode: %q is neither Off nor Enforce (quote the value in YAML)" (toString $mode)) -}}
+{{- end -}}
+{{- end }}

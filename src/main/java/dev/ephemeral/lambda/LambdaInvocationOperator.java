@@ -5,6 +5,8 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.inputs.PayloadInputs;
 import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
+import dev.ephemeral.lambda.policy.PolicyEnforcement;
+import dev.ephemeral.lambda.policy.PolicyStatusReconciler;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
 import dev.ephemeral.lambda.reconciler.PendingInvocation;
@@ -79,6 +81,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     this.ownNamespace =
         config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
     queue = new InvocationQueue<>(invoker, config.maxInFlight(), clock);
+    var policies = new PolicyEnforcement(config.policy());
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
@@ -87,7 +90,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             config.retryPolicy(),
             clock,
             observer,
-            new PayloadInputs(client, dataHash, mapper));
+            new PayloadInputs(client, dataHash, mapper),
+            policies);
     operator =
         new Operator(
             o -> {
@@ -116,6 +120,10 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             c.settingNamespaces(config.watchNamespaces());
           }
         });
+    if (policies.enforced()) {
+      // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says.
+      operator.register(new PolicyStatusReconciler(policies, clock));
+    }
   }
 
   /** No new invocations from now on: this replica is about to exit (it lost its Lease). */

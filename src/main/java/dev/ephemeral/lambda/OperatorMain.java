@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.policy.OperatorIdentity;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -90,6 +91,15 @@ public final class OperatorMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
+      var credentials = DefaultCredentialsProvider.builder().build();
+      try {
+        config =
+            config.withPolicy(
+                OperatorIdentity.complete(config.policy(), credentials, Optional.empty()));
+      } catch (IllegalStateException e) {
+        System.err.println("lambda-invocation-operator: " + e.getMessage());
+        return 1;
+      }
       Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
@@ -103,7 +113,7 @@ public final class OperatorMain implements Callable<Integer> {
                   new LambdaClientSettings(
                       config.lambdaEndpoint(),
                       Optional.empty(),
-                      DefaultCredentialsProvider.builder().build(),
+                      credentials,
                       config.maxInFlight()),
                   new ObjectMapper())) {
         Clock clock = Clock.systemUTC();
@@ -196,6 +206,7 @@ public final class OperatorMain implements Callable<Integer> {
                 "namespaces", config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces())
             .addKeyValue("httpPort", endpoints.port())
             .addKeyValue("leaderElection", config.leaderElection())
+            .addKeyValue("policyMode", config.policy().mode())
             .log("Operator started");
         new CountDownLatch(1).await();
         return 0;

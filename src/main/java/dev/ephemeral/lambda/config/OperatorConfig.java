@@ -1,5 +1,7 @@
 package dev.ephemeral.lambda.config;
 
+import dev.ephemeral.lambda.policy.PolicyMode;
+import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import java.net.URI;
 import java.text.ParseException;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * @param httpPort port of the health and metrics endpoints
  * @param leaderElection whether replicas elect a leader through a Lease (only the leader invokes)
  * @param leaseNamespace namespace of the Lease; empty means the client's namespace
+ * @param policy whether and how LambdaInvocationPolicies are enforced
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -31,7 +34,41 @@ public record OperatorConfig(
     int httpPort,
     RetryPolicy retryPolicy,
     boolean leaderElection,
-    Optional<String> leaseNamespace) {
+    Optional<String> leaseNamespace,
+    PolicySettings policy) {
+
+  /** Settings without policy enforcement (POLICY_MODE=Off). */
+  public OperatorConfig(
+      Set<String> watchNamespaces,
+      Optional<URI> lambdaEndpoint,
+      int maxInFlight,
+      int httpPort,
+      RetryPolicy retryPolicy,
+      boolean leaderElection,
+      Optional<String> leaseNamespace) {
+    this(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        PolicySettings.OFF);
+  }
+
+  /** The same settings with {@code policy} enforced as given. */
+  public OperatorConfig withPolicy(PolicySettings policy) {
+    return new OperatorConfig(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        policy);
+  }
 
   /** Settings for an operator without leader election (the sandbox, tests). */
   public static OperatorConfig single(
@@ -54,6 +91,9 @@ public record OperatorConfig(
   public static final String RETRY_SLOW_INTERVAL = "RETRY_SLOW_INTERVAL";
   public static final String LEADER_ELECTION = "LEADER_ELECTION";
   public static final String POD_NAMESPACE = "POD_NAMESPACE";
+  public static final String POLICY_MODE = "POLICY_MODE";
+  public static final String AWS_ACCOUNT_ID = "AWS_ACCOUNT_ID";
+  public static final String AWS_REGION = "AWS_REGION";
 
   /** Name of the Lease that the replicas compete for. */
   public static final String LEASE_NAME = "lambda-invocation-operator";
@@ -80,7 +120,39 @@ public record OperatorConfig(
             reader.read(RETRY_MAX_RETRIES, defaults.maxRetries(), v -> nonNegative(v, 100)),
             reader.read(RETRY_SLOW_INTERVAL, defaults.slowInterval(), OperatorConfig::duration)),
         reader.read(LEADER_ELECTION, true, OperatorConfig::bool),
-        reader.read(POD_NAMESPACE, Optional.empty(), v -> Optional.of(v)));
+        reader.read(POD_NAMESPACE, Optional.empty(), v -> Optional.of(v)),
+        new PolicySettings(
+            policyMode(env.get(POLICY_MODE)),
+            reader.read(AWS_ACCOUNT_ID, Optional.empty(), OperatorConfig::account),
+            reader.read(AWS_REGION, Optional.empty(), v -> Optional.of(v))));
+  }
+
+  /**
+   * Off when unset; a value that is neither Off nor Enforce fails closed, to Enforce: a typo must
+   * not switch the tenants' fences off.
+   */
+  private static PolicyMode policyMode(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return PolicyMode.Off;
+    }
+    for (PolicyMode mode : PolicyMode.values()) {
+      if (mode.name().equalsIgnoreCase(raw.trim())) {
+        return mode;
+      }
+    }
+    LOG.atWarn()
+        .addKeyValue("variable", POLICY_MODE)
+        .addKeyValue("value", raw)
+        .addKeyValue("default", PolicyMode.Enforce)
+        .log("Ignoring invalid environment variable, enforcing policies: must be Off or Enforce");
+    return PolicyMode.Enforce;
+  }
+
+  private static Optional<String> account(String raw) {
+    if (!raw.matches("[0-9]{12}")) {
+      throw new IllegalArgumentException("must be a 12-digit AWS account ID");
+    }
+    return Optional.of(raw);
   }
 
   private static boolean bool(String raw) {

@@ -17,7 +17,9 @@ public enum ReadyReason {
   SecretConflict,
   Expired,
   /** A ConfigMap or Secret (or its key) that spec.payloadFrom reads is missing or unusable. */
-  InputMissing;
+  InputMissing,
+  /** With POLICY_MODE=Enforce: no LambdaInvocationPolicy allows this namespace this function. */
+  NotAllowed;
 
   /**
    * Whether a person must act: the spec, the function, its permissions or another Secret must
@@ -32,7 +34,9 @@ public enum ReadyReason {
           SecretConflict,
           ResultKeyMissing,
           ResultTooLarge,
-          InputMissing -> true;
+          InputMissing,
+          NotAllowed ->
+              true;
       default -> false;
     };
   }

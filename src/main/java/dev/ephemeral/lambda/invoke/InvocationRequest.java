@@ -1,8 +1,13 @@
 package dev.ephemeral.lambda.invoke;
 
 import java.time.Duration;
+import java.util.Optional;
 
-/** One synchronous (RequestResponse) invocation. */
+/**
+ * One synchronous (RequestResponse) invocation.
+ *
+ * @param role the role to assume for the call; empty means the operator's own credentials
+ */
 public record InvocationRequest(
     String functionName,
     String qualifier,
@@ -10,7 +15,28 @@ public record InvocationRequest(
     byte[] payload,
     String clientContext,
     boolean tailLog,
-    Duration timeout) {
+    Duration timeout,
+    Optional<AssumedRole> role) {
+
+  /** A call with the operator's own credentials. */
+  public InvocationRequest(
+      String functionName,
+      String qualifier,
+      String region,
+      byte[] payload,
+      String clientContext,
+      boolean tailLog,
+      Duration timeout) {
+    this(
+        functionName,
+        qualifier,
+        region,
+        payload,
+        clientContext,
+        tailLog,
+        timeout,
+        Optional.empty());
+  }
 
   @Override
   public String toString() {
@@ -26,6 +52,8 @@ public record InvocationRequest(
         + tailLog
         + ", timeout="
         + timeout
+        + ", role="
+        + role.map(AssumedRole::roleArn).orElse("(own credentials)")
         + "]";
   }
 }

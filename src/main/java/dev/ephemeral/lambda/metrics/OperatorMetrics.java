@@ -23,10 +23,12 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String SECRETS_EXPIRED = "lambda_secrets_expired";
   public static final String IN_FLIGHT = "lambda_invocations_in_flight";
   public static final String WAITING = "lambda_invocations_waiting";
+  public static final String NOT_ALLOWED = "lambda_invocations_not_allowed";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
   private final Counter secretsExpired;
+  private final Counter notAllowed;
 
   /**
    * @param inFlight Lambda calls running now
@@ -41,6 +43,12 @@ public final class OperatorMetrics implements InvocationObserver {
     this.secretsExpired =
         Counter.builder(SECRETS_EXPIRED)
             .description("Result Secrets deleted at their ttl")
+            .register(registry);
+    this.notAllowed =
+        Counter.builder(NOT_ALLOWED)
+            .description(
+                "LambdaInvocations refused because no LambdaInvocationPolicy allows them (each"
+                    + " time one becomes NotAllowed)")
             .register(registry);
     Gauge.builder(IN_FLIGHT, inFlight::getAsInt)
         .description("Lambda invocations in flight")
@@ -67,6 +75,13 @@ public final class OperatorMetrics implements InvocationObserver {
         .publishPercentileHistogram()
         .register(registry)
         .record(latency);
+  }
+
+  @Override
+  public void failed(LambdaInvocation resource, ReadyReason reason, String message) {
+    if (reason == ReadyReason.NotAllowed) {
+      notAllowed.increment();
+    }
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.policy.Permit;
+import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.validation.InvocationPlan;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -74,12 +76,17 @@ final class DeleteTimeInvocation {
    */
   private final Set<String> done = ConcurrentHashMap.newKeySet();
 
+  /** Who may invoke what: the delete-time call is checked like any other, and uses its role. */
+  private final PolicyEnforcement policies;
+
   DeleteTimeInvocation(
       SpecValidator validator,
       InvocationQueue<PendingInvocation> queue,
       RetryPolicy retryPolicy,
       Clock clock,
-      InvocationObserver observer) {
+      InvocationObserver observer,
+      PolicyEnforcement policies) {
+    this.policies = policies;
     this.validator = validator;
     this.queue = queue;
     this.retryPolicy = retryPolicy;
@@ -167,11 +174,16 @@ final class DeleteTimeInvocation {
       // spec.onDelete was removed after the deletion began: nothing to call.
       return release(resource, context, "Finalizer removed: spec.onDelete was removed");
     }
+    Permit permit = policies.check(resource, plan);
+    if (permit instanceof Permit.Denied denied) {
+      return giveUp(
+          resource, context, denied.message() + ", so the onDelete call was not made");
+    }
     if (!queue.isAccepting()) {
       // Stopping: the next leader or start makes the call.
       return UpdateControl.noUpdate();
     }
-    submit(resource, context, plan);
+    submit(resource, context, plan, (Permit.Allowed) permit);
     return UpdateControl.noUpdate();
   }
 
@@ -193,7 +205,10 @@ final class DeleteTimeInvocation {
   }
 
   private void submit(
-      LambdaInvocation resource, Context<LambdaInvocation> context, InvocationPlan plan) {
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      InvocationPlan plan,
+      Permit.Allowed permit) {
     LambdaInvocation decidedOn =
         context
             .getControllerConfiguration()
@@ -224,7 +239,8 @@ final class DeleteTimeInvocation {
             plan.onDeletePayload().orElseThrow(),
             plan.clientContext(),
             false,
-            plan.timeout()),
+            plan.timeout(),
+            permit.role()),
         pending);
   }
 

@@ -57,6 +57,10 @@ public final class InvocationDecision {
     if (!Objects.equals(s.getObservedGeneration(), generation)) {
       return new Decision.Invoke(Trigger.SPEC_CHANGED);
     }
+    // Reached only when the policies allow the resource: one that was refused is invoked once.
+    if (s.hasReason(ReadyReason.NotAllowed.name())) {
+      return new Decision.Invoke(Trigger.POLICY_ALLOWED);
+    }
     String request = resource.invokeRequest();
     if (request != null && !request.equals(s.getLastHandledInvokeRequest())) {
       return new Decision.Invoke(Trigger.INVOKE_REQUESTED);

@@ -11,6 +11,8 @@ import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.policy.Permit;
+import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.secret.SecretWriter;
@@ -81,6 +83,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
   private final PayloadInputs inputs;
   private final StatusRecorder statusRecorder = new StatusRecorder();
   private final DeleteTimeInvocation deleteTime;
+  private final PolicyEnforcement policies;
 
   /** Uids this process has decided on: trigger 5 ("the operator started") fires once for each. */
   private final Set<String> decided = ConcurrentHashMap.newKeySet();
@@ -103,14 +106,17 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       RetryPolicy retryPolicy,
       Clock clock,
       InvocationObserver observer,
-      PayloadInputs inputs) {
+      PayloadInputs inputs,
+      PolicyEnforcement policies) {
+    this.policies = policies;
     this.validator = validator;
     this.queue = queue;
     this.resultSecret = resultSecret;
     this.retryPolicy = retryPolicy;
     this.clock = clock;
     this.observer = observer;
-    this.deleteTime = new DeleteTimeInvocation(validator, queue, retryPolicy, clock, observer);
+    this.deleteTime =
+        new DeleteTimeInvocation(validator, queue, retryPolicy, clock, observer, policies);
     this.inputs = inputs;
   }
 
@@ -137,6 +143,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
         new ArrayList<>(List.of(secrets, finishedCalls));
     // A change of a ConfigMap or Secret that a spec.payloadFrom reads brings that resource back.
     sources.addAll(InputWatch.eventSources(context));
+    // A change of a LambdaInvocationPolicy or a namespace's labels brings the resources it covers.
+    sources.addAll(policies.eventSources(context));
     return sources;
   }
 
@@ -177,6 +185,12 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
           : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
+    Permit permit = policies.check(resource, plan);
+    if (permit instanceof Permit.Denied denied) {
+      return calling
+          ? UpdateControl.noUpdate()
+          : reportNotAllowed(resource, context, denied, now);
+    }
     deleteTime.keepFinalizer(resource, context, plan);
     var resolution = inputs.resolve(resource, plan);
     if (resolution instanceof PayloadInputs.Unusable unusable) {
@@ -214,7 +228,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       }
       return UpdateControl.noUpdate();
     }
-    return enqueue(resource, context, plan, ((Decision.Invoke) decision).trigger(), now);
+    Trigger trigger = ((Decision.Invoke) decision).trigger();
+    return enqueue(resource, context, plan, trigger, (Permit.Allowed) permit, now);
   }
 
   /**
@@ -242,6 +257,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       Context<LambdaInvocation> context,
       InvocationPlan plan,
       Trigger trigger,
+      Permit.Allowed permit,
       Instant now) {
     if (!queue.isAccepting()) {
       return UpdateControl.noUpdate();
@@ -294,7 +310,8 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             plan.payload(),
             plan.clientContext(),
             plan.tailLog(),
-            plan.timeout()),
+            plan.timeout(),
+            permit.role()),
         pending);
     return UpdateControl.noUpdate();
   }
@@ -475,6 +492,48 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       observer.failed(decidedOn, failed.reason(), message);
     }
     return next;
+  }
+
+  /**
+   * No policy allows the resource: says so and invokes nothing. A Secret written before still
+   * expires at its ttl, or goes at once when a policy for the namespace says revoke.
+   */
+  private UpdateControl<LambdaInvocation> reportNotAllowed(
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      Permit.Denied denied,
+      Instant now) {
+    LambdaInvocationStatus status = resource.getStatus();
+    var next =
+        StatusFactory.failed(
+            resource, status, Optional.empty(), ReadyReason.NotAllowed, denied.message(), now);
+    if (!next.equals(status)) {
+      observer.failed(resource, ReadyReason.NotAllowed, denied.message());
+      LOG.atWarn()
+          .addKeyValue(NAMESPACE, namespace(resource))
+          .addKeyValue(NAME, name(resource))
+          .addKeyValue(REASON, ReadyReason.NotAllowed)
+          .log("Not allowed, not invoking: {}", denied.message());
+      statusRecorder.write(resource, context, next);
+    }
+    String secretName = status == null ? null : status.getSecretName();
+    if (denied.revoke() && secretName != null) {
+      if (secretWriter.deleteIfControlled(namespace(resource), secretName, resource)) {
+        LOG.atInfo()
+            .addKeyValue(NAMESPACE, namespace(resource))
+            .addKeyValue(NAME, name(resource))
+            .addKeyValue(SECRET, secretName)
+            .log("Secret deleted: no policy allows its resource, and one says revoke");
+      }
+      return UpdateControl.noUpdate();
+    }
+    Optional<Instant> expiry =
+        secretName == null ? Optional.empty() : InvocationDecision.instant(status.getExpiryTime());
+    if (expiry.filter(t -> !now.isBefore(t)).isPresent()) {
+      retireSecret(resource, secretName, status);
+      return UpdateControl.noUpdate();
+    }
+    return reschedule(expiry, now);
   }
 
   private UpdateControl<LambdaInvocation> reportInvalid(

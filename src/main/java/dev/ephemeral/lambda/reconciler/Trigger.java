@@ -19,5 +19,7 @@ public enum Trigger {
   /** A retry of a failed invocation, as the error table allows. */
   RETRY,
   /** The resource is being deleted and has spec.onDelete: the call with its payload. */
-  ON_DELETE
+  ON_DELETE,
+  /** A policy now allows a resource that was NotAllowed: it is invoked once. */
+  POLICY_ALLOWED
 }

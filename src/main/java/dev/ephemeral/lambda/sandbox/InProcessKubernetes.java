@@ -43,6 +43,10 @@ public final class InProcessKubernetes implements AutoCloseable {
   public static final String CRD_RESOURCE =
       "/META-INF/fabric8/lambdainvocations.lambda.ephemeral.dev-v1.yml";
 
+  /** The LambdaInvocationPolicy CRD, generated and packaged the same way. */
+  public static final String POLICY_CRD_RESOURCE =
+      "/META-INF/fabric8/lambdainvocationpolicies.lambda.ephemeral.dev-v1.yml";
+
   /** The mock server logs every request through java.util.logging at INFO; keep that quiet. */
   private static final java.util.logging.Logger MOCK_SERVER_LOG =
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -133,6 +137,7 @@ public final class InProcessKubernetes implements AutoCloseable {
         .always();
     var kubernetes = new InProcessKubernetes(server, requests, handlers);
     kubernetes.client.resource(loadCrd()).create();
+    kubernetes.client.resource(loadCrd(POLICY_CRD_RESOURCE)).create();
     return kubernetes;
   }
 
@@ -152,10 +157,14 @@ public final class InProcessKubernetes implements AutoCloseable {
   }
 
   public static CustomResourceDefinition loadCrd() {
-    try (InputStream in = InProcessKubernetes.class.getResourceAsStream(CRD_RESOURCE)) {
+    return loadCrd(CRD_RESOURCE);
+  }
+
+  private static CustomResourceDefinition loadCrd(String resource) {
+    try (InputStream in = InProcessKubernetes.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException(
-            "the generated CRD " + CRD_RESOURCE + " is not on the classpath");
+            "the generated CRD " + resource + " is not on the classpath");
       }
       return Serialization.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.emulator.ExampleFunctions;
@@ -81,6 +82,14 @@ public final class SandboxCommand implements Callable<Integer> {
   static final int BAD_INPUT = 2;
   private static final String DEFAULT_NAMESPACE = "default";
   private static final Duration POLL = Duration.ofMillis(200);
+
+  private static final String POLICY_KIND = "LambdaInvocationPolicy";
+
+  /**
+   * The account the built-in endpoint's functions live in: a plain function name resolves to it
+   * when the files hold a policy (AWS_ACCOUNT_ID overrides it).
+   */
+  static final String SANDBOX_ACCOUNT = "123456789012";
 
   /**
    * The sandbox's own thread: Jackson's serializers recurse once per nesting level, and a manifest
@@ -227,6 +236,13 @@ public final class SandboxCommand implements Callable<Integer> {
             Optional.of(endpoint),
             production.maxInFlight(),
             production.retryPolicy());
+    if (objects.stream().anyMatch(o -> POLICY_KIND.equals(o.getKind()))) {
+      // Files with a policy mean to try policies: enforce them, as deploy/ does.
+      config =
+          config.withPolicy(
+              PolicySettings.enforce(
+                  production.policy().accountId().orElse(SANDBOX_ACCOUNT), region()));
+    }
     try (var kubernetes = InProcessKubernetes.start();
         // The operator's own client, built as in production (deep-stack watch threads).
         var operatorClient = KubernetesClientConfig.newClient(kubernetes.client().getConfiguration());
@@ -436,11 +452,15 @@ public final class SandboxCommand implements Callable<Integer> {
     return emulator;
   }
 
+  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+  private String region() {
+    return Optional.ofNullable(environment.get("AWS_REGION"))
+        .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
+        .orElse("us-east-1");
+  }
+
   private LambdaClientSettings lambdaSettings(OperatorConfig config, boolean builtIn) {
-    String region =
-        Optional.ofNullable(environment.get("AWS_REGION"))
-            .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
-            .orElse("us-east-1");
+    String region = region();
     AwsCredentialsProvider credentials =
         !builtIn && environment.containsKey("AWS_ACCESS_KEY_ID")
             ? DefaultCredentialsProvider.builder().build()

@@ -42,6 +42,9 @@ class DeployManifestsTest {
       Path.of("crds", "lambdainvocations.lambda.ephemeral.dev-v1.yml");
   static final Path DEPLOYED_CRD = DeployFiles.CRD_DIR.resolve(COMMITTED_CRD.getFileName());
 
+  /** The ClusterRole that reads LambdaInvocationPolicies and namespaces, in both installs. */
+  static final String POLICIES_ROLE = OPERATOR_NAME + "-policies";
+
   /** YAML files under deploy/ that no kustomization renders, on purpose. */
   static final Set<Path> EXAMPLES_NOT_RENDERED = Set.of(DeployFiles.STATIC_KEYS_SECRET);
 
@@ -128,8 +131,8 @@ class DeployManifestsTest {
     }
     for (Path variant : variants().toList()) {
       List<ObjectNode> crds = Kustomize.build(variant).ofKind("CustomResourceDefinition");
-      assertThat(crds).as(variant + " installs the CRD").hasSize(1);
-      assertThat(crds.get(0)).isEqualTo(DeployFiles.document(COMMITTED_CRD));
+      assertThat(crds).as(variant + " installs the CRDs").hasSize(2);
+      assertThat(crds).contains(DeployFiles.document(COMMITTED_CRD));
     }
   }
 
@@ -412,7 +415,9 @@ class DeployManifestsTest {
             "ClusterRole/" + OPERATOR_NAME,
             "ClusterRoleBinding/" + OPERATOR_NAME,
             "Role/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
-            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election");
+            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + OPERATOR_NAME + "-leader-election",
+            "ClusterRole/" + POLICIES_ROLE,
+            "ClusterRoleBinding/" + POLICIES_ROLE);
     Kustomize.Build build = Kustomize.build(DeployFiles.CLUSTER_WIDE);
     Set<String> rbacKinds = Set.of("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding");
     assertThat(
@@ -533,11 +538,23 @@ class DeployManifestsTest {
 
   /**
    * WATCH_NAMESPACES is set, and each of its namespaces, and only those, has a Role with the
-   * cluster-wide ClusterRole's rules, bound to the operator; no ClusterRole.
+   * cluster-wide ClusterRole's rules, bound to the operator; the one ClusterRole reads policies and
+   * namespaces (cluster-scoped, so only a ClusterRole can grant them) and nothing on Secrets.
    */
   static void assertWatchesChosenNamespacesWithRolesOnly(Kustomize.Build build) {
-    assertThat(build.ofKind("ClusterRole")).isEmpty();
-    assertThat(build.ofKind("ClusterRoleBinding")).isEmpty();
+    assertThat(build.ofKind("ClusterRole")).hasSize(1);
+    assertThat(build.ofKind("ClusterRoleBinding")).hasSize(1);
+    JsonNode policiesRole = build.ofKind("ClusterRole").get(0);
+    assertThat(policiesRole.path("rules"))
+        .isEqualTo(
+            Kustomize.build(DeployFiles.CLUSTER_WIDE)
+                .one("ClusterRole", "", POLICIES_ROLE)
+                .path("rules"));
+    assertThat(grants(policiesRole.path("rules")).keySet())
+        .containsExactlyInAnyOrder(
+            "lambda.ephemeral.dev/lambdainvocationpolicies",
+            "lambda.ephemeral.dev/lambdainvocationpolicies/status",
+            "/namespaces");
 
     String watched =
         envValue(operatorContainer(build), OperatorConfig.WATCH_NAMESPACES)

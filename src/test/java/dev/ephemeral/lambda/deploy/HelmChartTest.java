@@ -206,8 +206,10 @@ class HelmChartTest {
     Kustomize.Build chart = template(valuesFiles, values);
     Kustomize.Build deploy = Kustomize.build(variant, components);
 
-    // The same objects, but the namespace (helm install --create-namespace) and the CRD (crds/).
-    Set<String> notTemplated = Set.of("Namespace", "CustomResourceDefinition");
+    // The same objects, but the namespace (helm install --create-namespace), the CRDs (crds/) and
+    // deploy/'s example LambdaInvocationPolicy (policies are the administrator's to write).
+    Set<String> notTemplated =
+        Set.of("Namespace", "CustomResourceDefinition", "LambdaInvocationPolicy");
     assertThat(ids(chart.objects()))
         .containsExactlyInAnyOrderElementsOf(
             ids(
@@ -295,17 +297,21 @@ class HelmChartTest {
   }
 
   @Test
-  void policyModeIsSetOnlyWhenGiven() {
-    assertThat(envVar(operatorContainer(template(Map.of())), POLICY_MODE))
-        .as("unset: the operator's default applies")
-        .isEmpty();
-    for (String mode : List.of("Off", "Enforce")) {
-      assertThat(envValue(operatorContainer(template(Map.of("policyMode", mode))), POLICY_MODE))
-          .hasValue(mode);
+  void policyModeIsEnforceUnlessTurnedOffAndOnlyEnforceReadsPolicies() {
+    Kustomize.Build defaults = template(Map.of());
+    assertThat(envValue(operatorContainer(defaults), POLICY_MODE))
+        .as("as deploy/: only what a policy allows is invoked")
+        .hasValue("Enforce");
+    assertThat(defaults.ofKind("ClusterRole").stream().map(DeployFiles::name))
+        .contains("lambda-invocation-operator-policies");
+    for (Object off : List.of("Off", false)) {
+      // Unquoted in a values file, Off is YAML's false: Off as well.
+      Kustomize.Build build = template(Map.of("policyMode", off));
+      assertThat(envValue(operatorContainer(build), POLICY_MODE)).hasValue("Off");
+      assertThat(build.ofKind("ClusterRole").stream().map(DeployFiles::name))
+          .as("Off reads no policy and no namespace")
+          .doesNotContain("lambda-invocation-operator-policies");
     }
-    // Unquoted in a values file, Off is YAML's false: the same as unset, which is Off.
-    assertThat(envVar(operatorContainer(template(Map.of("policyMode", false))), POLICY_MODE))
-        .isEmpty();
     assertThatThrownBy(() -> template(Map.of("policyMode", "Audit")))
         .hasMessageContaining("policyMode");
   }

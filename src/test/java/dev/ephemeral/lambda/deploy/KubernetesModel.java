@@ -20,13 +20,27 @@ import java.util.Set;
  */
 final class KubernetesModel {
 
-  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  static final KubernetesSerialization SERIALIZATION = serialization();
 
-  /** Kubernetes' own types, and the Prometheus Operator's (the chart's ServiceMonitor...). */
+  /**
+   * Kubernetes' own types, the Prometheus Operator's (the chart's ServiceMonitor...) and the
+   * operator's own.
+   */
   private static final List<String> MODEL_PACKAGES =
-      List.of("io.fabric8.kubernetes.api.model", "io.fabric8.openshift.api.model.monitoring");
+      List.of(
+          "io.fabric8.kubernetes.api.model",
+          "io.fabric8.openshift.api.model.monitoring",
+          "dev.ephemeral.lambda.customresource");
 
   private KubernetesModel() {}
+
+  /** fabric8's model, plus the operator's own cluster-scoped kind that deploy/ installs. */
+  private static KubernetesSerialization serialization() {
+    var serialization = new KubernetesSerialization();
+    serialization.registerKubernetesResource(
+        dev.ephemeral.lambda.customresource.LambdaInvocationPolicy.class);
+    return serialization;
+  }
 
   /** The typed object; fails when fabric8 knows no type for its apiVersion and kind. */
   static KubernetesResource typed(JsonNode manifest) {

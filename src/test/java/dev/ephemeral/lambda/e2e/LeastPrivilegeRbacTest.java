@@ -10,12 +10,16 @@ import static org.awaitility.Awaitility.await;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.customresource.FunctionPattern;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.events.EventRecorder;
+import dev.ephemeral.lambda.policy.PolicySettings;
 
 
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
@@ -50,8 +54,8 @@ import org.junit.jupiter.api.Test;
  * Records every request the operator makes while it goes through the end-to-end scenarios (create,
  * refresh, ttl expiry, Secret deleted and tampered, renamed Secret, function error, conflict,
  * rollout restart of a Deployment, a StatefulSet and a DaemonSet, spec.onDelete, payloadFrom
- * inputs, leader election) and checks the RBAC in deploy/rbac.yaml both ways: each request is
- * allowed, and each granted permission is used.
+ * inputs, leader election, a LambdaInvocation no policy allows, policy status) and checks the RBAC
+ * in deploy/rbac.yaml both ways: each request is allowed, and each granted permission is used.
  */
 class LeastPrivilegeRbacTest {
 
@@ -147,7 +151,9 @@ class LeastPrivilegeRbacTest {
               0,
               OperatorHarness.FAST_RETRIES,
               true,
-              Optional.of(OPERATOR_NAMESPACE));
+              Optional.of(OPERATOR_NAMESPACE))
+              // As deploy/ installs it: only what a LambdaInvocationPolicy allows is invoked.
+              .withPolicy(PolicySettings.enforce("111111111111", "eu-west-1"));
       var leaderElection =
           LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
               .withLeaseNamespace(OPERATOR_NAMESPACE)
@@ -168,6 +174,19 @@ class LeastPrivilegeRbacTest {
               Optional.of(leaderElection))) {
         operator.start();
         KubernetesClient user = kubernetes.client();
+        var policy = new LambdaInvocationPolicy();
+        policy.setMetadata(
+            new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shop").build());
+        var policySpec = new LambdaInvocationPolicySpec();
+        policySpec.setNamespaces(List.of(NAMESPACE));
+        policySpec.setFunctions(
+            List.of(
+                new FunctionPattern("ok", null, null, null),
+                new FunctionPattern("broken", null, null, null),
+                new FunctionPattern("revoke-fails", null, null, null)));
+        policy.setSpec(policySpec);
+        user.resource(policy).create();
+        user.resource(invocation("forbidden", "not-allowed-here", "{}")).create();
 
         var refreshed = invocation("refreshed", "ok", "{}");
         refreshed.getSpec().setRefreshInterval("1s");
@@ -241,7 +260,8 @@ class LeastPrivilegeRbacTest {
                         && RolloutRestartTest.restartedAt(user, "Deployment", "web") != null
                         && RolloutRestartTest.restartedAt(user, "StatefulSet", "db") != null
                         && RolloutRestartTest.restartedAt(user, "DaemonSet", "agent") != null
-                        && reason(user, "with-inputs", "Invoked"));
+                        && reason(user, "with-inputs", "Invoked")
+                        && reason(user, "forbidden", "NotAllowed"));
         user.secrets()
             .inNamespace(NAMESPACE)
             .withName("edited")

@@ -15,6 +15,7 @@ import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
+import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -60,6 +62,12 @@ final class OperatorHarness implements AutoCloseable {
   /** Counts reconciles instead of JOSDK's Micrometer metrics, when started with it. */
   private final ReconcileCounter reconciles;
 
+  /** Whether the operator enforces LambdaInvocationPolicies; off unless started enforcing. */
+  private PolicySettings policy = PolicySettings.OFF;
+
+  /** Where the invoker assumes policies' roles; empty means the SDK's own STS endpoint. */
+  private Optional<URI> stsEndpoint = Optional.empty();
+
   private AwsLambdaInvoker invoker;
   private LambdaInvocationOperator operator;
   private KubernetesClient operatorClient;
@@ -93,16 +101,29 @@ final class OperatorHarness implements AutoCloseable {
     return harness;
   }
 
+  /**
+   * An operator enforcing policies ({@code POLICY_MODE=Enforce}) as {@code policy} says, assuming
+   * roles through the STS endpoint {@code stsEndpoint} when given.
+   */
+  static OperatorHarness startEnforcing(PolicySettings policy, Optional<URI> stsEndpoint) {
+    var harness = new OperatorHarness(FAST_RETRIES, 4, null);
+    harness.policy = policy;
+    harness.stsEndpoint = stsEndpoint;
+    harness.startOperator();
+    return harness;
+  }
+
   ReconcileCounter reconciles() {
     return reconciles;
   }
 
   OperatorConfig config() {
-    return OperatorConfig.single(Set.of(), Optional.of(lambda.endpoint()), maxInFlight, retryPolicy);
+    return OperatorConfig.single(Set.of(), Optional.of(lambda.endpoint()), maxInFlight, retryPolicy)
+        .withPolicy(policy);
   }
 
   void startOperator() {
-    invoker = invoker(lambda, maxInFlight);
+    invoker = invoker(lambda, maxInFlight, stsEndpoint);
     operatorClient = newClient(kubernetes, OPERATOR_USER_AGENT);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
@@ -144,13 +165,20 @@ final class OperatorHarness implements AutoCloseable {
    * lambda}, with up to {@code maxConnections} connections.
    */
   static AwsLambdaInvoker invoker(LambdaEmulator lambda, int maxConnections) {
+    return invoker(lambda, maxConnections, Optional.empty());
+  }
+
+  /** {@link #invoker(LambdaEmulator, int)} assuming roles through {@code stsEndpoint}. */
+  static AwsLambdaInvoker invoker(
+      LambdaEmulator lambda, int maxConnections, Optional<URI> stsEndpoint) {
     return new AwsLambdaInvoker(
         new LambdaClientSettings(
             Optional.of(lambda.endpoint()),
             Optional.of(Region.EU_WEST_1),
             StaticCredentialsProvider.create(
                 AwsBasicCredentials.create("AKIDEXAMPLE", "test-secret")),
-            maxConnections),
+            maxConnections,
+            stsEndpoint),
         new ObjectMapper());
   }
 

@@ -248,6 +248,20 @@ class InvocationDecisionTest {
         .isEqualTo(invoke(Trigger.REFRESH_DUE));
   }
 
+  // --- A resource no policy allowed is invoked once when one does (the check comes before this)
+
+  @Test
+  void aResourceThatWasNotAllowedIsInvokedOnceAllowed() {
+    var status = failed(invoked(), ReadyReason.NotAllowed);
+
+    assertThat(decide(resource(GENERATION, null), PLAN, status, SecretObservation.INTACT, SEEN))
+        .isEqualTo(invoke(Trigger.POLICY_ALLOWED));
+    assertThat(
+            decide(resource(GENERATION, null), PLAN, invoked(), SecretObservation.INTACT, SEEN))
+        .as("once invoked, the same policies are no trigger")
+        .isNotEqualTo(invoke(Trigger.POLICY_ALLOWED));
+  }
+
   // --- Expired lasts until trigger 1, 3 or 4
 
   @Test

@@ -517,6 +517,45 @@ class SandboxCommandTest {
         .containsEntry("INVOCATIONS", "1");
   }
 
+  // --- policies ---------------------------------------------------------------------------------
+
+  @Test
+  void filesWithAPolicyAreRunEnforcingIt(@TempDir Path dir) throws IOException {
+    write(
+        dir,
+        "policy.yaml",
+        """
+        apiVersion: lambda.ephemeral.dev/v1alpha1
+        kind: LambdaInvocationPolicy
+        metadata:
+          name: default-namespace
+        spec:
+          namespaces: [default]
+          functions:
+          - name: "secret-*"
+        """);
+    write(dir, "allowed.yaml", invocation("allowed", "default", "secret-generator", "", Map.of()));
+    write(
+        dir,
+        "refused.yaml",
+        invocation(
+            "refused",
+            "default",
+            "config-fetcher",
+            "",
+            Map.of(Expectation.ANNOTATION, "NotAllowed")));
+
+    Run run = sandbox("-f", dir.toString(), "--timeout", "20s");
+
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    var table = table(run.out());
+    assertThat(table.get("allowed")).containsEntry("REASON", "Invoked");
+    assertThat(table.get("refused"))
+        .containsEntry("READY", "False")
+        .containsEntry("REASON", "NotAllowed")
+        .containsEntry("INVOCATIONS", "0");
+  }
+
   // --- exit status 1 -----------------------------------------------------------------------------
 
   @Test

@@ -1,0 +1,58 @@
+package dev.ephemeral.lambda.customresource;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * Which namespaces may invoke which functions, and with which AWS role: cluster-scoped, written by
+ * the cluster's administrators. Enforced only with {@code POLICY_MODE=Enforce}.
+ */
+@Group(LambdaInvocation.GROUP)
+@Version(LambdaInvocation.VERSION)
+@Kind("LambdaInvocationPolicy")
+@Plural("lambdainvocationpolicies")
+@Singular("lambdainvocationpolicy")
+@ShortNames({"lambdapolicy", "linvpol"})
+@AdditionalPrinterColumn(
+    name = "Namespaces",
+    jsonPath = ".spec.namespaces",
+    getDescription = "Namespaces named by this policy")
+@AdditionalPrinterColumn(
+    name = "Role",
+    jsonPath = ".spec.roleArn",
+    getDescription = "IAM role assumed for invocations this policy allows")
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    getDescription = "Whether the policy is in force without conflicts")
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    getDescription = "Why the policy is or is not ready")
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class LambdaInvocationPolicy
+    extends CustomResource<LambdaInvocationPolicySpec, LambdaInvocationPolicyStatus> {
+
+  @Override
+  @JsonPropertyDescription(
+      "Which namespaces this policy applies to, which functions they may invoke, and how.")
+  public LambdaInvocationPolicySpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("What the operator found about this policy: conflicts with others.")
+  public LambdaInvocationPolicyStatus getStatus() {
+    return super.getStatus();
+  }
+}
