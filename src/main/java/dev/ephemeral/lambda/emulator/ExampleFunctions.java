@@ -29,6 +29,7 @@ public final class ExampleFunctions {
   public static final String CONFIG_FETCHER = "config-fetcher";
   public static final String CREDENTIAL_GENERATOR = "credential-generator";
   public static final String ALWAYS_FAILS = "always-fails";
+  public static final String REGISTRY_TOKEN = "registry-token";
 
   static final int DEFAULT_SECRET_LENGTH = 32;
   static final int MAX_SECRET_LENGTH = 1024;
@@ -53,7 +54,8 @@ public final class ExampleFunctions {
         .function(COMPLIANCE_CHECKER, ExampleFunctions::complianceChecker)
         .function(CONFIG_FETCHER, ExampleFunctions::configFetcher)
         .function(CREDENTIAL_GENERATOR, ExampleFunctions::credentialGenerator)
-        .function(ALWAYS_FAILS, ExampleFunctions::alwaysFails);
+        .function(ALWAYS_FAILS, ExampleFunctions::alwaysFails)
+        .function(REGISTRY_TOKEN, ExampleFunctions::registryToken);
   }
 
   /** {@code {"api_key": 2*length hex chars, "service": .., "environment": ..}}. */
@@ -183,8 +185,16 @@ public final class ExampleFunctions {
     return FunctionOutcome.json(result);
   }
 
-  /** A throwaway database credential that expires in an hour. */
+  /**
+   * A throwaway database credential that expires in an hour; with {@code "action": "revoke"} (the
+   * delete-time call) it confirms the revocation instead.
+   */
   static FunctionOutcome credentialGenerator(FunctionCall call) {
+    if ("revoke".equals(payload(call).path("action").asText())) {
+      ObjectNode revoked = EmulatorJson.MAPPER.createObjectNode().put("revoked", true);
+      revoked.set("database", field(payload(call), "database"));
+      return FunctionOutcome.json(revoked);
+    }
     ObjectNode result =
         EmulatorJson.MAPPER
             .createObjectNode()
@@ -195,6 +205,31 @@ public final class ExampleFunctions {
                 "expires_at",
                 Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS).toString());
     result.set("database", field(payload(call), "database"));
+    return FunctionOutcome.json(result);
+  }
+
+  /**
+   * A registry login valid for 12 hours, as ECR's GetAuthorizationToken hands out: {@code
+   * {"registry": the payload's registry, "username": "AWS", "password": .., "expires_at": ..}}.
+   */
+  static FunctionOutcome registryToken(FunctionCall call) {
+    JsonNode registry = payload(call).path("registry");
+    if (!registry.isTextual() || registry.asText().isBlank()) {
+      return FunctionOutcome.functionError(
+          "Unhandled",
+          "ValueError",
+          "registry must be a registry host name",
+          lambdaLog(List.of("[ERROR] ValueError: invalid registry")));
+    }
+    ObjectNode result =
+        EmulatorJson.MAPPER
+            .createObjectNode()
+            .put("registry", registry.asText())
+            .put("username", "AWS")
+            .put("password", Base64.getEncoder().encodeToString(randomBytes(48)))
+            .put(
+                "expires_at",
+                Instant.now().plus(Duration.ofHours(12)).truncatedTo(ChronoUnit.SECONDS).toString());
     return FunctionOutcome.json(result);
   }
 

@@ -9,6 +9,7 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
@@ -17,6 +18,7 @@ import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,6 +34,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -127,8 +130,8 @@ public final class SandboxCommand implements Callable<Integer> {
       paramLabel = "FORMAT",
       defaultValue = "table",
       description =
-          "table, yaml or json: yaml and json print the LambdaInvocations and their Secrets as"
-              + " kubectl get would.")
+          "table, yaml or json: yaml and json print the LambdaInvocations, their Secrets and the"
+              + " workloads their rolloutRestartTargets name, as kubectl get would.")
   SandboxReport.Format output;
 
   @Option(
@@ -271,6 +274,7 @@ public final class SandboxCommand implements Callable<Integer> {
               output,
               invocations,
               secrets,
+              restartTargets(kubernetes.client(), invocations),
               i -> counter.count(i.getMetadata().getNamespace(), i.getMetadata().getName())));
       out.flush();
       boolean allMet =
@@ -444,6 +448,38 @@ public final class SandboxCommand implements Callable<Integer> {
       }
     }
     return byInvocation;
+  }
+
+  /**
+   * The workloads the LambdaInvocations' secret.rolloutRestartTargets name, those that exist, each
+   * once: the report shows their pod template's restart annotation.
+   */
+  private static List<HasMetadata> restartTargets(
+      KubernetesClient client, List<LambdaInvocation> invocations) {
+    Map<String, HasMetadata> targets = new LinkedHashMap<>();
+    for (LambdaInvocation invocation : invocations) {
+      var secret = invocation.getSpec().getSecret();
+      if (secret == null || secret.getRolloutRestartTargets() == null) {
+        continue;
+      }
+      String namespace = invocation.getMetadata().getNamespace();
+      for (RolloutRestartTarget target : secret.getRolloutRestartTargets()) {
+        String id = namespace + "/" + target.getKind() + "/" + target.getName();
+        if (targets.containsKey(id)) {
+          continue;
+        }
+        GenericKubernetesResource workload =
+            client
+                .genericKubernetesResources("apps/v1", target.getKind())
+                .inNamespace(namespace)
+                .withName(target.getName())
+                .get();
+        if (workload != null) {
+          targets.put(id, workload);
+        }
+      }
+    }
+    return List.copyOf(targets.values());
   }
 
   private static LambdaEmulator startEmulator() {

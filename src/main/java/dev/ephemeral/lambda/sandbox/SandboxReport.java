@@ -13,7 +13,8 @@ import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
- * Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl.
+ * Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl
+ * (the LambdaInvocations, their Secrets, and the workloads they restart).
  */
 final class SandboxReport {
 
@@ -40,12 +41,17 @@ final class SandboxReport {
       Format format,
       List<LambdaInvocation> invocations,
       Map<String, Secret> secretsByInvocation,
+      List<HasMetadata> restartTargets,
       ToLongFunction<LambdaInvocation> invocationCount) {
     return switch (format) {
       case table -> table(invocations, secretsByInvocation, invocationCount);
-      case yaml -> new KubernetesSerialization().asYaml(list(invocations, secretsByInvocation));
+      case yaml ->
+          new KubernetesSerialization()
+              .asYaml(list(invocations, secretsByInvocation, restartTargets));
       case json ->
-          new KubernetesSerialization().asJson(list(invocations, secretsByInvocation)) + "\n";
+          new KubernetesSerialization()
+                  .asJson(list(invocations, secretsByInvocation, restartTargets))
+              + "\n";
     };
   }
 
@@ -53,9 +59,13 @@ final class SandboxReport {
     return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
   }
 
-  private static Object list(List<LambdaInvocation> invocations, Map<String, Secret> secrets) {
+  private static Object list(
+      List<LambdaInvocation> invocations,
+      Map<String, Secret> secrets,
+      List<HasMetadata> restartTargets) {
     List<HasMetadata> items = new ArrayList<>(invocations);
     invocations.stream().map(i -> secrets.get(key(i))).filter(s -> s != null).forEach(items::add);
+    items.addAll(restartTargets);
     // Not KubernetesListBuilder: it looks for a generated builder class for every item, and the
     // LambdaInvocation model has none (IllegalStateException "Failed to create builder").
     var list = new KubernetesList();
