@@ -244,4 +244,30 @@ class PolicyCrdTest {
     assertThat(policy.path("kind").asText()).isEqualTo("LambdaInvocationPolicy");
     assertThat(validator.validate(policy, new HashSet<>())).as(example.toString()).isEmpty();
   }
+
+  /** The policies users try in the sandbox (examples/policies/) would be admitted. */
+  @Test
+  void theSandboxsExamplePoliciesAreAdmitted() throws Exception {
+    Path directory = Path.of("examples", "policies");
+    List<JsonNode> policies = new ArrayList<>();
+    try (var files = java.nio.file.Files.list(directory)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        try (var parser = new YAMLFactory().createParser(file.toFile())) {
+          YAML.readValues(parser, JsonNode.class)
+              .forEachRemaining(
+                  document -> {
+                    if ("LambdaInvocationPolicy".equals(document.path("kind").asText())) {
+                      policies.add(document);
+                    }
+                  });
+        }
+      }
+    }
+    assertThat(policies).as("a policy in " + directory).isNotEmpty();
+    policies.forEach(
+        policy ->
+            assertThat(validator.validate(policy, new HashSet<>()))
+                .as(policy.at("/metadata/name").asText())
+                .isEmpty());
+  }
 }

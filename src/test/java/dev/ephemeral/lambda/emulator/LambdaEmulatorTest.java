@@ -810,6 +810,34 @@ class LambdaEmulatorTest {
   }
 
   @Test
+  void credentialGeneratorConfirmsARevocation() throws Exception {
+    ExampleFunctions.registerAll(emulator);
+
+    JsonNode revoked =
+        json(invoke("credential-generator", "{\"action\":\"revoke\",\"database\":\"orders\"}"));
+
+    assertThat(revoked.path("revoked").asBoolean()).isTrue();
+    assertThat(revoked.path("database").asText()).isEqualTo("orders");
+    assertThat(revoked.has("password")).isFalse();
+  }
+
+  @Test
+  void registryTokenIssuesATwelveHourRegistryLogin() throws Exception {
+    ExampleFunctions.registerAll(emulator);
+
+    JsonNode login = json(invoke("registry-token", "{\"registry\":\"registry.example.com\"}"));
+    InvokeResponse refused = invoke("registry-token", "{}");
+
+    assertThat(login.path("registry").asText()).isEqualTo("registry.example.com");
+    assertThat(login.path("username").asText()).isEqualTo("AWS");
+    assertThat(Base64.getDecoder().decode(login.path("password").asText())).hasSize(48);
+    assertThat(Instant.parse(login.path("expires_at").asText()))
+        .isBetween(Instant.now().plusSeconds(12 * 3600 - 100), Instant.now().plusSeconds(12 * 3601));
+    assertThat(refused.functionError()).isEqualTo("Unhandled");
+    assertThat(json(refused).path("errorType").asText()).isEqualTo("ValueError");
+  }
+
+  @Test
   void alwaysFailsIsAnUnhandledRuntimeError() throws Exception {
     ExampleFunctions.registerAll(emulator);
 

@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.sandbox;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.ephemeral.lambda.config.OperatorConfig;
+import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.FunctionCall;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
@@ -73,7 +75,9 @@ class SandboxCommandTest {
           "rollout-config", "Invoked",
           "db-credentials", "Invoked",
           "failing-check", "FunctionError",
-          "session-key", "Invoked");
+          "session-key", "Invoked",
+          "checkout-sizing", "Invoked",
+          "registry-pull", "Invoked");
 
   /**
    * The sandbox sets the level of these loggers; put them back for the other test classes in this
@@ -139,6 +143,13 @@ class SandboxCommandTest {
     assertThat(table.get("session-key"))
         .containsEntry("SECRET", "session-key")
         .containsEntry("KEYS", "result");
+    assertThat(table.get("checkout-sizing"))
+        .containsEntry("EXECUTED VERSION", "3")
+        .containsEntry("SECRET", "checkout-sizing")
+        .containsEntry("KEYS", "desired_instances,max_instances,min_instances,result");
+    assertThat(table.get("registry-pull"))
+        .containsEntry("SECRET", "registry-pull")
+        .containsEntry("KEYS", ".dockerconfigjson,result");
     assertThat(table.get("failing-check"))
         .containsEntry("STATUS CODE", "<none>")
         .containsEntry("EXECUTED VERSION", "<none>")
@@ -173,9 +184,10 @@ class SandboxCommandTest {
     assertThat(list.path("kind").asText()).isEqualTo("List");
     Map<String, JsonNode> invocations = items(list, "LambdaInvocation");
     Map<String, JsonNode> secrets = items(list, "Secret");
+    Map<String, JsonNode> deployments = items(list, "Deployment");
     assertThat(list.path("items").size())
-        .as("only LambdaInvocations and Secrets")
-        .isEqualTo(invocations.size() + secrets.size());
+        .as("only LambdaInvocations, Secrets and the workloads they restart")
+        .isEqualTo(invocations.size() + secrets.size() + deployments.size());
 
     assertThat(invocations).containsOnlyKeys(EXAMPLE_REASONS.keySet());
     invocations.forEach(
@@ -200,11 +212,24 @@ class SandboxCommandTest {
     // One Secret per successful invocation; the failing one has none.
     assertThat(secrets)
         .containsOnlyKeys(
-            "api-key", "sizing-config", "compliance", "rollout-config", "orders-db", "session-key");
+            "api-key",
+            "sizing-config",
+            "compliance",
+            "rollout-config",
+            "orders-db",
+            "session-key",
+            "checkout-sizing",
+            "registry-pull");
+    Map<String, String> types =
+        Map.of(
+            "orders-db", "kubernetes.io/basic-auth",
+            "registry-pull", "kubernetes.io/dockerconfigjson");
     secrets.forEach(
         (name, secret) -> {
           assertThat(secret.path("apiVersion").asText()).isEqualTo("v1");
-          assertThat(secret.path("type").asText()).as(name).isEqualTo("Opaque");
+          assertThat(secret.path("type").asText())
+              .as(name)
+              .isEqualTo(types.getOrDefault(name, "Opaque"));
           assertThat(secret.has("stringData")).as(name).isFalse();
           assertThat(secret.at("/metadata/labels/app.kubernetes.io~1managed-by").asText())
               .as(name)
@@ -249,6 +274,88 @@ class SandboxCommandTest {
     assertThat(orders.at("/metadata/annotations/lambda.ephemeral.dev~1expires-at").asText())
         .isNotEmpty();
     assertThat(decode(orders.at("/data/username"))).startsWith("app_");
+
+    // payloadFrom: the ConfigMap's expected-load "high" replaced the payload's default "medium"
+    // (an api workload at medium load would be 3 to 12 instances, 7 desired).
+    JsonNode checkout = secrets.get("checkout-sizing");
+    assertThat(decode(checkout.at("/data/min_instances"))).isEqualTo("6");
+    assertThat(decode(checkout.at("/data/desired_instances"))).isEqualTo("12");
+    assertThat(decode(checkout.at("/data/max_instances"))).isEqualTo("24");
+    assertThat(invocations.get("checkout-sizing").at("/status/inputsHash").asText()).isNotEmpty();
+
+    // secret.template: a .dockerconfigjson whose auth is base64 of username:password.
+    JsonNode registry = secrets.get("registry-pull");
+    assertThat(fieldNames(registry.path("data")))
+        .containsExactlyInAnyOrder(".dockerconfigjson", "result");
+    JsonNode login = JSON.readTree(decode(registry.at("/data/result")));
+    JsonNode auth =
+        JSON.readTree(decode(registry.at("/data/.dockerconfigjson")))
+            .path("auths")
+            .path("123456789012.dkr.ecr.us-east-1.amazonaws.com");
+    assertThat(auth.path("username").asText()).isEqualTo("AWS");
+    assertThat(auth.path("password").asText()).isEqualTo(login.path("password").asText());
+    assertThat(new String(Base64.getDecoder().decode(auth.path("auth").asText()), UTF_8))
+        .isEqualTo("AWS:" + login.path("password").asText());
+
+    // onDelete: the resource carries the finalizer that holds its deletion for the last call.
+    assertThat(invocations.get("db-credentials").at("/metadata/finalizers").toString())
+        .isEqualTo("[\"lambda.ephemeral.dev/on-delete\"]");
+    assertThat(invocations.get("api-key").at("/metadata/finalizers").size())
+        .as("no onDelete, no finalizer")
+        .isZero();
+
+    // rolloutRestartTargets: api-key's Deployment was restarted when its Secret was written.
+    assertThat(deployments).containsOnlyKeys("api");
+    assertThat(
+            deployments
+                .get("api")
+                .at("/spec/template/metadata/annotations/lambda.ephemeral.dev~1restartedAt")
+                .asText())
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+  }
+
+  @Test
+  void theInputsExampleSendsTheConfigMapsValueMergedIntoThePayload() throws IOException {
+    try (LambdaEmulator lambda = LambdaEmulator.start("127.0.0.1", 0)) {
+      ExampleFunctions.registerAll(lambda);
+
+      Run run =
+          sandbox(
+              "-f",
+              "examples/08-inputs-from-configmap.yaml",
+              "--timeout",
+              "20s",
+              "--lambda-endpoint",
+              lambda.endpoint().toString());
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(table(run.out()).get("checkout-sizing"))
+          .containsEntry("REASON", "Invoked")
+          .containsEntry("INVOCATIONS", "1");
+      List<RecordedInvocation> received = lambda.invocations();
+      assertThat(received).hasSize(1);
+      assertThat(JSON.readTree(received.get(0).body()))
+          .isEqualTo(JSON.readTree("{\"expected_load\":\"high\",\"workload_type\":\"api\"}"));
+    }
+  }
+
+  @Test
+  void thePolicyExamplesRunOnTheirOwnEnforcingThePolicy() {
+    Run run = sandbox("-f", "examples/policies/", "--timeout", "20s");
+
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    var table = table(run.out());
+    assertThat(table).containsOnlyKeys("shop-api-key", "shop-sizing");
+    assertThat(table.get("shop-api-key"))
+        .containsEntry("READY", "True")
+        .containsEntry("REASON", "Invoked")
+        .containsEntry("KEYS", "api_key,result")
+        .containsEntry("INVOCATIONS", "1");
+    assertThat(table.get("shop-sizing"))
+        .containsEntry("READY", "False")
+        .containsEntry("REASON", "NotAllowed")
+        .containsEntry("SECRET", "<none>")
+        .containsEntry("INVOCATIONS", "0");
   }
 
   // --- an external Lambda endpoint ---------------------------------------------------------------
