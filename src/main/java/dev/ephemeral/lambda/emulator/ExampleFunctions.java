@@ -229,7 +229,10 @@ public final class ExampleFunctions {
             .put("password", Base64.getEncoder().encodeToString(randomBytes(48)))
             .put(
                 "expires_at",
-                Instant.now().plus(Duration.ofHours(12)).truncatedTo(ChronoUnit.SECONDS).toString());
+                Instant.now()
+                    .plus(Duration.ofHours(12))
+                    .truncatedTo(ChronoUnit.SECONDS)
+                    .toString());
     return FunctionOutcome.json(result);
   }
 

@@ -832,7 +832,8 @@ class LambdaEmulatorTest {
     assertThat(login.path("username").asText()).isEqualTo("AWS");
     assertThat(Base64.getDecoder().decode(login.path("password").asText())).hasSize(48);
     assertThat(Instant.parse(login.path("expires_at").asText()))
-        .isBetween(Instant.now().plusSeconds(12 * 3600 - 100), Instant.now().plusSeconds(12 * 3601));
+        .isBetween(
+            Instant.now().plusSeconds(12 * 3600 - 100), Instant.now().plusSeconds(12 * 3601));
     assertThat(refused.functionError()).isEqualTo("Unhandled");
     assertThat(json(refused).path("errorType").asText()).isEqualTo("ValueError");
   }

@@ -22,6 +22,35 @@ class ManifestLoaderTest {
   /** The object, its spec and the payload's root are three levels; the rest is the payload. */
   private static final int WRAPPING_LEVELS = 3;
 
+  /**
+   * As kubectl apply -f without -R: a directory contributes its own manifests, sorted, and not
+   * those of its subdirectories (examples/policies/ runs only when named).
+   */
+  @Test
+  void aDirectoryContributesItsOwnManifestsOnly(@TempDir Path dir) throws Exception {
+    write(dir, "b.yaml", configMap("second"));
+    write(
+        dir,
+        "a.json",
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"first\"}}");
+    write(dir, "notes.txt", configMap("not-a-manifest"));
+    Files.createDirectories(dir.resolve("policies"));
+    write(dir.resolve("policies"), "policy.yaml", configMap("nested"));
+
+    List<GenericKubernetesResource> objects = new ManifestLoader().load(List.of(dir));
+
+    assertThat(objects)
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactly("first", "second");
+    assertThat(new ManifestLoader().load(List.of(dir.resolve("policies"))))
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactly("nested");
+  }
+
+  private static String configMap(String name) {
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n";
+  }
+
   @Test
   void aYamlFileNestedTenThousandLevelsIsRead(@TempDir Path dir) throws Exception {
     Path flow = write(dir, "flow.yaml", yamlFlow(ClusterValues.MAX_DEPTH));
