@@ -179,26 +179,25 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     boolean calling = call.isPresent();
     Instant now = clock.instant();
     var validation = validator.validate(resource);
+    // While a call runs, a reason not to invoke is reported after its finish: the finish writes
+    // the call's status and brings the resource back to be decided on again, so an invalid spec,
+    // a policy that no longer allows the call (and its revoke) or a missing input is not lost.
     if (validation instanceof SpecValidator.Invalid invalid) {
       return calling
-          ? UpdateControl.noUpdate()
+          ? decideAfter(call.get())
           : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Permit permit = policies.check(resource, plan);
     if (permit instanceof Permit.Denied denied) {
-      return calling
-          ? UpdateControl.noUpdate()
-          : reportNotAllowed(resource, context, denied, now);
+      return calling ? decideAfter(call.get()) : reportNotAllowed(resource, context, denied, now);
     }
     deleteTime.keepFinalizer(resource, context, plan);
     var resolution = inputs.resolve(resource, plan);
     if (resolution instanceof PayloadInputs.Unusable unusable) {
-      if (calling) {
-        call.get().context().outcome().markTriggeredMeanwhile();
-        return UpdateControl.noUpdate();
-      }
-      return reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
+      return calling
+          ? decideAfter(call.get())
+          : reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
     }
     plan = ((PayloadInputs.Resolved) resolution).plan();
     LambdaInvocationStatus status = resource.getStatus();
@@ -230,6 +229,13 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
     Trigger trigger = ((Decision.Invoke) decision).trigger();
     return enqueue(resource, context, plan, trigger, (Permit.Allowed) permit, now);
+  }
+
+  /** Nothing now: the running call's finish brings the resource back to decide again. */
+  private static UpdateControl<LambdaInvocation> decideAfter(
+      InvocationQueue.Call<PendingInvocation> call) {
+    call.context().outcome().markTriggeredMeanwhile();
+    return UpdateControl.noUpdate();
   }
 
   /**

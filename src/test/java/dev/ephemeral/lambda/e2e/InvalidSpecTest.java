@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.validation.SpecExamples;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,5 +66,50 @@ class InvalidSpecTest {
         .atMost(Duration.ofSeconds(4))
         .until(() -> harness.lambda.invocations().isEmpty());
     byName.keySet().forEach(name -> assertThat(harness.secret(name)).isNull());
+  }
+
+  @Test
+  void aSpecMadeInvalidWhileACallRunsIsReportedAfterIt() throws Exception {
+    // An operator of its own: the test above counts every call of the shared one.
+    try (var own = OperatorHarness.start()) {
+      aSpecMadeInvalidWhileACallRuns(own);
+    }
+  }
+
+  private static void aSpecMadeInvalidWhileACallRuns(OperatorHarness own) throws Exception {
+    var release = new CountDownLatch(1);
+    own.lambda.function(
+        "held",
+        call -> {
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return FunctionOutcome.json(Map.of("api_key", "k"));
+        });
+    own.create(OperatorHarness.invocation("edited-during-call", "held", "{}"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> own.lambda.invocationCount("held") == 1);
+
+    OperatorHarness.edit(
+        own.client(),
+        "edited-during-call",
+        r -> {
+          r.getSpec().setTimeout("0s");
+          return r;
+        });
+    // The edit reaches the operator while the call still runs.
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> own.secret("edited-during-call") == null);
+    release.countDown();
+
+    LambdaInvocation reported = own.awaitReason("edited-during-call", "InvalidSpec");
+    assertThat(reported.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("spec.timeout");
+    assertThat(own.lambda.invocationCount("held")).isEqualTo(1);
   }
 }

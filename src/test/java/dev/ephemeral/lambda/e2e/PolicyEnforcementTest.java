@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,6 +185,43 @@ class PolicyEnforcementTest {
     assertThat(harness.secret("api-key")).isNotNull();
 
     delete("shop");
+
+    harness.awaitReason("api-key", "NotAllowed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.secret("api-key") == null);
+    assertThat(calls()).isEqualTo(1);
+  }
+
+  @Test
+  void aPolicyRemovedWhileACallRunsRevokesItsResultAfterIt() throws Exception {
+    var release = new CountDownLatch(1);
+    harness.lambda.function(
+        "secret-slow",
+        call -> {
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8));
+        });
+    apply(policy("shop", s -> {}));
+    apply(
+        policy(
+            "cut-off",
+            s -> {
+              s.setFunctions(List.of());
+              s.setRevoke(true);
+            }));
+    harness.create(invocation("api-key", "secret-slow", "{}"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls() == 1);
+
+    // The call is under way: the policy's removal must not be lost when it finishes.
+    delete("shop");
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> calls() == 1 && harness.secret("api-key") == null);
+    release.countDown();
 
     harness.awaitReason("api-key", "NotAllowed");
     await().atMost(Duration.ofSeconds(10)).until(() -> harness.secret("api-key") == null);
