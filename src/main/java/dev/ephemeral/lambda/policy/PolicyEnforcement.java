@@ -122,6 +122,16 @@ public final class PolicyEnforcement {
     return conflicts;
   }
 
+  /**
+   * The LambdaInvocation was deleted: a conflict its checks found is dropped, and the policies
+   * concerned are told, unless one of the same name already took its place.
+   */
+  public void forget(ResourceID resource) {
+    if (!exists(resource)) {
+      conflicts.forget(resource);
+    }
+  }
+
   /** Whether the LambdaInvocation still exists (in the operator's cache). */
   public boolean exists(ResourceID resource) {
     return primaries != null && primaries.get(resource).isPresent();

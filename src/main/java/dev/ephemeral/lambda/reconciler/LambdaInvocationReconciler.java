@@ -698,6 +698,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     decided.remove(uid);
     deleteTime.forget(uid);
     var id = ResourceID.fromResource(resource);
+    policies.forget(id);
     queue
         .get(id)
         .filter(c -> c.uid().equals(uid) && c.state() == InvocationQueue.State.FINISHED)

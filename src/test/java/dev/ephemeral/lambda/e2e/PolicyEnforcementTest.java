@@ -386,6 +386,15 @@ class PolicyEnforcementTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> ready(policyNamed("elsewhere"), "True", "Accepted"));
     assertThat(calls()).isZero();
+
+    // The LambdaInvocation concerned is deleted: no conflict is left to show.
+    harness.client().resource(harness.get("api-key")).delete();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready(policyNamed("role-a"), "True", "Accepted")
+                    && ready(policyNamed("role-b"), "True", "Accepted"));
   }
 
   @Test
