@@ -89,9 +89,7 @@ class InvalidSpecTest {
           return FunctionOutcome.json(Map.of("api_key", "k"));
         });
     own.create(OperatorHarness.invocation("edited-during-call", "held", "{}"));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> own.lambda.invocationCount("held") == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> own.lambda.invocationCount("held") == 1);
 
     OperatorHarness.edit(
         own.client(),
