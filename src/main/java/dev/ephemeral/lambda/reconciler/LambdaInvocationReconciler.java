@@ -190,7 +190,11 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Permit permit = policies.check(resource, plan);
     if (permit instanceof Permit.Denied denied) {
-      return calling ? decideAfter(call.get()) : reportNotAllowed(resource, context, denied, now);
+      // A call still waiting for a slot was allowed when it was decided on; it is not made now.
+      if (calling && !queue.cancel(id, call.get())) {
+        return decideAfter(call.get());
+      }
+      return reportNotAllowed(resource, context, denied, now);
     }
     deleteTime.keepFinalizer(resource, context, plan);
     var resolution = inputs.resolve(resource, plan);
@@ -701,8 +705,14 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     policies.forget(id);
     queue
         .get(id)
-        .filter(c -> c.uid().equals(uid) && c.state() == InvocationQueue.State.FINISHED)
-        .ifPresent(c -> queue.remove(id, c));
+        .filter(c -> c.uid().equals(uid))
+        .ifPresent(
+            c -> {
+              // A call still waiting for a slot is not made for a resource that is gone.
+              if (c.state() == InvocationQueue.State.FINISHED || queue.cancel(id, c)) {
+                queue.remove(id, c);
+              }
+            });
   }
 
   /** Forgets, once a minute, what this process kept about resources that no longer exist. */

@@ -229,6 +229,42 @@ class PolicyEnforcementTest {
   }
 
   @Test
+  void aCallStillWaitingForASlotWhenThePolicyGoesIsNotMade() throws Exception {
+    var release = new CountDownLatch(1);
+    harness.lambda.function(
+        "secret-held",
+        call -> {
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return FunctionOutcome.result("{\"k\":1}".getBytes(StandardCharsets.UTF_8));
+        });
+    apply(policy("shop", s -> {}));
+    try {
+      // Every slot under the in-flight limit (4) is taken: the next call waits for one.
+      for (int i = 0; i < 4; i++) {
+        harness.create(invocation("held-" + i, "secret-held", "{}"));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().inFlight() == 4);
+      harness.create(invocation("api-key", "secret-generator", "{}"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().waiting() == 1);
+
+      delete("shop");
+
+      harness.awaitReason("api-key", "NotAllowed");
+    } finally {
+      release.countDown();
+    }
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> harness.lambda.invocationCount("secret-generator") == 0);
+    assertThat(harness.get("api-key").getStatus().hasReason("NotAllowed")).isTrue();
+  }
+
+  @Test
   void theSecretOfARefusedResourceStillExpires() {
     apply(policy("shop", s -> {}));
     var resource = invocation("api-key", "secret-generator", "{}");
