@@ -179,27 +179,25 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     boolean calling = call.isPresent();
     Instant now = clock.instant();
     var validation = validator.validate(resource);
-    // While a call runs, a reason not to invoke is reported after its finish: the finish writes
-    // the call's status and brings the resource back to be decided on again, so an invalid spec,
-    // a policy that no longer allows the call (and its revoke) or a missing input is not lost.
+    // A reason not to invoke (an invalid spec, a policy that no longer allows the call, a missing
+    // input): a call still waiting for a slot is not made; one running is reported after its
+    // finish, which writes the call's status and brings the resource back to be decided on again.
     if (validation instanceof SpecValidator.Invalid invalid) {
-      return calling
+      return calling && !queue.cancel(id, call.get())
           ? decideAfter(call.get())
           : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Permit permit = policies.check(resource, plan);
     if (permit instanceof Permit.Denied denied) {
-      // A call still waiting for a slot was allowed when it was decided on; it is not made now.
-      if (calling && !queue.cancel(id, call.get())) {
-        return decideAfter(call.get());
-      }
-      return reportNotAllowed(resource, context, denied, now);
+      return calling && !queue.cancel(id, call.get())
+          ? decideAfter(call.get())
+          : reportNotAllowed(resource, context, denied, now);
     }
     deleteTime.keepFinalizer(resource, context, plan);
     var resolution = inputs.resolve(resource, plan);
     if (resolution instanceof PayloadInputs.Unusable unusable) {
-      return calling
+      return calling && !queue.cancel(id, call.get())
           ? decideAfter(call.get())
           : reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
     }

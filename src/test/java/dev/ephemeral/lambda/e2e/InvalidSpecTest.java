@@ -110,4 +110,45 @@ class InvalidSpecTest {
         .contains("spec.timeout");
     assertThat(own.lambda.invocationCount("held")).isEqualTo(1);
   }
+
+  @Test
+  void aCallStillWaitingForASlotIsNotMadeOnceTheSpecIsInvalid() throws Exception {
+    try (var own = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 1)) {
+      var release = new CountDownLatch(1);
+      own.lambda.function(
+          "held",
+          call -> {
+            try {
+              release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return FunctionOutcome.json(Map.of("k", "v"));
+          });
+      own.lambda.function("waiting", call -> FunctionOutcome.json(Map.of("k", "v")));
+      try {
+        own.create(OperatorHarness.invocation("holding", "held", "{}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> own.operator().inFlight() == 1);
+        own.create(OperatorHarness.invocation("queued", "waiting", "{}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> own.operator().waiting() == 1);
+
+        OperatorHarness.edit(
+            own.client(),
+            "queued",
+            r -> {
+              r.getSpec().setTimeout("0s");
+              return r;
+            });
+
+        own.awaitReason("queued", "InvalidSpec");
+      } finally {
+        release.countDown();
+      }
+      own.awaitReason("holding", "Invoked");
+      await()
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> own.lambda.invocationCount("waiting") == 0);
+    }
+  }
 }
