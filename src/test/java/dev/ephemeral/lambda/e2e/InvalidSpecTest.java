@@ -11,14 +11,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One invalid spec per field rule, applied to the API (which, like a cluster without the
- * CRD's rules, accepts it): the operator reports Ready=False InvalidSpec naming the field and never
+ * One invalid spec per field rule, applied to the API (which, like a cluster without the CRD's
+ * rules, accepts it): the operator reports Ready=False InvalidSpec naming the field and never
  * invokes. The same table is rejected by the CRD itself in CrdSchemaValidationTest.
  */
 class InvalidSpecTest {
@@ -79,15 +78,7 @@ class InvalidSpecTest {
   private static void aSpecMadeInvalidWhileACallRuns(OperatorHarness own) throws Exception {
     var release = new CountDownLatch(1);
     own.lambda.function(
-        "held",
-        call -> {
-          try {
-            release.await(20, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return FunctionOutcome.json(Map.of("api_key", "k"));
-        });
+        "held", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of("api_key", "k"))));
     own.create(OperatorHarness.invocation("edited-during-call", "held", "{}"));
     await().atMost(Duration.ofSeconds(10)).until(() -> own.lambda.invocationCount("held") == 1);
 
@@ -116,15 +107,7 @@ class InvalidSpecTest {
     try (var own = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 1)) {
       var release = new CountDownLatch(1);
       own.lambda.function(
-          "held",
-          call -> {
-            try {
-              release.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            return FunctionOutcome.json(Map.of("k", "v"));
-          });
+          "held", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of("k", "v"))));
       own.lambda.function("waiting", call -> FunctionOutcome.json(Map.of("k", "v")));
       try {
         own.create(OperatorHarness.invocation("holding", "held", "{}"));

@@ -227,14 +227,7 @@ class OnDeleteTest {
   private void fillEverySlot(CountDownLatch release) {
     harness.lambda.function(
         "held",
-        call -> {
-          try {
-            release.await(20, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return FunctionOutcome.json(java.util.Map.of("k", "v"));
-        });
+        OperatorHarness.heldUntil(release, FunctionOutcome.json(java.util.Map.of("k", "v"))));
     for (int i = 0; i < 4; i++) {
       harness.create(invocation("held-" + i, "held", "{}"));
     }

@@ -123,15 +123,7 @@ class PayloadFromTest {
   void aCallStillWaitingForASlotIsNotMadeOnceItsInputIsGone() throws Exception {
     var release = new java.util.concurrent.CountDownLatch(1);
     harness.lambda.function(
-        "held",
-        call -> {
-          try {
-            release.await(20, java.util.concurrent.TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return FunctionOutcome.json(Map.of());
-        });
+        "held", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of())));
     secret("db-credentials", Map.of("password", "pa55word"));
     try {
       // Every slot under the in-flight limit (4) is taken: the next call waits for one.

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,14 +195,9 @@ class PolicyEnforcementTest {
     var release = new CountDownLatch(1);
     harness.lambda.function(
         "secret-slow",
-        call -> {
-          try {
-            release.await(20, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8));
-        });
+        OperatorHarness.heldUntil(
+            release,
+            FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8))));
     apply(policy("shop", s -> {}));
     apply(
         policy(
@@ -233,14 +227,8 @@ class PolicyEnforcementTest {
     var release = new CountDownLatch(1);
     harness.lambda.function(
         "secret-held",
-        call -> {
-          try {
-            release.await(20, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return FunctionOutcome.result("{\"k\":1}".getBytes(StandardCharsets.UTF_8));
-        });
+        OperatorHarness.heldUntil(
+            release, FunctionOutcome.result("{\"k\":1}".getBytes(StandardCharsets.UTF_8))));
     apply(policy("shop", s -> {}));
     try {
       // Every slot under the in-flight limit (4) is taken: the next call waits for one.
