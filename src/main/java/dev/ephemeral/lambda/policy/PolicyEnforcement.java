@@ -132,6 +132,14 @@ public final class PolicyEnforcement {
     }
   }
 
+  /**
+   * The LambdaInvocation's spec is invalid, so it calls nothing the policies could be tied on: a
+   * conflict an earlier check found is dropped, and the policies concerned are told.
+   */
+  public void notChecked(ResourceID resource) {
+    conflicts.forget(resource);
+  }
+
   /** Whether the LambdaInvocation still exists (in the operator's cache). */
   public boolean exists(ResourceID resource) {
     return primaries != null && primaries.get(resource).isPresent();

@@ -183,6 +183,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     // input): a call still waiting for a slot is not made; one running is reported after its
     // finish, which writes the call's status and brings the resource back to be decided on again.
     if (validation instanceof SpecValidator.Invalid invalid) {
+      policies.notChecked(id);
       return calling && !queue.cancel(id, call.get())
           ? decideAfter(call.get())
           : reportInvalid(resource, context, invalid.message(), now);

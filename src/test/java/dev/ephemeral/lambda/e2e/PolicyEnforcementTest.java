@@ -422,6 +422,46 @@ class PolicyEnforcementTest {
   }
 
   @Test
+  void aConflictEndsWhenTheLambdaInvocationsSpecTurnsInvalid() {
+    var anyAccount = List.of(new FunctionPattern("secret-*", null, "*", null));
+    apply(
+        policy(
+            "role-a",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::222222222222:role/a");
+            }));
+    apply(
+        policy(
+            "role-b",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::333333333333:role/b");
+            }));
+    harness.create(invocation("api-key", OWN_ACCOUNT + ":function:secret-generator", "{}"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ready(policyNamed("role-a"), "False", "Conflict"));
+
+    // An invalid spec calls nothing: the policies are no longer tied on it.
+    OperatorHarness.edit(
+        harness.client(),
+        "api-key",
+        r -> {
+          r.getSpec().setTimeout("0s");
+          return r;
+        });
+
+    harness.awaitReason("api-key", "InvalidSpec");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready(policyNamed("role-a"), "True", "Accepted")
+                    && ready(policyNamed("role-b"), "True", "Accepted"));
+  }
+
+  @Test
   void aFunctionNoLongerAllowedIsNotCalledAtDeletionAndTheFinalizerGoesWithAWarning() {
     apply(policy("shop", spec -> {}));
     var resource = invocation("api-key", "secret-generator", "{}");
