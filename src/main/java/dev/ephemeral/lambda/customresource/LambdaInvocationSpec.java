@@ -24,6 +24,12 @@ import java.util.List;
     value = QUALIFIER_CONSISTENCY_RULE,
     message = "qualifier must match the qualifier already given in functionName",
     fieldPath = ".qualifier")
+@ValidationRule(
+    value = PAYLOAD_NOT_OWN_SECRET_RULE,
+    message =
+        "payloadFrom must not read the resource's own result Secret (spec.secret.name): each"
+            + " result would invoke again",
+    fieldPath = ".payloadFrom")
 public class LambdaInvocationSpec {
 
   @Required

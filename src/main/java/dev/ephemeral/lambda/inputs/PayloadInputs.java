@@ -16,9 +16,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -178,18 +175,11 @@ public final class PayloadInputs {
 
   /** The value as it enters the payload: a JSON string, or parsed JSON; empty when it cannot. */
   private Optional<JsonNode> node(PayloadSource source, byte[] value) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(value))
-              .toString();
-    } catch (CharacterCodingException e) {
+    Optional<String> utf8 = JsonText.utf8(value);
+    if (utf8.isEmpty()) {
       return Optional.empty();
     }
+    String text = utf8.get();
     if (!source.json()) {
       return Optional.of(TextNode.valueOf(text));
     }

@@ -50,6 +50,13 @@ public final class InvocationQueue<T> implements AutoCloseable {
     private volatile Instant finished;
     private volatile InvocationResult result;
 
+    /** Set once, by the worker that starts the call or by {@link #cancel}: never both. */
+    private final java.util.concurrent.atomic.AtomicBoolean claimed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The worker task that makes the call, while it waits in the workers' queue. */
+    private volatile Runnable task;
+
     Call(String uid, T context, InvocationRequest request) {
       this.uid = uid;
       this.context = context;
@@ -139,14 +146,19 @@ public final class InvocationQueue<T> implements AutoCloseable {
       return false;
     }
     var call = new Call<>(uid, context, request);
+    call.task = () -> run(id, call);
     if (calls.putIfAbsent(id, call) != null) {
       return false;
     }
-    workers.execute(() -> run(id, call));
+    workers.execute(call.task);
     return true;
   }
 
   private void run(ResourceID id, Call<T> call) {
+    if (!call.claimed.compareAndSet(false, true)) {
+      // Cancelled while it waited.
+      return;
+    }
     if (!accepting) {
       // Stopping: a call that has not started is not started (the next leader or start decides).
       calls.remove(id, call);
@@ -187,6 +199,23 @@ public final class InvocationQueue<T> implements AutoCloseable {
   /** The resource's call, if it has one here. */
   public Optional<Call<T>> get(ResourceID id) {
     return Optional.ofNullable(calls.get(id));
+  }
+
+  /**
+   * Drops a call that is still waiting for a worker: it is never made. A call already running or
+   * finished is left as it is.
+   *
+   * @return whether the call was dropped
+   */
+  public boolean cancel(ResourceID id, Call<T> call) {
+    if (!call.claimed.compareAndSet(false, true)) {
+      return false;
+    }
+    // Out of the workers' queue, so it no longer counts as waiting.
+    workers.remove(call.task);
+    calls.remove(id, call);
+    signalChange();
+    return true;
   }
 
   /** Forgets a finished call once its result was stored (or is no longer wanted). */

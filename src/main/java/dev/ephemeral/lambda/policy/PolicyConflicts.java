@@ -48,6 +48,14 @@ public final class PolicyConflicts {
     changed.forEach(onChange);
   }
 
+  /** The LambdaInvocation is gone: its conflict, if any, is no longer one. */
+  void forget(ResourceID resource) {
+    Conflict previous = byResource.remove(resource);
+    if (previous != null) {
+      previous.policies().forEach(onChange);
+    }
+  }
+
   /**
    * The conflicts that involve {@code policy}, by LambdaInvocation ("namespace/name"), among the
    * LambdaInvocations that still exist.

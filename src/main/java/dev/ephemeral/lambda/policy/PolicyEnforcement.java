@@ -122,6 +122,24 @@ public final class PolicyEnforcement {
     return conflicts;
   }
 
+  /**
+   * The LambdaInvocation was deleted: a conflict its checks found is dropped, and the policies
+   * concerned are told, unless one of the same name already took its place.
+   */
+  public void forget(ResourceID resource) {
+    if (!exists(resource)) {
+      conflicts.forget(resource);
+    }
+  }
+
+  /**
+   * The LambdaInvocation's spec is invalid, so it calls nothing the policies could be tied on: a
+   * conflict an earlier check found is dropped, and the policies concerned are told.
+   */
+  public void notChecked(ResourceID resource) {
+    conflicts.forget(resource);
+  }
+
   /** Whether the LambdaInvocation still exists (in the operator's cache). */
   public boolean exists(ResourceID resource) {
     return primaries != null && primaries.get(resource).isPresent();

@@ -127,9 +127,9 @@ final class DeleteTimeInvocation {
 
   /**
    * The reconcile of a resource marked for deletion: never the regular call. A regular call under
-   * way finishes first and its result is dropped (the Secret goes with the resource); then, with
-   * the finalizer, the delete-time call is made, retried as the class comment says, and the
-   * finalizer removed.
+   * way finishes first and its result is dropped (the Secret goes with the resource); one still
+   * waiting for a slot is not made. Then, with the finalizer, the delete-time call is made, retried
+   * as the class comment says, and the finalizer removed.
    */
   UpdateControl<LambdaInvocation> reconcile(
       LambdaInvocation resource,
@@ -138,10 +138,16 @@ final class DeleteTimeInvocation {
     var id = ResourceID.fromResource(resource);
     if (call.isPresent()) {
       var current = call.get();
-      if (current.state() != InvocationQueue.State.FINISHED) {
+      if (!isDeleteTimeCall(current) && queue.cancel(id, current)) {
+        // A regular call still waiting for a slot is not made for a resource being deleted.
+        call = Optional.empty();
+      } else if (current.state() != InvocationQueue.State.FINISHED) {
         // Its finish brings the resource back.
         return UpdateControl.noUpdate();
       }
+    }
+    if (call.isPresent()) {
+      var current = call.get();
       queue.remove(id, current);
       report(current);
       if (isDeleteTimeCall(current) && resource.hasFinalizer(FINALIZER)) {

@@ -179,26 +179,28 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     boolean calling = call.isPresent();
     Instant now = clock.instant();
     var validation = validator.validate(resource);
+    // A reason not to invoke (an invalid spec, a policy that no longer allows the call, a missing
+    // input): a call still waiting for a slot is not made; one running is reported after its
+    // finish, which writes the call's status and brings the resource back to be decided on again.
     if (validation instanceof SpecValidator.Invalid invalid) {
-      return calling
-          ? UpdateControl.noUpdate()
+      policies.notChecked(id);
+      return calling && !queue.cancel(id, call.get())
+          ? decideAfter(call.get())
           : reportInvalid(resource, context, invalid.message(), now);
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     Permit permit = policies.check(resource, plan);
     if (permit instanceof Permit.Denied denied) {
-      return calling
-          ? UpdateControl.noUpdate()
+      return calling && !queue.cancel(id, call.get())
+          ? decideAfter(call.get())
           : reportNotAllowed(resource, context, denied, now);
     }
     deleteTime.keepFinalizer(resource, context, plan);
     var resolution = inputs.resolve(resource, plan);
     if (resolution instanceof PayloadInputs.Unusable unusable) {
-      if (calling) {
-        call.get().context().outcome().markTriggeredMeanwhile();
-        return UpdateControl.noUpdate();
-      }
-      return reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
+      return calling && !queue.cancel(id, call.get())
+          ? decideAfter(call.get())
+          : reportNotInvoking(resource, context, unusable.reason(), unusable.message(), now);
     }
     plan = ((PayloadInputs.Resolved) resolution).plan();
     LambdaInvocationStatus status = resource.getStatus();
@@ -230,6 +232,13 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     }
     Trigger trigger = ((Decision.Invoke) decision).trigger();
     return enqueue(resource, context, plan, trigger, (Permit.Allowed) permit, now);
+  }
+
+  /** Nothing now: the running call's finish brings the resource back to decide again. */
+  private static UpdateControl<LambdaInvocation> decideAfter(
+      InvocationQueue.Call<PendingInvocation> call) {
+    call.context().outcome().markTriggeredMeanwhile();
+    return UpdateControl.noUpdate();
   }
 
   /**
@@ -692,10 +701,17 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     decided.remove(uid);
     deleteTime.forget(uid);
     var id = ResourceID.fromResource(resource);
+    policies.forget(id);
     queue
         .get(id)
-        .filter(c -> c.uid().equals(uid) && c.state() == InvocationQueue.State.FINISHED)
-        .ifPresent(c -> queue.remove(id, c));
+        .filter(c -> c.uid().equals(uid))
+        .ifPresent(
+            c -> {
+              // A call still waiting for a slot is not made for a resource that is gone.
+              if (c.state() == InvocationQueue.State.FINISHED || queue.cancel(id, c)) {
+                queue.remove(id, c);
+              }
+            });
   }
 
   /** Forgets, once a minute, what this process kept about resources that no longer exist. */

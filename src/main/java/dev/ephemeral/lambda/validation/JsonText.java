@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * JSON text in and out at any nesting depth: an API server accepts 10,000 levels, while Jackson's
@@ -100,21 +101,28 @@ public final class JsonText {
     return null;
   }
 
-  /** Whether {@code bytes} are UTF-8 text of exactly one JSON object. */
-  static boolean isObject(byte[] bytes) {
-    String text;
+  /** {@code bytes} as text, when they are valid UTF-8 (no malformed or unmappable sequence). */
+  public static Optional<String> utf8(byte[] bytes) {
     try {
-      text =
+      return Optional.of(
           StandardCharsets.UTF_8
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
               .decode(ByteBuffer.wrap(bytes))
-              .toString();
+              .toString());
     } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether {@code bytes} are UTF-8 text of exactly one JSON object. */
+  static boolean isObject(byte[] bytes) {
+    Optional<String> text = utf8(bytes);
+    if (text.isEmpty()) {
       return false;
     }
-    try (JsonParser parser = JSON.createParser(text)) {
+    try (JsonParser parser = JSON.createParser(text.get())) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return false;
       }

@@ -228,4 +228,14 @@ public final class SpecRules {
 
   /** '-' (the end of an array) can be written to, not gone through. */
   public static final String PAYLOAD_POINTER_APPEND_RULE = "!self.contains('/-/')";
+
+  /**
+   * No payloadFrom entry reads the resource's own result Secret (when spec.secret.name names it;
+   * the default name, metadata.name, only the operator can compare): each result would be an input
+   * change, and so invoke again, without end.
+   */
+  public static final String PAYLOAD_NOT_OWN_SECRET_RULE =
+      "!has(self.payloadFrom) || !has(self.secret) || !has(self.secret.name)"
+          + " || self.payloadFrom.all(p, !has(p.secretKeyRef) || !has(p.secretKeyRef.name)"
+          + " || p.secretKeyRef.name != self.secret.name)";
 }

@@ -165,6 +165,16 @@ public final class SpecValidator {
               + " characters), got "
               + quoted(secretName));
     }
+    for (PayloadSource source : payloadFrom) {
+      if (source.kind() == PayloadSource.Kind.Secret && source.name().equals(secretName)) {
+        // Each result would be a change of this input, and so another invocation, without end.
+        violations.add(
+            source.field()
+                + ".secretKeyRef.name: must not be this resource's own result Secret "
+                + quoted(secretName)
+                + " (each result would invoke again)");
+      }
+    }
     Optional<Duration> ttl =
         duration("spec.secret.ttl", secret.getTtl(), LONGEST_INTERVAL, INTERVAL_RANGE, violations);
 

@@ -223,6 +223,46 @@ class OnDeleteTest {
     assertThat(harness.secret("api-key")).isNull();
   }
 
+  /** Takes every slot under the in-flight limit (4) with a call held until {@code release}. */
+  private void fillEverySlot(CountDownLatch release) {
+    harness.lambda.function(
+        "held",
+        OperatorHarness.heldUntil(release, FunctionOutcome.json(java.util.Map.of("k", "v"))));
+    for (int i = 0; i < 4; i++) {
+      harness.create(invocation("held-" + i, "held", "{}"));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().inFlight() == 4);
+  }
+
+  @Test
+  void aCallStillWaitingForASlotAtDeletionIsNotMadeOnlyTheDeleteCall() {
+    var release = new CountDownLatch(1);
+    try {
+      fillEverySlot(release);
+      harness.create(withOnDelete(invocation("api-key", "credential-generator", "{}")));
+      harness.create(invocation("plain", "credential-generator", "{}"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().waiting() == 2);
+
+      delete("api-key");
+      delete("plain");
+      awaitGone("plain");
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().waiting() == 1);
+    } finally {
+      release.countDown();
+    }
+
+    awaitGone("api-key");
+    // Only the delete-time call: the regular calls were never made, for resources being deleted.
+    assertThat(harness.lambda.invocations())
+        .filteredOn(c -> c.functionName().equals("credential-generator"))
+        .extracting(c -> new String(c.body(), StandardCharsets.UTF_8))
+        .containsExactly(REVOKE);
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> harness.lambda.invocationCount("credential-generator") == 1);
+  }
+
   @Test
   void functionNotFoundAtDeletionReleasesAtOnce() {
     harness.lambda.function(

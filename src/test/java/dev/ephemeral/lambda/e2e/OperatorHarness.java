@@ -10,7 +10,9 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.SecretSpec;
+import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.emulator.LambdaFunction;
 import dev.ephemeral.lambda.events.EventRecorder;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
@@ -33,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -79,6 +83,21 @@ final class OperatorHarness implements AutoCloseable {
     this.reconciles = reconciles;
     this.kubernetes = InProcessKubernetes.start();
     this.lambda = LambdaEmulator.start("127.0.0.1", 0);
+  }
+
+  /**
+   * A function whose every call waits until {@code release} (at most 20 seconds), then answers
+   * {@code outcome}: it keeps a call running, and so a slot under the in-flight limit taken.
+   */
+  static LambdaFunction heldUntil(CountDownLatch release, FunctionOutcome outcome) {
+    return call -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return outcome;
+    };
   }
 
   static OperatorHarness start() {

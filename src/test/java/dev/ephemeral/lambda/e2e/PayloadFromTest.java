@@ -120,6 +120,38 @@ class PayloadFromTest {
   }
 
   @Test
+  void aCallStillWaitingForASlotIsNotMadeOnceItsInputIsGone() throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    harness.lambda.function(
+        "held", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of())));
+    secret("db-credentials", Map.of("password", "pa55word"));
+    try {
+      // Every slot under the in-flight limit (4) is taken: the next call waits for one.
+      for (int i = 0; i < 4; i++) {
+        harness.create(invocation("held-" + i, "held", "{}"));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().inFlight() == 4);
+      var resource = invocation("setup", "setup", "{}");
+      resource
+          .getSpec()
+          .setPayloadFrom(List.of(fromSecret("/password", "db-credentials", "password")));
+      harness.create(resource);
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().waiting() == 1);
+
+      // The Secret is deleted (a credential withdrawn): its old value is not sent any more.
+      harness.client().secrets().inNamespace(NAMESPACE).withName("db-credentials").delete();
+
+      harness.awaitReason("setup", "InputMissing");
+    } finally {
+      release.countDown();
+    }
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> harness.lambda.invocationCount("setup") == 0);
+  }
+
+  @Test
   void anotherInvocationsResultCanBeAnInputAndItsChangeInvokesOnce() {
     var counter = new java.util.concurrent.atomic.AtomicInteger();
     harness.lambda.function(

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -190,6 +191,68 @@ class PolicyEnforcementTest {
   }
 
   @Test
+  void aPolicyRemovedWhileACallRunsRevokesItsResultAfterIt() throws Exception {
+    var release = new CountDownLatch(1);
+    harness.lambda.function(
+        "secret-slow",
+        OperatorHarness.heldUntil(
+            release,
+            FunctionOutcome.result("{\"api_key\":\"k\"}".getBytes(StandardCharsets.UTF_8))));
+    apply(policy("shop", s -> {}));
+    apply(
+        policy(
+            "cut-off",
+            s -> {
+              s.setFunctions(List.of());
+              s.setRevoke(true);
+            }));
+    harness.create(invocation("api-key", "secret-slow", "{}"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls() == 1);
+
+    // The call is under way: the policy's removal must not be lost when it finishes.
+    delete("shop");
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> calls() == 1 && harness.secret("api-key") == null);
+    release.countDown();
+
+    harness.awaitReason("api-key", "NotAllowed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.secret("api-key") == null);
+    assertThat(calls()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallStillWaitingForASlotWhenThePolicyGoesIsNotMade() throws Exception {
+    var release = new CountDownLatch(1);
+    harness.lambda.function(
+        "secret-held",
+        OperatorHarness.heldUntil(
+            release, FunctionOutcome.result("{\"k\":1}".getBytes(StandardCharsets.UTF_8))));
+    apply(policy("shop", s -> {}));
+    try {
+      // Every slot under the in-flight limit (4) is taken: the next call waits for one.
+      for (int i = 0; i < 4; i++) {
+        harness.create(invocation("held-" + i, "secret-held", "{}"));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().inFlight() == 4);
+      harness.create(invocation("api-key", "secret-generator", "{}"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.operator().waiting() == 1);
+
+      delete("shop");
+
+      harness.awaitReason("api-key", "NotAllowed");
+    } finally {
+      release.countDown();
+    }
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> harness.lambda.invocationCount("secret-generator") == 0);
+    assertThat(harness.get("api-key").getStatus().hasReason("NotAllowed")).isTrue();
+  }
+
+  @Test
   void theSecretOfARefusedResourceStillExpires() {
     apply(policy("shop", s -> {}));
     var resource = invocation("api-key", "secret-generator", "{}");
@@ -347,6 +410,55 @@ class PolicyEnforcementTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> ready(policyNamed("elsewhere"), "True", "Accepted"));
     assertThat(calls()).isZero();
+
+    // The LambdaInvocation concerned is deleted: no conflict is left to show.
+    harness.client().resource(harness.get("api-key")).delete();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready(policyNamed("role-a"), "True", "Accepted")
+                    && ready(policyNamed("role-b"), "True", "Accepted"));
+  }
+
+  @Test
+  void aConflictEndsWhenTheLambdaInvocationsSpecTurnsInvalid() {
+    var anyAccount = List.of(new FunctionPattern("secret-*", null, "*", null));
+    apply(
+        policy(
+            "role-a",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::222222222222:role/a");
+            }));
+    apply(
+        policy(
+            "role-b",
+            s -> {
+              s.setFunctions(anyAccount);
+              s.setRoleArn("arn:aws:iam::333333333333:role/b");
+            }));
+    harness.create(invocation("api-key", OWN_ACCOUNT + ":function:secret-generator", "{}"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ready(policyNamed("role-a"), "False", "Conflict"));
+
+    // An invalid spec calls nothing: the policies are no longer tied on it.
+    OperatorHarness.edit(
+        harness.client(),
+        "api-key",
+        r -> {
+          r.getSpec().setTimeout("0s");
+          return r;
+        });
+
+    harness.awaitReason("api-key", "InvalidSpec");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready(policyNamed("role-a"), "True", "Accepted")
+                    && ready(policyNamed("role-b"), "True", "Accepted"));
   }
 
   @Test

@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ephemeral.lambda.customresource.KeyReference;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
+import dev.ephemeral.lambda.customresource.PayloadInput;
 import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.validation.SpecExamples.Example;
 import dev.ephemeral.lambda.validation.SpecValidator.Invalid;
@@ -129,6 +131,33 @@ class SpecValidatorTest {
         .isNotEmpty()
         .allSatisfy(v -> assertThat(v).startsWith("spec.payload:"));
     assertThat(invalid.message()).doesNotContain("yyyy");
+  }
+
+  /**
+   * A resource reading its own result Secret would invoke again at each new result. The default
+   * Secret name is metadata.name, which the CRD's rules on the spec cannot read: only here.
+   */
+  @Test
+  void payloadFromMayNotReadTheResourcesOwnResultSecretUnderItsDefaultName() {
+    var resource = minimal();
+    var own = new PayloadInput();
+    own.setPointer("/previous");
+    own.setSecretKeyRef(new KeyReference(resource.getMetadata().getName(), "result"));
+    var other = new PayloadInput();
+    other.setPointer("/other");
+    other.setSecretKeyRef(new KeyReference("another-result", "result"));
+    resource.getSpec().setPayloadFrom(List.of(other, own));
+
+    Result result = validator.validate(resource);
+
+    assertThat(result).isInstanceOf(Invalid.class);
+    assertThat(((Invalid) result).violations())
+        .singleElement()
+        .satisfies(v -> assertThat(v).startsWith("spec.payloadFrom[1].secretKeyRef.name:"));
+
+    // Read under another Secret name, it is another object: valid.
+    secret(resource).setName("renamed");
+    assertThat(validator.validate(resource)).isInstanceOf(Valid.class);
   }
 
   @Test
@@ -699,12 +728,14 @@ class SpecValidatorTest {
     assertThat(result).as(example.name() + " must be Invalid").isInstanceOf(Invalid.class);
     List<String> violations = ((Invalid) result).violations();
     assertThat(violations).as(example.name()).isNotEmpty();
-    // Each violation starts with the path it is about; the example breaks only the rule of its
-    // field.
+    // Each violation starts with the path it is about (that field, or a part of it, as the CRD's
+    // rules name it); the example breaks only the rule of its field.
     assertThat(violations)
         .as("%s: every violation must name %s", example.name(), example.field())
         .allSatisfy(
-            v -> assertThat(v).matches(java.util.regex.Pattern.quote(example.field()) + "[.:].*"));
+            v ->
+                assertThat(v)
+                    .matches(java.util.regex.Pattern.quote(example.field()) + "[.:\\[].*"));
     assertThat(((Invalid) result).message()).contains(example.field());
   }
 
