@@ -6,11 +6,8 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
@@ -20,7 +17,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * spec.onDelete end to end: the finalizer is there only with onDelete, the delete-time call carries
@@ -340,19 +335,7 @@ class OnDeleteTest {
 
   @Test
   void theDeleteCallsResponseIsKeptNowhere() {
-    List<String> loggers = List.of("dev.ephemeral.lambda", "io.javaoperatorsdk");
-    LoggerContext logContext = (LoggerContext) LoggerFactory.getILoggerFactory();
-    var logs = new ListAppender<ILoggingEvent>();
-    logs.setContext(logContext);
-    logs.start();
-    logContext.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
-    List<Level> saved = new ArrayList<>();
-    for (String name : loggers) {
-      Logger logger = logContext.getLogger(name);
-      saved.add(logger.getLevel());
-      logger.setLevel(Level.TRACE);
-    }
-    try {
+    try (var logs = TraceLogs.capture("dev.ephemeral.lambda", "io.javaoperatorsdk")) {
       var resource = withOnDelete(invocation("api-key", "credential-generator", "{}"));
       resource.getSpec().setLogType("Tail");
       harness.create(resource);
@@ -380,14 +363,9 @@ class OnDeleteTest {
       assertThat(Serialization.asJson(harness.client().v1().events().inNamespace(NAMESPACE).list()))
           .doesNotContain(REVOKED_SENTINEL);
       assertThat(harness.registry.scrape()).doesNotContain(REVOKED_SENTINEL);
-      for (ILoggingEvent event : logs.list) {
+      for (ILoggingEvent event : logs.events()) {
         String line = event.getFormattedMessage() + " " + event.getKeyValuePairs();
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain("R3V0KED");
-      }
-    } finally {
-      logContext.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
-      for (int i = 0; i < loggers.size(); i++) {
-        logContext.getLogger(loggers.get(i)).setLevel(saved.get(i));
       }
     }
   }

@@ -5,25 +5,19 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A value read from a Secret through spec.payloadFrom is as sensitive as the result: it reaches the
@@ -35,33 +29,19 @@ class PayloadFromHygieneTest {
 
   private static final String SENTINEL = "S3NT1NEL-inputs-do-not-leak";
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final List<Level> savedLevels = new ArrayList<>();
-  private final List<String> loggers = List.of("dev.ephemeral.lambda", "io.javaoperatorsdk");
+  private TraceLogs logs;
   private OperatorHarness harness;
 
   @BeforeEach
   void captureLogsAtTrace() {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    logs.setContext(context);
-    logs.start();
-    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
-    for (String name : loggers) {
-      Logger logger = context.getLogger(name);
-      savedLevels.add(logger.getLevel());
-      logger.setLevel(Level.TRACE);
-    }
+    logs = TraceLogs.capture("dev.ephemeral.lambda", "io.javaoperatorsdk");
     harness = OperatorHarness.start();
   }
 
   @AfterEach
   void restore() {
     harness.close();
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
-    for (int i = 0; i < loggers.size(); i++) {
-      context.getLogger(loggers.get(i)).setLevel(savedLevels.get(i));
-    }
+    logs.close();
   }
 
   @Test
@@ -122,10 +102,7 @@ class PayloadFromHygieneTest {
         List.of(
             SENTINEL,
             Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)));
-    List<ILoggingEvent> captured;
-    synchronized (logs) {
-      captured = new ArrayList<>(logs.list);
-    }
+    List<ILoggingEvent> captured = logs.events();
     assertThat(captured).isNotEmpty();
     for (ILoggingEvent event : captured) {
       String line =

@@ -5,24 +5,18 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static dev.ephemeral.lambda.e2e.OperatorHarness.secretSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The result and the log never appear in the status, a condition, an Event, an exception
@@ -33,34 +27,19 @@ class SecretHygieneTest {
 
   private static final String SENTINEL = "S3NT1NEL-c0ffee-do-not-leak";
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final List<Level> savedLevels = new ArrayList<>();
-  private final List<String> loggers =
-      List.of("dev.ephemeral.lambda", "io.javaoperatorsdk", "io.pebbletemplates");
+  private TraceLogs logs;
   private OperatorHarness harness;
 
   @BeforeEach
   void captureLogsAtTrace() {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    logs.setContext(context);
-    logs.start();
-    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
-    for (String name : loggers) {
-      Logger logger = context.getLogger(name);
-      savedLevels.add(logger.getLevel());
-      logger.setLevel(Level.TRACE);
-    }
+    logs = TraceLogs.capture("dev.ephemeral.lambda", "io.javaoperatorsdk", "io.pebbletemplates");
     harness = OperatorHarness.start();
   }
 
   @AfterEach
   void restore() {
     harness.close();
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
-    for (int i = 0; i < loggers.size(); i++) {
-      context.getLogger(loggers.get(i)).setLevel(savedLevels.get(i));
-    }
+    logs.close();
   }
 
   @Test
@@ -138,11 +117,7 @@ class SecretHygieneTest {
             Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)),
             Base64.getEncoder()
                 .encodeToString(("user:" + SENTINEL).getBytes(StandardCharsets.UTF_8)));
-    List<ILoggingEvent> captured;
-    synchronized (logs) {
-      // Appending holds the appender's lock; the operator is still running.
-      captured = new ArrayList<>(logs.list);
-    }
+    List<ILoggingEvent> captured = logs.events();
     assertThat(captured).isNotEmpty();
     for (ILoggingEvent event : captured) {
       String line =
