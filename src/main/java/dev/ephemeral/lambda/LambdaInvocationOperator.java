@@ -3,13 +3,13 @@ package dev.ephemeral.lambda;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.inputs.PayloadInputs;
-import dev.ephemeral.lambda.invoke.InvocationQueue;
+import dev.ephemeral.lambda.invoke.CallEventSource;
+import dev.ephemeral.lambda.invoke.CallGate;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.policy.PolicyStatusReconciler;
 import dev.ephemeral.lambda.reconciler.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.LambdaInvocationReconciler;
-import dev.ephemeral.lambda.reconciler.PendingInvocation;
 import dev.ephemeral.lambda.secret.DataHash;
 import dev.ephemeral.lambda.secret.DataHashKeySecret;
 import dev.ephemeral.lambda.secret.ResultSecret;
@@ -45,7 +45,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   }
 
   private final Operator operator;
-  private final InvocationQueue<PendingInvocation> queue;
+  private final CallEventSource<?> calls;
   private final KubernetesClient client;
   private final String ownNamespace;
   private final DataHash dataHash = DataHash.keyedLater();
@@ -80,18 +80,20 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     this.client = client;
     this.ownNamespace =
         config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
-    queue = new InvocationQueue<>(invoker, config.maxInFlight(), clock);
     var policies = new PolicyEnforcement(config.policy());
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
-            queue,
+            invoker,
+            config.maxInFlight(),
+            CallGate.OPEN,
             new ResultSecret(mapper, dataHash),
             config.retryPolicy(),
             clock,
             observer,
             new PayloadInputs(client, dataHash, mapper),
             policies);
+    calls = reconciler.calls();
     operator =
         new Operator(
             o -> {
@@ -128,7 +130,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   /** No new invocations from now on: this replica is about to exit (it lost its Lease). */
   public void pauseInvocations() {
-    queue.stopAccepting();
+    calls.stopAccepting();
   }
 
   /**
@@ -150,12 +152,12 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   /** Lambda calls running now. */
   public int inFlight() {
-    return queue.inFlight();
+    return calls.inFlight();
   }
 
   /** Lambda calls waiting for a free slot under the in-flight limit. */
   public int waiting() {
-    return queue.waiting();
+    return calls.waiting();
   }
 
   /**
@@ -165,17 +167,17 @@ public final class LambdaInvocationOperator implements AutoCloseable {
    */
   @Override
   public void close() {
-    queue.stopAccepting();
+    calls.stopAccepting();
     try {
-      if (!queue.awaitSettled(STOP_GRACE)) {
+      if (!calls.awaitSettled(STOP_GRACE)) {
         LOG.atWarn()
-            .addKeyValue("inFlight", queue.inFlight())
+            .addKeyValue("inFlight", calls.inFlight())
             .log("Stopping with invocations still in flight; their results are not stored");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     operator.stop();
-    queue.close();
+    calls.close();
   }
 }

@@ -82,6 +82,11 @@ public class LambdaInvocationStatus {
   private String inputsHash;
 
   @JsonPropertyDescription(
+      "The call of spec.onDelete, while the resource is being deleted: its failed attempts, next"
+          + " attempt and last failure.")
+  private OnDeleteStatus onDelete;
+
+  @JsonPropertyDescription(
       "Ready: True once the Secret holds the current spec's result. Reconciling: True while an"
           + " automatic retry of a failed invocation is pending. Stalled: True when a person must"
           + " act (fix the spec, the function, its permissions, or a conflicting Secret), or the"
@@ -225,6 +230,14 @@ public class LambdaInvocationStatus {
     this.inputsHash = inputsHash;
   }
 
+  public OnDeleteStatus getOnDelete() {
+    return onDelete;
+  }
+
+  public void setOnDelete(OnDeleteStatus onDelete) {
+    this.onDelete = onDelete;
+  }
+
   public List<InvocationCondition> getConditions() {
     return conditions;
   }
@@ -252,6 +265,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
         && Objects.equals(rolloutRestartedFor, other.rolloutRestartedFor)
         && Objects.equals(inputsHash, other.inputsHash)
+        && Objects.equals(onDelete, other.onDelete)
         && Objects.equals(conditions, other.conditions);
   }
 

@@ -6,7 +6,6 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.validation.InvocationPlan;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -124,14 +123,7 @@ public final class InvocationDecision {
         Stream.of(nextRefresh, expiry, retryAt).flatMap(Optional::stream).min(Instant::compareTo));
   }
 
-  static Optional<Instant> instant(String rfc3339) {
-    if (rfc3339 == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Instant.parse(rfc3339));
-    } catch (DateTimeParseException e) {
-      return Optional.empty();
-    }
+  private static Optional<Instant> instant(String rfc3339) {
+    return WakeUp.instant(rfc3339);
   }
 }

@@ -1,10 +1,11 @@
 package dev.ephemeral.lambda.reconciler;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
-import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.validation.InvocationPlan;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * What a queued call needs to be stored once it finished: the resource as it was decided on (its
@@ -12,51 +13,33 @@ import java.util.Optional;
  * Secret as it was before the call.
  *
  * @param secretVersion the Secret state the call acts on (see {@link SecretState#version()})
+ * @param stored what storing the finished call reached, once: a status write that fails is retried
+ *     by the framework, and the retry records this again instead of storing (and reporting) twice
  */
-public record PendingInvocation(
+record PendingInvocation(
     LambdaInvocation decidedOn,
     InvocationPlan plan,
     Trigger trigger,
     Optional<Secret> existing,
     String secretVersion,
-    Outcome outcome) {
+    AtomicReference<Outcome> stored) {
 
-  /**
-   * What storing the result reached, so that a status write that failed is finished by the next
-   * reconcile instead of invoking again.
-   */
-  public static final class Outcome {
-    private boolean reported;
-    private LambdaInvocationStatus unwrittenStatus;
-    private boolean triggeredMeanwhile;
+  PendingInvocation(
+      LambdaInvocation decidedOn,
+      InvocationPlan plan,
+      Trigger trigger,
+      Optional<Secret> existing,
+      String secretVersion) {
+    this(decidedOn, plan, trigger, existing, secretVersion, new AtomicReference<>());
+  }
 
-    /** Whether the invocation was already reported to the observers (metrics, Events). */
-    boolean reported() {
-      return reported;
+  /** Stores the finished call the first time; afterwards, what that gave. */
+  Outcome storeOnce(Supplier<Outcome> store) {
+    Outcome outcome = stored.get();
+    if (outcome == null) {
+      outcome = store.get();
+      stored.set(outcome);
     }
-
-    void markReported() {
-      reported = true;
-    }
-
-    Optional<LambdaInvocationStatus> unwrittenStatus() {
-      return Optional.ofNullable(unwrittenStatus);
-    }
-
-    void statusUnwritten(LambdaInvocationStatus status) {
-      unwrittenStatus = status;
-    }
-
-    /**
-     * Whether a trigger this call does not cover (another generation, invoke request or value of
-     * the inputs) came while it ran: its finish then brings the resource back to decide again.
-     */
-    boolean triggeredMeanwhile() {
-      return triggeredMeanwhile;
-    }
-
-    void markTriggeredMeanwhile() {
-      triggeredMeanwhile = true;
-    }
+    return outcome;
   }
 }

@@ -104,7 +104,7 @@ public record RetryPolicy(
    * The status shows times in whole seconds, and the next attempt is taken from the status: round
    * up, so that a retry never comes before its backoff or the service's Retry-After.
    */
-  private static Instant wholeSecondNotBefore(Instant at) {
+  static Instant wholeSecondNotBefore(Instant at) {
     Instant whole = at.truncatedTo(ChronoUnit.SECONDS);
     return whole.equals(at) ? at : whole.plusSeconds(1);
   }

@@ -3,6 +3,7 @@ package dev.ephemeral.lambda.reconciler;
 import dev.ephemeral.lambda.customresource.InvocationCondition;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.OnDeleteStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
 import dev.ephemeral.lambda.validation.InvocationPlan;
@@ -199,6 +200,21 @@ public final class StatusFactory {
    */
   public static LambdaInvocationStatus rolloutRestarted(
       LambdaInvocationStatus previous, String dataHash) {
+    var next = unchangedCopyOf(previous);
+    next.setRolloutRestartedFor(dataHash);
+    return next;
+  }
+
+  /** {@code previous} with where the call of spec.onDelete stands. */
+  public static LambdaInvocationStatus onDelete(
+      LambdaInvocationStatus previous, OnDeleteStatus onDelete) {
+    var next = unchangedCopyOf(previous);
+    next.setOnDelete(onDelete);
+    return next;
+  }
+
+  /** A copy of everything, the retry and the conditions too: only the caller's change differs. */
+  private static LambdaInvocationStatus unchangedCopyOf(LambdaInvocationStatus previous) {
     var next = copyOf(previous);
     next.setNextRetryTime(previous == null ? null : previous.getNextRetryTime());
     next.setFailedAttempts(previous == null ? null : previous.getFailedAttempts());
@@ -206,7 +222,6 @@ public final class StatusFactory {
         previous == null || previous.getConditions() == null
             ? new ArrayList<>()
             : new ArrayList<>(previous.getConditions()));
-    next.setRolloutRestartedFor(dataHash);
     return next;
   }
 
@@ -225,6 +240,7 @@ public final class StatusFactory {
       next.setLastHandledSecretVersion(previous.getLastHandledSecretVersion());
       next.setRolloutRestartedFor(previous.getRolloutRestartedFor());
       next.setInputsHash(previous.getInputsHash());
+      next.setOnDelete(previous.getOnDelete());
     }
     return next;
   }

@@ -45,7 +45,7 @@ class InvocationTriggerFilterTest {
   @Test
   void theOperatorsOwnWritesAndOtherMetadataEditsDoNot() {
     assertThat(accepts(r -> r.setStatus(new LambdaInvocationStatus()))).as("status").isFalse();
-    assertThat(accepts(r -> r.getMetadata().setFinalizers(List.of(DeleteTimeInvocation.FINALIZER))))
+    assertThat(accepts(r -> r.getMetadata().setFinalizers(List.of(OnDeleteFinalizer.NAME))))
         .as("the onDelete finalizer added")
         .isFalse();
     assertThat(accepts(r -> r.getMetadata().setLabels(Map.of("team", "shop"))))
@@ -71,7 +71,7 @@ class InvocationTriggerFilterTest {
     deleting.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
     deleting
         .getMetadata()
-        .setFinalizers(List.of(DeleteTimeInvocation.FINALIZER, "example.com/hold"));
+        .setFinalizers(List.of(OnDeleteFinalizer.NAME, "example.com/hold"));
 
     assertThat(accepts(deleting, r -> r.getMetadata().setFinalizers(List.of("example.com/hold"))))
         .isFalse();

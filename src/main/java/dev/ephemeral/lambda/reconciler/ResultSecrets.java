@@ -1,0 +1,97 @@
+package dev.ephemeral.lambda.reconciler;
+
+import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.secret.ResultSecret;
+import dev.ephemeral.lambda.secret.SecretWriter;
+import dev.ephemeral.lambda.validation.InvocationPlan;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the operator knows of a resource's result Secrets: its labelled informer (never the
+ * informers of spec.payloadFrom, which hold Secrets without data) and, where the cache cannot be
+ * trusted, the API.
+ */
+final class ResultSecrets {
+
+  private final InformerEventSource<Secret, LambdaInvocation> informer;
+  private final SecretWriter writer;
+  private final ResultSecret resultSecret;
+
+  ResultSecrets(
+      InformerEventSource<Secret, LambdaInvocation> informer,
+      SecretWriter writer,
+      ResultSecret resultSecret) {
+    this.informer = informer;
+    this.writer = writer;
+    this.resultSecret = resultSecret;
+  }
+
+  /** The state of the Secret the plan names, and of the one the status says was written. */
+  SecretState observe(
+      LambdaInvocation resource, InvocationPlan plan, LambdaInvocationStatus status) {
+    Set<Secret> owned = informer.getSecondaryResources(resource);
+    Optional<Secret> target = named(owned, plan.secretName());
+    if (target.isEmpty()
+        && status != null
+        && status.getLastInvocationTime() != null
+        && plan.secretName().equals(status.getSecretName())) {
+      // Before reading the written Secret as deleted, ask the API: when its type changed, the
+      // operator deleted and re-created it, and the cache may show the delete but not yet the
+      // create. Only this case costs a read: a Secret the status does not name is not expected.
+      target =
+          writer
+              .get(resource.getMetadata().getNamespace(), plan.secretName())
+              .filter(s -> ResultSecret.isControlledBy(s, resource));
+    }
+    SecretObservation observation =
+        target
+            .map(
+                s -> {
+                  if (!ResultSecret.isControlledBy(s, resource)) {
+                    return SecretObservation.FOREIGN;
+                  }
+                  return resultSecret.isIntact(s)
+                      ? SecretObservation.INTACT
+                      : SecretObservation.TAMPERED;
+                })
+            .orElse(SecretObservation.ABSENT);
+    String version =
+        target.map(s -> s.getMetadata().getResourceVersion()).orElse(SecretState.ABSENT);
+    String written = status == null ? null : status.getSecretName();
+    boolean writtenPresent =
+        written != null
+            && named(owned, written).filter(s -> ResultSecret.isControlledBy(s, resource)).isPresent();
+    return new SecretState(observation, version, writtenPresent);
+  }
+
+  /** The resource's Secret of that name, controlled by it and holding data as written. */
+  Optional<Secret> intact(LambdaInvocation resource, String name) {
+    return named(informer.getSecondaryResources(resource), name)
+        .filter(s -> ResultSecret.isControlledBy(s, resource))
+        .filter(resultSecret::isIntact);
+  }
+
+  /** Every Secret the cache shows controlled by {@code owner}. */
+  List<Secret> controlledBy(LambdaInvocation owner) {
+    return informer.getSecondaryResources(owner).stream()
+        .filter(s -> ResultSecret.isControlledBy(s, owner))
+        .toList();
+  }
+
+  /**
+   * The Secret of that name as the API has it: a conflicting Secret lacks the label the informer
+   * selects.
+   */
+  Optional<Secret> read(LambdaInvocation resource, String name) {
+    return writer.get(resource.getMetadata().getNamespace(), name);
+  }
+
+  private static Optional<Secret> named(Set<Secret> secrets, String name) {
+    return secrets.stream().filter(s -> name.equals(s.getMetadata().getName())).findFirst();
+  }
+}
