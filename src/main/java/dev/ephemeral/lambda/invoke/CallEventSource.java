@@ -40,6 +40,9 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
 
   private static final Logger LOG = LoggerFactory.getLogger(CallEventSource.class);
 
+  /** How often a worker asks a closed gate again. */
+  private static final Duration GATE_POLL = Duration.ofMillis(50);
+
   private final LambdaInvoker invoker;
   private final Clock clock;
   private final CallGate gate;
@@ -136,9 +139,9 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       // Cancelled while it waited.
       return;
     }
-    if (!accepting || call.orphaned() || !gate.mayStartCall()) {
-      // Stopping, or this replica can no longer prove it leads: a call that has not started is
-      // not started (the next leader or start decides).
+    if (!awaitGate(call)) {
+      // Stopping, or the resource is gone: a call that has not started is not started (the next
+      // leader or start decides).
       calls.remove(id, call);
       signalChange();
       return;
@@ -176,6 +179,27 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
             getEventHandler().handleEvent(new Event(id));
           }
         });
+  }
+
+  /**
+   * Waits while the gate is closed (this replica cannot prove it still leads): the call stays
+   * next in line, and starts if the gate opens again.
+   *
+   * @return false when the call is not to be made at all
+   */
+  private boolean awaitGate(Call<T> call) {
+    while (accepting && !call.orphaned()) {
+      if (gate.mayStartCall()) {
+        return true;
+      }
+      try {
+        TimeUnit.MILLISECONDS.sleep(GATE_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
   }
 
   /**

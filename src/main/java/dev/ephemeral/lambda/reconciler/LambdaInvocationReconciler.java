@@ -5,6 +5,7 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.inputs.InputWatch;
 import dev.ephemeral.lambda.inputs.PayloadInputs;
+import dev.ephemeral.lambda.inputs.ResultRing;
 import dev.ephemeral.lambda.invoke.Call;
 import dev.ephemeral.lambda.invoke.CallEventSource;
 import dev.ephemeral.lambda.invoke.CallGate;
@@ -183,12 +184,19 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       // A resource being deleted is never invoked as usual; with spec.onDelete, it is once more.
       return acts.onDelete().reconcile(resource, context, call, now);
     }
-    // Phase 1: validate.
+    // Phase 1: validate, the spec and the chain of results it reads.
     var validation = validator.validate(resource);
-    if (validation instanceof SpecValidator.Invalid invalid) {
+    Optional<String> invalid =
+        validation instanceof SpecValidator.Invalid i
+            ? Optional.of(i.message())
+            : ResultRing.find(
+                resource,
+                ((SpecValidator.Valid) validation).plan(),
+                context.getPrimaryCache().list(resource.getMetadata().getNamespace()));
+    if (invalid.isPresent()) {
       policies.notChecked(ResourceID.fromResource(resource));
       acts.retirement().retireIfExpired(resource, now);
-      return stop(resource, call, NotInvoking.invalidSpec(invalid.message()));
+      return stop(resource, call, NotInvoking.invalidSpec(invalid.get()));
     }
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
     // Phase 2: authorize.

@@ -5,11 +5,9 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.OnDeleteStatus;
-import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.Call;
 import dev.ephemeral.lambda.invoke.CallEventSource;
 import dev.ephemeral.lambda.invoke.InvocationResult;
-import dev.ephemeral.lambda.invoke.RetryClass;
 import dev.ephemeral.lambda.policy.Permit;
 import dev.ephemeral.lambda.policy.PolicyEnforcement;
 import dev.ephemeral.lambda.validation.InvocationPlan;
@@ -18,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -156,63 +153,27 @@ final class OnDeleteCall {
       return release(context, state, OnDeleteStatus.SUCCEEDED, null, "after the onDelete call");
     }
     var failed = (InvocationResult.Failed) call.result();
-    String failure = failed.reason() + ": " + failed.message();
-    if (!retryable(failed)) {
-      return giveUp(resource, context, state, "the onDelete call failed (" + failure + ")");
+    var next =
+        OnDeleteRetries.afterFailure(
+            failed,
+            state,
+            retryPolicy,
+            () -> namespaceTerminating(context.getClient(), resource.getMetadata().getNamespace()),
+            now);
+    if (next instanceof OnDeleteRetries.GiveUp giveUp) {
+      return giveUp(resource, context, state, giveUp.why());
     }
-    int count = Optional.ofNullable(state.getFailedAttempts()).orElse(0) + 1;
-    if (count > retryPolicy.maxRetries()) {
-      return giveUp(
-          resource,
-          context,
-          state,
-          "the onDelete call failed ("
-              + failure
-              + ") and its "
-              + retryPolicy.maxRetries()
-              + " retries are spent");
-    }
-    if (namespaceTerminating(context.getClient(), resource.getMetadata().getNamespace())) {
-      return giveUp(
-          resource,
-          context,
-          state,
-          "the onDelete call failed (" + failure + ") and the namespace is being deleted");
-    }
-    Duration wait = waitBefore(count, failed);
+    var retry = ((OnDeleteRetries.RetryAt) next).status();
     LOG.atWarn()
         .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
         .addKeyValue(NAME, resource.getMetadata().getName())
         .addKeyValue(REASON, failed.reason())
-        .log("spec.onDelete call failed; retry {} of {} in {}", count, retryPolicy.maxRetries(), wait);
-    Instant nextAttempt = RetryPolicy.wholeSecondNotBefore(now.plus(wait));
-    var next = new OnDeleteStatus(count, StatusFactory.format(nextAttempt), failure, null);
-    return Outcome.status((r, current, time) -> StatusFactory.onDelete(current, next));
-  }
-
-  /**
-   * The backoff of retry {@code count}; a longer Retry-After is honoured up to the backoff of the
-   * last retry, so the finalizer is released within the promised time.
-   */
-  private Duration waitBefore(int count, InvocationResult.Failed failed) {
-    Duration backoff = retryPolicy.backoff(count);
-    Duration longest = retryPolicy.backoff(retryPolicy.maxRetries());
-    Duration asked = failed.retryAfter().orElse(Duration.ZERO);
-    if (asked.compareTo(longest) > 0) {
-      asked = longest;
-    }
-    return asked.compareTo(backoff) > 0 ? asked : backoff;
-  }
-
-  /**
-   * Failures a retry may fix. Not retried: a function that does not exist, a request Lambda
-   * rejects, and failures after which the function ran and a rerun only repeats it.
-   */
-  private static boolean retryable(InvocationResult.Failed failed) {
-    if (failed.reason() == ReadyReason.FunctionNotFound) {
-      return false;
-    }
-    return failed.retry() == RetryClass.BACKOFF || failed.retry() == RetryClass.SLOW;
+        .log(
+            "spec.onDelete call failed; retry {} of {} at {}",
+            retry.getFailedAttempts(),
+            retryPolicy.maxRetries(),
+            retry.getNextAttemptTime());
+    return Outcome.status((r, current, time) -> StatusFactory.onDelete(current, retry));
   }
 
   /** Removes the finalizer without a successful call, with a Warning Event saying why. */

@@ -12,6 +12,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.RecordedInvocation;
+import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -137,12 +138,7 @@ class OnDeleteTest {
 
   @Test
   void failingDeleteCallIsRetriedThenGivenUpWithAWarningEvent() {
-    harness.lambda.function(
-        "revoker",
-        call ->
-            new String(call.payload(), StandardCharsets.UTF_8).contains("revoke")
-                ? FunctionOutcome.functionError("Unhandled", "RevokeFailed", "no", null)
-                : FunctionOutcome.json(java.util.Map.of("api_key", "k")));
+    failOnRevoke("revoker");
     harness.create(withOnDelete(invocation("api-key", "revoker", "{}")));
     harness.awaitReason("api-key", "Invoked");
 
@@ -163,6 +159,40 @@ class OnDeleteTest {
                   .contains("retries are spent")
                   .contains(FINALIZER);
             });
+  }
+
+  @Test
+  void anOperatorRestartContinuesTheDeleteTimeRetriesFromTheStatus() {
+    harness.close();
+    // Retries far enough apart to restart the operator between two of them.
+    harness =
+        OperatorHarness.start(
+            new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(2), 2, Duration.ofSeconds(2)));
+    failOnRevoke("revoker");
+    harness.create(withOnDelete(invocation("api-key", "revoker", "{}")));
+    harness.awaitReason("api-key", "Invoked");
+
+    delete("api-key");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              var r = harness.get("api-key");
+              return r.getStatus().getOnDelete() != null
+                  && Integer.valueOf(1).equals(r.getStatus().getOnDelete().getFailedAttempts());
+            });
+    assertThat(harness.get("api-key").getStatus().getOnDelete().getLastFailure())
+        .contains("FunctionError")
+        .contains("RevokeFailed");
+    harness.restartOperator();
+
+    awaitGone("api-key");
+    // The regular call, then the first delete-time call and its 2 retries: the restart did not
+    // start the count over.
+    assertThat(harness.lambda.invocationCount("revoker")).isEqualTo(1 + 1 + 2);
+    assertThat(onDeleteFailedEvents())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("2 retries are spent"));
   }
 
   @Test
@@ -317,12 +347,7 @@ class OnDeleteTest {
                 .endMetadata()
                 .build())
         .create();
-    harness.lambda.function(
-        "revoker",
-        call ->
-            new String(call.payload(), StandardCharsets.UTF_8).contains("revoke")
-                ? FunctionOutcome.functionError("Unhandled", "RevokeFailed", "no", null)
-                : FunctionOutcome.json(java.util.Map.of("api_key", "k")));
+    failOnRevoke("revoker");
     harness.create(withOnDelete(invocation("api-key", "revoker", "{}")));
     harness.awaitReason("api-key", "Invoked");
 
@@ -375,6 +400,16 @@ class OnDeleteTest {
     onDelete.setPayload(json(REVOKE));
     resource.getSpec().setOnDelete(onDelete);
     return resource;
+  }
+
+  /** A function that hands out a key, and fails with a function error when asked to revoke. */
+  private void failOnRevoke(String function) {
+    harness.lambda.function(
+        function,
+        call ->
+            new String(call.payload(), StandardCharsets.UTF_8).contains("revoke")
+                ? FunctionOutcome.functionError("Unhandled", "RevokeFailed", "no", null)
+                : FunctionOutcome.json(java.util.Map.of("api_key", "k")));
   }
 
   private void delete(String name) {
