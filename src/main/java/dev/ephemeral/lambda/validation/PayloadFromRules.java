@@ -5,6 +5,7 @@ import static dev.ephemeral.lambda.validation.SpecRules.*;
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.KeyReference;
 import dev.ephemeral.lambda.customresource.PayloadInput;
+import dev.ephemeral.lambda.model.PayloadSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;

@@ -1,8 +1,7 @@
-package dev.ephemeral.lambda.validation;
+package dev.ephemeral.lambda.model;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
-import dev.ephemeral.lambda.secret.SecretShape;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

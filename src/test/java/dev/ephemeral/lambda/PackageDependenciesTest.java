@@ -1,0 +1,58 @@
+package dev.ephemeral.lambda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PackageDependenciesTest {
+
+  private static final String FIXTURE = "dev.ephemeral.lambda.archfixture";
+
+  private static JavaClasses operatorClasses;
+
+  @BeforeAll
+  static void importClasses() {
+    operatorClasses =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(PackageDependencies.OPERATOR);
+  }
+
+  @Test
+  void packagesHaveNoCycles() {
+    PackageDependencies.freeOfCycles(PackageDependencies.OPERATOR).check(operatorClasses);
+  }
+
+  @Test
+  void onlyTheSandboxDependsOnTheRootPackage() {
+    PackageDependencies.rootIsTheTop().check(operatorClasses);
+  }
+
+  @Test
+  void operatorDoesNotDependOnTheSandboxTheEmulatorOrTheMockServer() {
+    PackageDependencies.operatorNeedsNoSandbox().check(operatorClasses);
+  }
+
+  @Test
+  void emulatorDoesNotDependOnTheOperator() {
+    PackageDependencies.emulatorStandsAlone().check(operatorClasses);
+  }
+
+  @Test
+  void aCycleIsReportedWithItsPackagesAndTheFix() {
+    JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE);
+    assertThat(fixture).hasSizeGreaterThanOrEqualTo(2);
+
+    assertThatThrownBy(() -> PackageDependencies.freeOfCycles(FIXTURE).check(fixture))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("Cycle detected")
+        .hasMessageContaining(FIXTURE + ".a -> ")
+        .hasMessageContaining(FIXTURE + ".b -> ")
+        .hasMessageContaining("move the type both packages need into the lower package");
+  }
+}
