@@ -5,6 +5,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;

@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.reconciler;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

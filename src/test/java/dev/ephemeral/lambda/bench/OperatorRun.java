@@ -8,7 +8,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.emulator.RecordedInvocation;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
+import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
