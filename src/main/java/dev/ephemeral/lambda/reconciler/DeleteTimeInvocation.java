@@ -8,6 +8,7 @@ import dev.ephemeral.lambda.invoke.InvocationQueue;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.Trigger;

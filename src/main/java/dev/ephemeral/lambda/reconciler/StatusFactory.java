@@ -5,6 +5,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.Trigger;
 import java.nio.charset.StandardCharsets;

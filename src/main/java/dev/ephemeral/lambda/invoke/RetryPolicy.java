@@ -1,7 +1,6 @@
-package dev.ephemeral.lambda.reconciler;
+package dev.ephemeral.lambda.invoke;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
-import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,9 +78,10 @@ public record RetryPolicy(
               "; retries exhausted, waiting for the next trigger", attempts, null, false, holdOff);
         }
         Duration wait = failed.retryAfter().filter(d -> d.compareTo(holdOff) > 0).orElse(holdOff);
+        // A whole second, so it reads as the status's nextRetryTime shows it.
         Instant at = wholeSecondNotBefore(now.plus(wait));
         yield new Retry(
-            "; retry " + attempts + " of " + maxRetries + " at " + StatusFactory.format(at),
+            "; retry " + attempts + " of " + maxRetries + " at " + at,
             attempts,
             at,
             false,
