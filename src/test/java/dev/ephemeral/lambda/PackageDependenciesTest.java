@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,14 @@ class PackageDependenciesTest {
   @Test
   void packagesHaveNoCycles() {
     PackageDependencies.freeOfCycles(PackageDependencies.OPERATOR).check(operatorClasses);
+  }
+
+  @Test
+  void packagesHaveNoCyclesThroughConstants() {
+    var cycles =
+        PackageDependencies.sourceCycles(Path.of("src/main/java"), PackageDependencies.OPERATOR);
+
+    assertThat(cycles).as(PackageDependencies.FIX).isEmpty();
   }
 
   @Test
@@ -54,5 +63,17 @@ class PackageDependenciesTest {
         .hasMessageContaining(FIXTURE + ".a -> ")
         .hasMessageContaining(FIXTURE + ".b -> ")
         .hasMessageContaining("move the type both packages need into the lower package");
+  }
+
+  @Test
+  void aCycleInTheSourcesIsReportedWithItsPackagesAndFiles() {
+    String a = FIXTURE + ".a";
+    String b = FIXTURE + ".b";
+
+    assertThat(PackageDependencies.sourceCycles(Path.of("src/test/java"), FIXTURE))
+        .containsExactly(
+            a + " -> " + b + " -> " + a
+                + "; " + a + " -> " + b + " in [dev/ephemeral/lambda/archfixture/a/Order.java]"
+                + "; " + b + " -> " + a + " in [dev/ephemeral/lambda/archfixture/b/Invoice.java]");
   }
 }
