@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,12 +16,14 @@ class PackageDependenciesTest {
 
   private static JavaClasses operatorClasses;
 
+  /** The compiled classes of src/main/java: importing them by package would scan every jar. */
   @BeforeAll
-  static void importClasses() {
-    operatorClasses =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages(PackageDependencies.OPERATOR);
+  static void importClasses() throws URISyntaxException {
+    operatorClasses = new ClassFileImporter().importPath(classesOf(OperatorMain.class));
+  }
+
+  private static Path classesOf(Class<?> type) throws URISyntaxException {
+    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   @Test
@@ -53,8 +55,10 @@ class PackageDependenciesTest {
   }
 
   @Test
-  void aCycleIsReportedWithItsPackagesAndTheFix() {
-    JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE);
+  void aCycleIsReportedWithItsPackagesAndTheFix() throws URISyntaxException {
+    JavaClasses fixture =
+        new ClassFileImporter()
+            .importPath(classesOf(PackageDependenciesTest.class).resolve(FIXTURE.replace('.', '/')));
     assertThat(fixture).hasSizeGreaterThanOrEqualTo(2);
 
     assertThatThrownBy(() -> PackageDependencies.freeOfCycles(FIXTURE).check(fixture))
