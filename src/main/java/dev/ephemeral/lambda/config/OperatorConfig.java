@@ -1,8 +1,8 @@
 package dev.ephemeral.lambda.config;
 
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.policy.PolicyMode;
 import dev.ephemeral.lambda.policy.PolicySettings;
-import dev.ephemeral.lambda.reconciler.RetryPolicy;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.customresource;
 
-import static dev.ephemeral.lambda.policy.PolicyRules.*;
+import static dev.ephemeral.lambda.customresource.PolicyRules.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;

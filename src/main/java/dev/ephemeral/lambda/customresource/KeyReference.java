@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.customresource;
 
-import static dev.ephemeral.lambda.validation.SpecRules.*;
+import static dev.ephemeral.lambda.customresource.SpecRules.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;

@@ -1,10 +1,10 @@
 package dev.ephemeral.lambda.customresource;
 
-import static dev.ephemeral.lambda.policy.PolicyRules.*;
-import static dev.ephemeral.lambda.validation.SpecRules.DURATION_MAX_LENGTH;
-import static dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN;
-import static dev.ephemeral.lambda.validation.SpecRules.INTERVAL_RULE;
-import static dev.ephemeral.lambda.validation.SpecRules.TIMEOUT_RULE;
+import static dev.ephemeral.lambda.customresource.PolicyRules.*;
+import static dev.ephemeral.lambda.customresource.SpecRules.DURATION_MAX_LENGTH;
+import static dev.ephemeral.lambda.customresource.SpecRules.DURATION_PATTERN;
+import static dev.ephemeral.lambda.customresource.SpecRules.INTERVAL_RULE;
+import static dev.ephemeral.lambda.customresource.SpecRules.TIMEOUT_RULE;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;

@@ -1,13 +1,13 @@
 package dev.ephemeral.lambda.customresource;
 
-import static dev.ephemeral.lambda.validation.SpecRules.*;
+import static dev.ephemeral.lambda.customresource.SpecRules.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.crd.generator.annotation.SchemaFrom;
 
 /** A workload in the LambdaInvocation's namespace whose pods restart when the result changes. */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,8 +2,8 @@ package dev.ephemeral.lambda.events;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Trigger;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

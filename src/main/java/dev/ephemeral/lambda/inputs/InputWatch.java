@@ -3,7 +3,7 @@ package dev.ephemeral.lambda.inputs;
 import dev.ephemeral.lambda.customresource.KeyReference;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.PayloadInput;
-import dev.ephemeral.lambda.validation.PayloadSource;
+import dev.ephemeral.lambda.model.PayloadSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ephemeral.lambda.validation.PayloadSource;
+import dev.ephemeral.lambda.model.PayloadSource;
 import java.util.List;
 import java.util.Optional;
 

@@ -2,8 +2,8 @@ package dev.ephemeral.lambda.inputs;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.PayloadInput;
-import dev.ephemeral.lambda.validation.InvocationPlan;
-import dev.ephemeral.lambda.validation.PayloadSource;
+import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.PayloadSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

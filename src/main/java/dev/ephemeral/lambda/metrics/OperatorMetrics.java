@@ -2,8 +2,8 @@ package dev.ephemeral.lambda.metrics;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Trigger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

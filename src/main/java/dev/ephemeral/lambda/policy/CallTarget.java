@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.policy;
 
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -2,7 +2,7 @@ package dev.ephemeral.lambda.policy;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;

@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.reconciler;
 
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -3,7 +3,7 @@ package dev.ephemeral.lambda.reconciler;
 import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

@@ -1,7 +1,8 @@
 package dev.ephemeral.lambda.reconciler;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.Trigger;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;

@@ -5,7 +5,7 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.secret.ResultSecret;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

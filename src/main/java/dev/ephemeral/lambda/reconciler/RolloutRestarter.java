@@ -3,7 +3,8 @@ package dev.ephemeral.lambda.reconciler;
 import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
-import dev.ephemeral.lambda.validation.RestartTarget;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.RestartTarget;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;

@@ -4,8 +4,9 @@ import static dev.ephemeral.lambda.reconciler.LogKeys.*;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.secret.SecretWriter;
-import dev.ephemeral.lambda.validation.InvocationPlan;
 import java.time.Instant;
 import java.util.Objects;
 import org.slf4j.Logger;

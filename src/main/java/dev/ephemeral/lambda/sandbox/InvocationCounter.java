@@ -2,8 +2,8 @@ package dev.ephemeral.lambda.sandbox;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
-import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
@@ -14,6 +13,7 @@ import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
 import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.validation.SpecValidator;
@@ -523,7 +523,7 @@ public final class SandboxCommand implements Callable<Integer> {
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) throws Exception {
-      if (!value.matches(dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN)
+      if (!value.matches(dev.ephemeral.lambda.customresource.SpecRules.DURATION_PATTERN)
           && !value.equals("0")) {
         throw new CommandLine.TypeConversionException(
             "'" + value + "' is not a duration such as 30s, 5m or 1h30m");

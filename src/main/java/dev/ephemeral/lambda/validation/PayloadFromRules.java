@@ -1,10 +1,12 @@
 package dev.ephemeral.lambda.validation;
 
-import static dev.ephemeral.lambda.validation.SpecRules.*;
+import static dev.ephemeral.lambda.customresource.SpecRules.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.KeyReference;
 import dev.ephemeral.lambda.customresource.PayloadInput;
+import dev.ephemeral.lambda.customresource.SpecRules;
+import dev.ephemeral.lambda.model.PayloadSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;

@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.validation;
 
-import static dev.ephemeral.lambda.validation.SpecRules.*;
+import static dev.ephemeral.lambda.customresource.SpecRules.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +11,13 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.customresource.RolloutTargetKind;
 import dev.ephemeral.lambda.customresource.SecretSpec;
-import dev.ephemeral.lambda.secret.SecretShape;
+import dev.ephemeral.lambda.customresource.SpecRules;
+import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.PayloadSource;
+import dev.ephemeral.lambda.model.RestartTarget;
+import dev.ephemeral.lambda.model.SecretShape;
+import dev.ephemeral.lambda.model.SecretTypes;
 import dev.ephemeral.lambda.secret.SecretTemplates;
-import dev.ephemeral.lambda.secret.SecretTypes;
 import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.InvocationRequest;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -18,7 +18,7 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
-import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.model.Trigger;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;

@@ -16,7 +16,7 @@ import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 
 
-import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import java.time.Clock;
 import java.time.Duration;

@@ -15,8 +15,8 @@ import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 
 
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.reconciler.Trigger;
+import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Trigger;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -12,7 +12,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.RecordedInvocation;
-import dev.ephemeral.lambda.reconciler.RetryPolicy;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;

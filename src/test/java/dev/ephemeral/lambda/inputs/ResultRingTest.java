@@ -8,7 +8,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
 import dev.ephemeral.lambda.customresource.PayloadInput;
 import dev.ephemeral.lambda.customresource.SecretSpec;
-import dev.ephemeral.lambda.validation.InvocationPlan;
+import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.Arrays;

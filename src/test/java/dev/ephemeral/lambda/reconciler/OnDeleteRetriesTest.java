@@ -6,6 +6,7 @@ import dev.ephemeral.lambda.customresource.OnDeleteStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult;
 import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.invoke.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

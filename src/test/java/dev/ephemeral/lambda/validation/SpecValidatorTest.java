@@ -14,6 +14,8 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.OnDeleteSpec;
 import dev.ephemeral.lambda.customresource.PayloadInput;
 import dev.ephemeral.lambda.customresource.SecretSpec;
+import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.PayloadSource;
 import dev.ephemeral.lambda.validation.SpecExamples.Example;
 import dev.ephemeral.lambda.validation.SpecValidator.Invalid;
 import dev.ephemeral.lambda.validation.SpecValidator.Result;

@@ -1,9 +1,9 @@
-package dev.ephemeral.lambda.validation;
+package dev.ephemeral.lambda.model;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
-import dev.ephemeral.lambda.secret.SecretShape;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +49,45 @@ public record InvocationPlan(
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.
    */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(15);
+
+  /** Equal when every component is, the two payloads compared by their bytes. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InvocationPlan other && Arrays.deepEquals(components(), other.components());
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.deepHashCode(components());
+  }
+
+  /**
+   * Every component, in order, with the Optional's array taken out of it: a record compares arrays
+   * by identity, so two plans made from the same spec would otherwise never be equal.
+   */
+  private Object[] components() {
+    return new Object[] {
+      functionName,
+      qualifier,
+      region,
+      payload,
+      clientContext,
+      tailLog,
+      timeout,
+      refreshInterval,
+      secretName,
+      ttl,
+      secretKeys,
+      secretLabels,
+      secretAnnotations,
+      invokePolicy,
+      rolloutRestartTargets,
+      onDeletePayload.orElse(null),
+      secretShape,
+      payloadFrom,
+      inputsHash
+    };
+  }
 
   /** This plan with the payload that has the values of payloadFrom merged in, and their hash. */
   public InvocationPlan withInputs(byte[] mergedPayload, String hash) {

@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.reconciler;
+package dev.ephemeral.lambda.model;
 
 /** Why an invocation happens (the README's "When the function is invoked"). */
 public enum Trigger {

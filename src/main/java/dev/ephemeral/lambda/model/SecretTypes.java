@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.secret;
+package dev.ephemeral.lambda.model;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

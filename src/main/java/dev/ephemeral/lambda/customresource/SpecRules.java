@@ -1,8 +1,9 @@
-package dev.ephemeral.lambda.validation;
+package dev.ephemeral.lambda.customresource;
 
 /**
  * The field rules of a LambdaInvocation as constants, shared by the CRD schema annotations
- * (admission) and {@link SpecValidator} (the operator), so the two checks cannot drift apart.
+ * (admission) and {@link dev.ephemeral.lambda.validation.SpecValidator} (the operator), so the two
+ * checks cannot drift apart.
  */
 public final class SpecRules {
 

@@ -1,11 +1,10 @@
-package dev.ephemeral.lambda.reconciler;
+package dev.ephemeral.lambda.invoke;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
 import dev.ephemeral.lambda.customresource.ReadyReason;
-import dev.ephemeral.lambda.invoke.InvocationResult;
-import dev.ephemeral.lambda.invoke.RetryClass;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

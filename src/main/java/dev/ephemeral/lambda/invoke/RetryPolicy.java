@@ -1,7 +1,7 @@
-package dev.ephemeral.lambda.reconciler;
+package dev.ephemeral.lambda.invoke;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
-import dev.ephemeral.lambda.invoke.InvocationResult;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,9 +78,10 @@ public record RetryPolicy(
               "; retries exhausted, waiting for the next trigger", attempts, null, false, holdOff);
         }
         Duration wait = failed.retryAfter().filter(d -> d.compareTo(holdOff) > 0).orElse(holdOff);
+        // A whole second, so it reads as the status's nextRetryTime shows it.
         Instant at = wholeSecondNotBefore(now.plus(wait));
         yield new Retry(
-            "; retry " + attempts + " of " + maxRetries + " at " + StatusFactory.format(at),
+            "; retry " + attempts + " of " + maxRetries + " at " + at,
             attempts,
             at,
             false,
@@ -104,7 +105,7 @@ public record RetryPolicy(
    * The status shows times in whole seconds, and the next attempt is taken from the status: round
    * up, so that a retry never comes before its backoff or the service's Retry-After.
    */
-  static Instant wholeSecondNotBefore(Instant at) {
+  public static Instant wholeSecondNotBefore(Instant at) {
     Instant whole = at.truncatedTo(ChronoUnit.SECONDS);
     return whole.equals(at) ? at : whole.plusSeconds(1);
   }

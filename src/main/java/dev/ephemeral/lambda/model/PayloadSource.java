@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.validation;
+package dev.ephemeral.lambda.model;
 
 import com.fasterxml.jackson.core.JsonPointer;
 

@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.validation;
+package dev.ephemeral.lambda.model;
 
 import dev.ephemeral.lambda.customresource.RolloutTargetKind;
 

@@ -1,7 +1,8 @@
-package dev.ephemeral.lambda.reconciler;
+package dev.ephemeral.lambda.model;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.policy;
+package dev.ephemeral.lambda.customresource;
 
 /**
  * The field rules of a LambdaInvocationPolicy, shared by the CRD schema annotations and the

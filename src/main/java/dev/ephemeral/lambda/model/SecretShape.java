@@ -1,4 +1,4 @@
-package dev.ephemeral.lambda.secret;
+package dev.ephemeral.lambda.model;
 
 import java.util.Map;
 
