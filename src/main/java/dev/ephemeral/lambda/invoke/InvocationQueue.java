@@ -95,6 +95,7 @@ public final class InvocationQueue<T> implements AutoCloseable {
 
   private final LambdaInvoker invoker;
   private final Clock clock;
+  private final CallGate gate;
   private final ThreadPoolExecutor workers;
 
   /**
@@ -113,9 +114,11 @@ public final class InvocationQueue<T> implements AutoCloseable {
   private volatile boolean accepting = true;
   private volatile Consumer<ResourceID> onFinished = id -> {};
 
-  public InvocationQueue(LambdaInvoker invoker, int maxInFlight, Clock clock) {
+  /** @param gate asked right before each call starts whether this replica may start it */
+  public InvocationQueue(LambdaInvoker invoker, int maxInFlight, Clock clock, CallGate gate) {
     this.invoker = invoker;
     this.clock = clock;
+    this.gate = gate;
     var threads = new AtomicInteger();
     this.workers =
         new ThreadPoolExecutor(
@@ -155,6 +158,10 @@ public final class InvocationQueue<T> implements AutoCloseable {
   }
 
   private void run(ResourceID id, Call<T> call) {
+    // Before the claim: a call held at the gate is still queued, and can still be cancelled.
+    if (!gate.awaitMayStartCall()) {
+      return;
+    }
     if (!call.claimed.compareAndSet(false, true)) {
       // Cancelled while it waited.
       return;
