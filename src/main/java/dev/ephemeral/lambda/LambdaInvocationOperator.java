@@ -116,6 +116,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
                   election.getLeaseName(),
                   identity,
                   election.getRetryPeriod(),
+                  election.getRenewDeadline(),
                   guard,
                   clock));
     } else {

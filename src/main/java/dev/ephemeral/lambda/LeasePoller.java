@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the leader Lease once per retry period (as often as the elector renews it) and tells the
- * {@link LeaseGuard} what it found. Its own client gives a read up after one period and never
- * repeats it: an API server that no longer answers leaves the guard without news, and time closes
- * the gate.
+ * {@link LeaseGuard} what it found. Its own client gives a read up after half the renew deadline
+ * (a renewal counts from when the read was sent, so a slower answer would be of little use) and
+ * never repeats it: an API server that no longer answers leaves the guard without news, and time
+ * closes the gate.
  */
 final class LeasePoller implements AutoCloseable {
 
@@ -38,6 +39,8 @@ final class LeasePoller implements AutoCloseable {
   /**
    * @param operatorClient the operator's client, whose API server and credentials are used
    * @param identity the holder identity this replica's elector writes
+   * @param period the elector's retry period
+   * @param renewDeadline the elector's renew deadline
    */
   LeasePoller(
       KubernetesClient operatorClient,
@@ -45,12 +48,15 @@ final class LeasePoller implements AutoCloseable {
       String name,
       String identity,
       Duration period,
+      Duration renewDeadline,
       LeaseGuard guard,
       Clock clock) {
+    int timeoutMillis = (int) renewDeadline.dividedBy(2).toMillis();
     this.client =
         KubernetesClientConfig.newClient(
             new ConfigBuilder(operatorClient.getConfiguration())
-                .withRequestTimeout((int) period.toMillis())
+                .withConnectionTimeout(timeoutMillis)
+                .withRequestTimeout(timeoutMillis)
                 .withRequestRetryBackoffLimit(0)
                 .build());
     this.lock = new LeaseLock(namespace, name, identity);
