@@ -77,10 +77,11 @@ public final class LeaseGuard implements CallGate {
       }
       if (lastConfirmed == null || renewed.isAfter(lastConfirmed)) {
         lastConfirmed = renewed;
-        notifyAll();
       }
     }
-    mayStartCall();
+    if (mayStartCall()) {
+      notifyAll();
+    }
   }
 
   /** Whether this replica may start a call now; a change since the last look is logged. */
@@ -112,7 +113,7 @@ public final class LeaseGuard implements CallGate {
   public synchronized boolean awaitMayStartCall() {
     waiting++;
     try {
-      // Time only closes the gate; a confirmed renewal, which opens it, wakes the waiters.
+      // Time only closes the gate; a read of the Lease that opens it wakes the waiters.
       while (!mayStartCall()) {
         wait();
       }
