@@ -50,6 +50,11 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   private final String ownNamespace;
   private final DataHash dataHash = DataHash.keyedLater();
 
+  /** With leader election: whether this replica may start calls, and what tells it. */
+  private final Optional<LeaseGuard> leaseGuard;
+
+  private final Optional<LeasePoller> leasePoller;
+
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
     this(client, config, invoker, clock, InvocationObserver.NONE);
@@ -66,7 +71,9 @@ public final class LambdaInvocationOperator implements AutoCloseable {
 
   /**
    * @param frameworkMetrics JOSDK's reconcile metrics, if collected
-   * @param leaderElection leader election settings; empty runs without
+   * @param leaderElection leader election settings, with this replica's identity; empty runs
+   *     without
+   * @throws IllegalArgumentException when leader election has no identity
    */
   public LambdaInvocationOperator(
       KubernetesClient client,
@@ -80,13 +87,48 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     this.client = client;
     this.ownNamespace =
         config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
+    if (leaderElection.isPresent()) {
+      var election = leaderElection.get();
+      String identity =
+          election
+              .getIdentity()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "leader election needs this replica's identity, to find its renewals in"
+                              + " the Lease"));
+      // As the framework's elector: the client's namespace unless one is given (without either,
+      // the framework refuses to start).
+      String leaseNamespace = election.getLeaseNamespace().orElse(ownNamespace);
+      var guard =
+          new LeaseGuard(
+              leaseNamespace + "/" + election.getLeaseName(),
+              identity,
+              election.getRenewDeadline(),
+              clock);
+      leaseGuard = Optional.of(guard);
+      leasePoller =
+          Optional.of(
+              new LeasePoller(
+                  client,
+                  leaseNamespace,
+                  election.getLeaseName(),
+                  identity,
+                  election.getRetryPeriod(),
+                  election.getRenewDeadline(),
+                  guard,
+                  clock));
+    } else {
+      leaseGuard = Optional.empty();
+      leasePoller = Optional.empty();
+    }
     var policies = new PolicyEnforcement(config.policy());
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
             invoker,
             config.maxInFlight(),
-            CallGate.OPEN,
+            leaseGuard.<CallGate>map(guard -> guard).orElse(CallGate.OPEN),
             new ResultSecret(mapper, dataHash),
             config.retryPolicy(),
             clock,
@@ -142,6 +184,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   public void start() {
     dataHash.useKey(DataHashKeySecret.load(client, ownNamespace));
     operator.start();
+    leasePoller.ifPresent(LeasePoller::start);
   }
 
   /** Informers started and healthy. A standby replica (not the leader) is ready too. */
@@ -155,9 +198,20 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     return calls.inFlight();
   }
 
-  /** Lambda calls waiting for a free slot under the in-flight limit. */
+  /**
+   * Lambda calls waiting for a free slot under the in-flight limit, or for this replica to confirm
+   * its leader Lease.
+   */
   public int waiting() {
-    return calls.waiting();
+    return calls.waiting() + leaseGuard.map(LeaseGuard::waiting).orElse(0);
+  }
+
+  /**
+   * Whether this replica may start Lambda calls now: always without leader election; with it, only
+   * while it has confirmed its Lease within the renew deadline.
+   */
+  public boolean mayStartCalls() {
+    return leaseGuard.map(LeaseGuard::mayStartCall).orElse(true);
   }
 
   /**
@@ -179,5 +233,6 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     }
     operator.stop();
     calls.close();
+    leasePoller.ifPresent(LeasePoller::close);
   }
 }

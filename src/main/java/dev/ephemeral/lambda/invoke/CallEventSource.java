@@ -40,9 +40,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
 
   private static final Logger LOG = LoggerFactory.getLogger(CallEventSource.class);
 
-  /** How often a worker asks a closed gate again. */
-  private static final Duration GATE_POLL = Duration.ofMillis(50);
-
   private final LambdaInvoker invoker;
   private final Clock clock;
   private final CallGate gate;
@@ -135,11 +132,17 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   }
 
   private void run(ResourceID id, Call<T> call) {
+    // Before the claim: a call held at the gate (this replica cannot prove it still leads) is
+    // still queued, next in line, and can still be cancelled.
+    if (!gate.awaitMayStartCall()) {
+      // Interrupted: the source is closing.
+      return;
+    }
     if (!call.claim()) {
       // Cancelled while it waited.
       return;
     }
-    if (!awaitGate(call)) {
+    if (!accepting || call.orphaned()) {
       // Stopping, or the resource is gone: a call that has not started is not started (the next
       // leader or start decides).
       calls.remove(id, call);
@@ -167,6 +170,10 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     } finally {
       running.decrementAndGet();
     }
+    if (notifier.isShutdown()) {
+      // Closed while the call ran: nothing is stored, and nobody is to be told.
+      return;
+    }
     notifier.execute(
         () -> {
           if (call.orphaned()) {
@@ -179,27 +186,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
             getEventHandler().handleEvent(new Event(id));
           }
         });
-  }
-
-  /**
-   * Waits while the gate is closed (this replica cannot prove it still leads): the call stays
-   * next in line, and starts if the gate opens again.
-   *
-   * @return false when the call is not to be made at all
-   */
-  private boolean awaitGate(Call<T> call) {
-    while (accepting && !call.orphaned()) {
-      if (gate.mayStartCall()) {
-        return true;
-      }
-      try {
-        TimeUnit.MILLISECONDS.sleep(GATE_POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
   }
 
   /**

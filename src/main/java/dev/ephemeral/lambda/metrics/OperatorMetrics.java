@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -24,6 +25,7 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String IN_FLIGHT = "lambda_invocations_in_flight";
   public static final String WAITING = "lambda_invocations_waiting";
   public static final String NOT_ALLOWED = "lambda_invocations_not_allowed";
+  public static final String MAY_START = "lambda_invocations_may_start";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
@@ -32,9 +34,12 @@ public final class OperatorMetrics implements InvocationObserver {
 
   /**
    * @param inFlight Lambda calls running now
-   * @param waiting Lambda calls queued for a free slot under the in-flight limit
+   * @param waiting Lambda calls queued for a free slot under the in-flight limit, or for the
+   *     leader Lease to be confirmed
+   * @param mayStart whether this replica may start Lambda calls now
    */
-  public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight, IntSupplier waiting) {
+  public OperatorMetrics(
+      MeterRegistry registry, IntSupplier inFlight, IntSupplier waiting, BooleanSupplier mayStart) {
     this.registry = registry;
     this.secretsWritten =
         Counter.builder(SECRETS_WRITTEN)
@@ -54,7 +59,14 @@ public final class OperatorMetrics implements InvocationObserver {
         .description("Lambda invocations in flight")
         .register(registry);
     Gauge.builder(WAITING, waiting::getAsInt)
-        .description("Lambda invocations queued for a free slot under the in-flight limit")
+        .description(
+            "Lambda invocations queued for a free slot under the in-flight limit, or for the"
+                + " leader Lease to be confirmed")
+        .register(registry);
+    Gauge.builder(MAY_START, () -> mayStart.getAsBoolean() ? 1 : 0)
+        .description(
+            "1 while this replica may start Lambda invocations: without leader election always,"
+                + " with it while its Lease was confirmed within the renew deadline")
         .register(registry);
   }
 

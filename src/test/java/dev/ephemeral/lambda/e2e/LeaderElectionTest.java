@@ -5,35 +5,39 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.LeaderLease;
+import dev.ephemeral.lambda.LeaseGuard;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
-
-
+import dev.ephemeral.lambda.emulator.LambdaFunction;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.Trigger;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-
-
 
 /**
  * Two replicas against one API: only the Lease holder invokes; when it stops, the standby takes
@@ -46,6 +50,14 @@ class LeaderElectionTest {
 
   /** Short enough for a takeover after expiry to be observed in seconds. */
   private static final Duration SHORT_LEASE = Duration.ofSeconds(2);
+
+  /**
+   * Short enough for a takeover after a cut to be observed in seconds; the renew deadline is three
+   * quarters of it.
+   */
+  private static final Duration CUT_LEASE = Duration.ofSeconds(4);
+
+  private static final Duration CUT_RENEW_DEADLINE = Duration.ofSeconds(3);
 
   /** Longer than a test waits for a takeover, so a takeover within seconds means a release. */
   private static final Duration LONG_LEASE = Duration.ofSeconds(30);
@@ -193,16 +205,129 @@ class LeaderElectionTest {
     assertThat(holder()).isEqualTo("a");
   }
 
+  @Test
+  void aLeaderCutOffFromTheApiStartsNoCallOnceItsRenewDeadlinePassed() throws Exception {
+    // Each replica calls its own endpoint, so that every call is known by who made it.
+    LambdaEmulator lambdaA = LambdaEmulator.start("127.0.0.1", 0);
+    LambdaEmulator lambdaB = LambdaEmulator.start("127.0.0.1", 0);
+    PartitionProxy apiOfA = PartitionProxy.to(kubernetes.url());
+    closeables.add(lambdaA);
+    closeables.add(lambdaB);
+    closeables.add(apiOfA);
+    var release = new CountDownLatch(1);
+    var answer = FunctionOutcome.json(Map.of("answer", 42));
+    List<Arrival> arrivalsAtA = new CopyOnWriteArrayList<>();
+    List<Arrival> arrivalsAtB = new CopyOnWriteArrayList<>();
+    lambdaA.function("slow", recorded(arrivalsAtA, OperatorHarness.heldUntil(release, answer)));
+    lambdaB.function("slow", recorded(arrivalsAtB, OperatorHarness.heldUntil(release, answer)));
+    try (var logs = TraceLogs.capture(LeaseGuard.class.getName())) {
+      Replica a = replica("a", CUT_LEASE, lambdaA, apiOfA.url(), 2);
+      a.operator().start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
+      Replica b = replica("b", CUT_LEASE, lambdaB, kubernetes.url(), 2);
+      b.operator().start();
+      List<String> names = List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
+      for (String name : names) {
+        var resource = invocation(name, "slow", "{\"resource\":\"" + name + "\"}");
+        resource.getSpec().setInvokePolicy("OnChange");
+        kubernetes.client().resource(resource).create();
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> arrivalsAtA.size() == 2 && a.operator().waiting() == 6);
+      Set<String> inFlightAtCut = resources(arrivalsAtA);
+      assertThat(inFlightAtCut).hasSize(2);
+
+      apiOfA.cut();
+      Instant cutAt = Instant.now();
+      await().atMost(Duration.ofSeconds(15)).until(() -> "b".equals(holder()));
+      assertThat(a.operator().mayStartCalls())
+          .as("the cut-off leader stopped before the standby could take over")
+          .isFalse();
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.operator().mayStartCalls());
+
+      // The calls in flight finish, and free their slots: the cut-off leader, whose framework has
+      // not noticed yet, keeps its queued calls waiting instead of starting them.
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> a.operator().inFlight() == 0 && a.operator().waiting() == 6);
+      await().atMost(Duration.ofSeconds(20)).until(() -> names.stream().allMatch(this::ready));
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(4))
+          .until(() -> arrivalsAtA.size() == 2);
+
+      assertThat(arrivalsAtA)
+          .allSatisfy(call -> assertThat(call.at()).isBefore(cutAt.plus(CUT_RENEW_DEADLINE)));
+      assertThat(arrivalsAtB).hasSize(names.size());
+      assertThat(resources(arrivalsAtB)).containsExactlyInAnyOrderElementsOf(names);
+      Set<String> ranTwice = resources(arrivalsAtA);
+      ranTwice.retainAll(resources(arrivalsAtB));
+      assertThat(ranTwice)
+          .as("only the calls in flight at the cut ran twice")
+          .isEqualTo(inFlightAtCut);
+      List<ILoggingEvent> warnings =
+          logs.events().stream().filter(e -> e.getLevel() == Level.WARN).toList();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0).getKeyValuePairs())
+          .anySatisfy(kv -> assertThat(kv.key).isEqualTo("sinceLastRenewal"))
+          .anySatisfy(
+              kv -> {
+                assertThat(kv.key).isEqualTo("lease");
+                assertThat(kv.value).isEqualTo(LEASE_NAMESPACE + "/" + OperatorConfig.LEASE_NAME);
+              });
+    } finally {
+      // So that the cut-off replica can stop without waiting for its unstored calls.
+      apiOfA.heal();
+    }
+  }
+
+  /** A call as it reached a function: for which resource, and when. */
+  record Arrival(String resource, Instant at) {}
+
+  /** {@code function}, recording each call's arrival (the payload names the resource). */
+  private static LambdaFunction recorded(List<Arrival> arrivals, LambdaFunction function) {
+    return call -> {
+      String payload = new String(call.payload(), StandardCharsets.UTF_8);
+      arrivals.add(
+          new Arrival(OperatorHarness.json(payload).path("resource").asText(), Instant.now()));
+      return function.handle(call);
+    };
+  }
+
+  private static Set<String> resources(List<Arrival> arrivals) {
+    Set<String> resources = new TreeSet<>();
+    arrivals.forEach(arrival -> resources.add(arrival.resource()));
+    return resources;
+  }
+
   private Replica replica(String identity, Duration leaseDuration) {
+    return replica(identity, leaseDuration, lambda, kubernetes.url(), 4);
+  }
+
+  /**
+   * A replica calling {@code lambda}, reaching the API at {@code apiUrl}, with at most {@code
+   * maxInFlight} calls at once.
+   */
+  private Replica replica(
+      String identity,
+      Duration leaseDuration,
+      LambdaEmulator lambda,
+      String apiUrl,
+      int maxInFlight) {
     KubernetesClient client =
-        OperatorHarness.newClient(kubernetes, "lambda-invocation-operator/" + identity);
-    var invoker =
-        OperatorHarness.invoker(lambda, 4);
+        KubernetesClientConfig.newClient(
+            new ConfigBuilder(kubernetes.client().getConfiguration())
+                .withMasterUrl(apiUrl)
+                .withUserAgent("lambda-invocation-operator/" + identity)
+                .build());
+    var invoker = OperatorHarness.invoker(lambda, maxInFlight);
     var config =
         new OperatorConfig(
             Set.of(),
             Optional.of(lambda.endpoint()),
-            4,
+            maxInFlight,
             0,
             OperatorHarness.FAST_RETRIES,
             true,

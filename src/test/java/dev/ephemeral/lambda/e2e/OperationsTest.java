@@ -178,6 +178,7 @@ class OperationsTest {
           .contains("lambda_secrets_written_total 1.0")
           .contains("lambda_secrets_expired_total 0.0")
           .contains("lambda_invocations_in_flight 0.0")
+          .contains("lambda_invocations_may_start 1.0")
           .containsPattern("operator_sdk_\\w*reconcil\\w*")
           .doesNotContain(SENTINEL)
           .doesNotContain("RuntimeError")

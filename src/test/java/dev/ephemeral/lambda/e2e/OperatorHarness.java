@@ -151,7 +151,8 @@ final class OperatorHarness implements AutoCloseable {
                 new OperatorMetrics(
                     registry,
                     () -> operator == null ? 0 : operator.inFlight(),
-                    () -> operator == null ? 0 : operator.waiting()),
+                    () -> operator == null ? 0 : operator.waiting(),
+                    () -> operator != null && operator.mayStartCalls()),
                 new EventRecorder(operatorClient, Clock.systemUTC())));
     operator =
         new LambdaInvocationOperator(

@@ -77,7 +77,9 @@ class OperatorProcessTest {
         assertThat(get(http, port, "/metrics").body())
             .contains(
                 "lambda_invocations_total{outcome=\"success\",reason=\"Invoked\",trigger=\"SPEC_CHANGED\"}"
-                    + " 1.0");
+                    + " 1.0")
+            .as("the leader, its Lease confirmed, may start calls")
+            .contains("lambda_invocations_may_start 1.0");
         assertThat(leaseHolder(kubernetes)).as("leads through the Lease").isNotBlank();
       } finally {
         operator.destroy();

@@ -34,6 +34,20 @@ class CallEventSourceTest {
   private final List<ResourceID> events = new CopyOnWriteArrayList<>();
   private final AtomicBoolean gateOpen = new AtomicBoolean(true);
 
+  /** A gate the test opens and closes; a closed one holds each call until it opens. */
+  private final CallGate gate =
+      () -> {
+        while (!gateOpen.get()) {
+          try {
+            TimeUnit.MILLISECONDS.sleep(10);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        }
+        return true;
+      };
+
   private final LambdaInvoker invoker =
       request -> {
         started.add(request.functionName());
@@ -54,7 +68,7 @@ class CallEventSourceTest {
   private CallEventSource<String> source;
 
   private CallEventSource<String> source(int maxInFlight) {
-    source = new CallEventSource<>(invoker, maxInFlight, Clock.systemUTC(), gateOpen::get);
+    source = new CallEventSource<>(invoker, maxInFlight, Clock.systemUTC(), gate);
     source.setEventHandler(event -> events.add(event.getRelatedCustomResourceID()));
     source.start();
     return source;
@@ -230,6 +244,19 @@ class CallEventSourceTest {
 
     await().until(() -> calls.getSecondaryResources(resource).isEmpty());
     await().during(Duration.ofMillis(200)).until(started::isEmpty);
+  }
+
+  @Test
+  void aCallHeldAtAClosedGateIsNotStartedOnceTheSourceStops() {
+    var calls = source(1);
+    gateOpen.set(false);
+    release("f");
+    calls.submit(resource("r"), request("f"), "a");
+
+    calls.stop();
+    gateOpen.set(true);
+
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(started::isEmpty);
   }
 
   @Test
