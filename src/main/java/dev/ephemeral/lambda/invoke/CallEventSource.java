@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -170,22 +171,22 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     } finally {
       running.decrementAndGet();
     }
-    if (notifier.isShutdown()) {
+    try {
+      notifier.execute(
+          () -> {
+            if (call.orphaned()) {
+              // Its resource is gone: the result is dropped, and a successor under the same
+              // name, if any, is decided on now that the name is free.
+              calls.remove(id, call);
+            }
+            signalChange();
+            if (isRunning()) {
+              getEventHandler().handleEvent(new Event(id));
+            }
+          });
+    } catch (RejectedExecutionException e) {
       // Closed while the call ran: nothing is stored, and nobody is to be told.
-      return;
     }
-    notifier.execute(
-        () -> {
-          if (call.orphaned()) {
-            // Its resource is gone: the result is dropped, and a successor under the same name,
-            // if any, is decided on now that the name is free.
-            calls.remove(id, call);
-          }
-          signalChange();
-          if (isRunning()) {
-            getEventHandler().handleEvent(new Event(id));
-          }
-        });
   }
 
   /**
