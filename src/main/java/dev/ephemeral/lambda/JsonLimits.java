@@ -2,6 +2,7 @@ package dev.ephemeral.lambda;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
+import dev.ephemeral.lambda.json.JsonText;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * accepts. Jackson refuses more than 1,000 levels by default, and one LambdaInvocation whose
  * payload nests deeper would make the whole list of LambdaInvocations unreadable, so the operator
  * would not start at all. Writing such a payload recurses once per level, which needs a deeper
- * thread stack than the JVM's default.
+ * thread stack than the JVM's default. Numbers may be as long as {@link JsonText} reads them
+ * (Jackson refuses more than 1,000 characters by default, with the same effect).
  */
 public final class JsonLimits {
 
@@ -31,7 +33,10 @@ public final class JsonLimits {
    */
   public static void raiseDefaults() {
     StreamReadConstraints.overrideDefaultStreamReadConstraints(
-        StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_DEPTH)
+            .maxNumberLength(JsonText.MAX_NUMBER_LENGTH)
+            .build());
     StreamWriteConstraints.overrideDefaultStreamWriteConstraints(
         StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
   }

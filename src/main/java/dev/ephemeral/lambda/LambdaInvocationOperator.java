@@ -176,10 +176,10 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   }
 
   /**
-   * Reads (or, the first time, creates) the data-hash key in the operator's namespace, then starts
-   * the framework.
+   * Reads (or, the first time, creates; or, when it holds no usable key, replaces) the data-hash
+   * key in the operator's namespace, then starts the framework.
    *
-   * @throws IllegalStateException when the data-hash key cannot be read or created
+   * @throws IllegalStateException when the data-hash key cannot be read, created or replaced
    */
   public void start() {
     dataHash.useKey(DataHashKeySecret.load(client, ownNamespace));

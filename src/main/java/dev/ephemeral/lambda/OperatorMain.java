@@ -91,6 +91,16 @@ public final class OperatorMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
+      var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      var running = new AtomicReference<LambdaInvocationOperator>();
+      // Up before anything that waits on the network (STS, the API server probe, the informers'
+      // first lists): /livez answers 200 and /readyz 503 from the first moments, so a slow start
+      // never looks like a dead pod.
+      var endpoints =
+          HttpEndpoints.start(
+              config.httpPort(),
+              () -> Optional.ofNullable(running.get()).map(o -> o.isReady()).orElse(false),
+              registry);
       var credentials = DefaultCredentialsProvider.builder().build();
       try {
         config =
@@ -98,15 +108,16 @@ public final class OperatorMain implements Callable<Integer> {
                 OperatorIdentity.complete(config.policy(), credentials, Optional.empty()));
       } catch (IllegalStateException e) {
         System.err.println("lambda-invocation-operator: " + e.getMessage());
+        endpoints.close();
         return 1;
       }
       Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
         System.err.println("lambda-invocation-operator: " + unreachable.get());
+        endpoints.close();
         return 1;
       }
-      var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       try (KubernetesClient client = KubernetesClientConfig.newClient(kubeConfig);
           var invoker =
               new AwsLambdaInvoker(
@@ -118,7 +129,6 @@ public final class OperatorMain implements Callable<Integer> {
                   new ObjectMapper())) {
         Clock clock = Clock.systemUTC();
         var stopping = new AtomicBoolean();
-        var running = new AtomicReference<LambdaInvocationOperator>();
         var observer =
             InvocationObserver.all(
                 List.of(
@@ -180,7 +190,6 @@ public final class OperatorMain implements Callable<Integer> {
                 Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
                 leaderElection);
         running.set(operator);
-        var endpoints = HttpEndpoints.start(config.httpPort(), operator::isReady, registry);
         // SIGTERM: stop taking events and let running reconciles finish (up to 10s); only then give
         // up the Lease, so that the standby cannot invoke while this replica still does.
         Runtime.getRuntime()

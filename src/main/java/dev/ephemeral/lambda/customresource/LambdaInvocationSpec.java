@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
@@ -65,6 +66,7 @@ public class LambdaInvocationSpec {
           + " keep it well under that. Nested at most 10000 levels, as the API server accepts."
           + " A YAML string is sent as a JSON string: payload: '{\"a\":1}'"
           + " sends \"{\\\"a\\\":1}\"; write the object as YAML instead.")
+  @JsonDeserialize(using = LenientReading.Payload.class)
   private JsonNode payload;
 
   @Size(min = 1, max = CLIENT_CONTEXT_MAX_LENGTH)

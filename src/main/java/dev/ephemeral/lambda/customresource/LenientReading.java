@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.ephemeral.lambda.json.JsonText;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +32,31 @@ final class LenientReading {
     @Override
     public LambdaInvocationSpec deserialize(JsonParser parser, DeserializationContext context)
         throws IOException {
-      JsonNode tree = parser.readValueAsTree();
+      // Read with numbers as written, so that the payloads below read them as written too.
+      JsonNode tree = JsonText.read(parser);
       try {
         return context.readTreeAsValue(tree, LambdaInvocationSpec.class);
       } catch (JsonMappingException e) {
         return LambdaInvocationSpec.unreadable(describe("spec", e));
       }
+    }
+  }
+
+  /**
+   * A payload, its numbers as written: Jackson's own reading would turn {@code 1e400} into
+   * Infinity (sent as the string "Infinity") and {@code 1.10} into 1.1.
+   */
+  static final class Payload extends JsonDeserializer<JsonNode> {
+    @Override
+    public JsonNode deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
+      return JsonText.read(parser);
+    }
+
+    /** A JSON null is a null node, as Jackson reads it into a JsonNode field. */
+    @Override
+    public JsonNode getNullValue(DeserializationContext context) {
+      return NullNode.getInstance();
     }
   }
 

@@ -1,9 +1,8 @@
 package dev.ephemeral.lambda.inputs;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
@@ -11,7 +10,7 @@ import dev.ephemeral.lambda.customresource.SpecRules;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.PayloadSource;
 import dev.ephemeral.lambda.secret.DataHash;
-import dev.ephemeral.lambda.validation.JsonText;
+import dev.ephemeral.lambda.json.JsonText;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,14 +55,11 @@ public final class PayloadInputs {
   private final KubernetesClient client;
   private final DataHash hash;
   private final ObjectMapper mapper;
-  private final ObjectReader strictJson;
 
   public PayloadInputs(KubernetesClient client, DataHash hash, ObjectMapper mapper) {
     this.client = client;
     this.hash = hash;
     this.mapper = mapper;
-    this.strictJson =
-        mapper.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
   /**
@@ -98,20 +94,14 @@ public final class PayloadInputs {
         }
         continue;
       }
-      Optional<JsonNode> node = node(source, value.get());
-      if (node.isEmpty()) {
+      Parsed parsed = parse(source, value.get());
+      if (parsed.value() == null) {
         missing.add(
-            where
-                + ", key "
-                + source.key()
-                + " ("
-                + source.field()
-                + "): "
-                + (source.json() ? "not JSON text, as format Json needs" : "not UTF-8 text"));
+            where + ", key " + source.key() + " (" + source.field() + "): " + parsed.problem());
         continue;
       }
       hashed.put(entry, Base64.getEncoder().encodeToString(value.get()));
-      values.add(new PayloadMerge.Input(source, node.get()));
+      values.add(new PayloadMerge.Input(source, parsed.value()));
     }
     if (!missing.isEmpty()) {
       return new Unusable(
@@ -173,22 +163,36 @@ public final class PayloadInputs {
     }
   }
 
-  /** The value as it enters the payload: a JSON string, or parsed JSON; empty when it cannot. */
-  private Optional<JsonNode> node(PayloadSource source, byte[] value) {
+  /** An input's value as it enters the payload, or why it cannot (naming the rule, not the value). */
+  private record Parsed(JsonNode value, String problem) {}
+
+  /**
+   * The value as it enters the payload: a JSON string, or parsed JSON with its numbers as written.
+   */
+  private static Parsed parse(PayloadSource source, byte[] value) {
     Optional<String> utf8 = JsonText.utf8(value);
     if (utf8.isEmpty()) {
-      return Optional.empty();
+      return new Parsed(null, "not UTF-8 text");
     }
-    String text = utf8.get();
     if (!source.json()) {
-      return Optional.of(TextNode.valueOf(text));
+      return new Parsed(TextNode.valueOf(utf8.get()), null);
     }
     try {
-      JsonNode parsed = strictJson.readValue(text);
-      // The parser's message quotes the text it choked on: it is dropped, never logged.
-      return Optional.ofNullable(parsed).filter(n -> !n.isMissingNode());
+      return new Parsed(JsonText.read(value, true), null);
+    } catch (JsonText.NumberOutOfRangeException e) {
+      return new Parsed(
+          null,
+          "holds a number beyond the range of a 64-bit float (such as 1e400), which the function's"
+              + " JSON parser would read as Infinity or refuse; write it as a string");
+    } catch (StreamConstraintsException e) {
+      return new Parsed(
+          null,
+          "holds a number longer than "
+              + JsonText.MAX_NUMBER_LENGTH
+              + " characters, the longest the operator reads");
     } catch (IOException e) {
-      return Optional.empty();
+      // The parser's message quotes the text it choked on: it is dropped, never logged.
+      return new Parsed(null, "not JSON text, as format Json needs");
     }
   }
 }

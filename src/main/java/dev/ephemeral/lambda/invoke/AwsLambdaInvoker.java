@@ -1,14 +1,16 @@
 package dev.ephemeral.lambda.invoke;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ephemeral.lambda.customresource.ReadyReason;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
@@ -16,6 +18,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.ServiceMetadata;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -25,13 +28,13 @@ import software.amazon.awssdk.services.lambda.model.LogType;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
-import software.amazon.awssdk.services.sts.model.StsException;
 import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
- * Invokes functions through the AWS SDK v2 LambdaClient: one client per credentials identity (the
- * operator's own, or a role a policy names) and region, created once and reused, all sharing one
- * HTTP connection pool (sized for the in-flight limit).
+ * Invokes functions through the AWS SDK v2 LambdaClient: one client per region, created once and
+ * reused, all sharing one HTTP connection pool (sized for the in-flight limit). Each call carries
+ * the credentials of its identity (the operator's own, or a role a policy names), got just before
+ * it so that a failure to get them is reported as that, not as a failed call.
  *
  * <p>A role is assumed through STS AssumeRole; its credentials are cached and refreshed before they
  * expire (the SDK's StsAssumeRoleCredentialsProvider), one provider per role.
@@ -51,7 +54,7 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
   private final LambdaClientSettings settings;
   private final InvokeErrorTable errors;
   private final SdkHttpClient httpClient;
-  private final Map<ClientKey, LambdaClient> clients = new ConcurrentHashMap<>();
+  private final Map<Region, LambdaClient> clients = new ConcurrentHashMap<>();
   private final Map<AssumedRole, StsAssumeRoleCredentialsProvider> roles =
       new ConcurrentHashMap<>();
   private volatile StsClient sts;
@@ -65,7 +68,6 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
   /** Credentials this close to expiry are refreshed ahead of time, on the next use. */
   private static final Duration ROLE_PREFETCH_TIME = Duration.ofMinutes(5);
 
-  private record ClientKey(Optional<AssumedRole> role, Region region) {}
 
   public AwsLambdaInvoker(LambdaClientSettings settings, ObjectMapper mapper) {
     this.settings = settings;
@@ -78,25 +80,87 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
             .build();
   }
 
+  /**
+   * Gets the credentials first, then calls Lambda, so that a failure names its step: the
+   * operator's own credentials, the AssumeRole of a policy's role (with STS's endpoint), or the
+   * call to the Lambda endpoint. Credentials are cached by their providers, so getting them first
+   * costs nothing more than the call would.
+   */
   @Override
   public InvocationResult invoke(InvocationRequest request) {
+    Region region;
     try {
-      LambdaClient client = client(request.role(), request.region());
-      InvokeResponse response = client.invoke(toSdkRequest(request));
+      region = region(request.region());
+    } catch (SdkException e) {
+      return errors.noRegion();
+    }
+    Optional<AssumedRole> role = request.role();
+    AwsCredentials credentials;
+    try {
+      credentials = credentials(role).resolveCredentials();
+    } catch (SdkException e) {
+      if (role.isPresent()) {
+        String sts = stsHost();
+        LOG.atWarn()
+            .addKeyValue("role", role.get().roleArn())
+            .addKeyValue("sts", sts)
+            .addKeyValue("error", errorName(e))
+            .log("Could not assume the role a LambdaInvocationPolicy names");
+        return errors.assumeRole(role.get(), sts, e);
+      }
+      LOG.atWarn()
+          .addKeyValue("error", errorName(e))
+          .log("Could not get the operator's own AWS credentials");
+      return errors.ownCredentials(e);
+    }
+    String endpoint = endpointHost(settings.endpoint(), LAMBDA, region);
+    try {
+      LambdaClient client = clients.computeIfAbsent(region, this::newClient);
+      InvokeResponse response = client.invoke(toSdkRequest(request, credentials));
       return toResult(response);
     } catch (SdkException e) {
-      if (request.role().isPresent() && fromSts(e)) {
-        return notAssumed(request.role().get(), e);
-      }
       LOG.atDebug()
           .addKeyValue("function", request.functionName())
-          .addKeyValue("error", e.getClass().getSimpleName())
+          .addKeyValue("endpoint", endpoint)
+          .addKeyValue("error", errorName(e))
           .log("Lambda invocation failed");
-      return errors.exception(e);
+      return errors.exception(endpoint, e);
     }
   }
 
-  private InvokeRequest toSdkRequest(InvocationRequest request) {
+  private static final String LAMBDA = "lambda";
+  private static final String STS = "sts";
+
+  /** The host an SDK client of {@code service} calls: the override's, or the region's own. */
+  private static String endpointHost(Optional<URI> override, String service, Region region) {
+    if (override.isPresent()) {
+      URI uri = override.get();
+      return uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    }
+    return ServiceMetadata.of(service).endpointFor(region).toString();
+  }
+
+  /** The host the STS client calls, in the operator's default region. */
+  private String stsHost() {
+    if (settings.stsEndpoint().isPresent()) {
+      return endpointHost(settings.stsEndpoint(), STS, null);
+    }
+    try {
+      return endpointHost(Optional.empty(), STS, region(null));
+    } catch (SdkException e) {
+      return "the STS endpoint of the default region (none is set: set AWS_REGION)";
+    }
+  }
+
+  /** AWS's error code, or the exception's class name: never its message, which may quote data. */
+  private static String errorName(SdkException e) {
+    return e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+        ? aws.awsErrorDetails().errorCode()
+        : e.getClass().getSimpleName();
+  }
+
+  /** The request, signed with {@code credentials}: those just got, not fetched a second time. */
+  private InvokeRequest toSdkRequest(InvocationRequest request, AwsCredentials credentials) {
     var builder =
         InvokeRequest.builder()
             .functionName(request.functionName())
@@ -104,7 +168,10 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
             .logType(request.tailLog() ? LogType.TAIL : LogType.NONE)
             .payload(SdkBytes.fromByteArrayUnsafe(request.payload()))
             .overrideConfiguration(
-                o -> o.apiCallTimeout(request.timeout()).apiCallAttemptTimeout(request.timeout()));
+                o ->
+                    o.apiCallTimeout(request.timeout())
+                        .apiCallAttemptTimeout(request.timeout())
+                        .credentialsProvider(StaticCredentialsProvider.create(credentials)));
     if (request.qualifier() != null) {
       builder.qualifier(request.qualifier());
     }
@@ -125,49 +192,11 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
         statusCode, response.executedVersion(), payload, response.logResult());
   }
 
-  /** The failure came from STS, getting the role's credentials, before any call to Lambda. */
-  private static boolean fromSts(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StsException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A role that cannot be assumed is reported as such, naming the role, not as a failed call. */
-  private static InvocationResult notAssumed(AssumedRole role, SdkException failure) {
-    Throwable e = failure;
-    while (!(e instanceof StsException) && e.getCause() != null) {
-      e = e.getCause();
-    }
-    String code =
-        e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
-            ? aws.awsErrorDetails().errorCode()
-            : e.getClass().getSimpleName();
-    LOG.atWarn()
-        .addKeyValue("role", role.roleArn())
-        .addKeyValue("error", code)
-        .log("Could not assume the role a LambdaInvocationPolicy names");
-    return new InvocationResult.Failed(
-        ReadyReason.AccessDenied,
-        RetryClass.SLOW,
-        "the operator could not assume role "
-            + role.roleArn()
-            + " ("
-            + code
-            + "): allow sts:AssumeRole (and sts:TagSession with session tags) for the"
-            + " operator's AWS identity in the role's trust policy");
-  }
-
-  private LambdaClient client(Optional<AssumedRole> role, String region) {
-    Region resolved =
-        region != null
-            ? Region.of(region)
-            : settings
-                .defaultRegion()
-                .orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
-    return clients.computeIfAbsent(new ClientKey(role, resolved), this::newClient);
+  /** {@code region}, or the operator's default region when null. */
+  private Region region(String region) {
+    return region != null
+        ? Region.of(region)
+        : settings.defaultRegion().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
   }
 
   private AwsCredentialsProvider credentials(Optional<AssumedRole> role) {
@@ -207,10 +236,7 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
         if (sts == null) {
           var builder =
               StsClient.builder()
-                  .region(
-                      settings
-                          .defaultRegion()
-                          .orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion()))
+                  .region(region(null))
                   .credentialsProvider(settings.credentials())
                   .httpClient(httpClient);
           settings.stsEndpoint().ifPresent(builder::endpointOverride);
@@ -222,11 +248,15 @@ public final class AwsLambdaInvoker implements LambdaInvoker, AutoCloseable {
     return client;
   }
 
-  private LambdaClient newClient(ClientKey key) {
+  /**
+   * A client for {@code region}. Its own credentials are the operator's, but every request carries
+   * the credentials of its identity (see {@link #invoke}).
+   */
+  private LambdaClient newClient(Region region) {
     var builder =
         LambdaClient.builder()
-            .region(key.region())
-            .credentialsProvider(credentials(key.role()))
+            .region(region)
+            .credentialsProvider(settings.credentials())
             .httpClient(httpClient)
             .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
     settings.endpoint().ifPresent(builder::endpointOverride);

@@ -204,8 +204,12 @@ public final class InvokeErrorTable {
     return new Failed(FunctionError, BACKOFF, message);
   }
 
-  /** An exception from the SDK. */
-  public Failed exception(Throwable e) {
+  /**
+   * An exception from the SDK's Invoke call, made with credentials already at hand.
+   *
+   * @param endpoint the Lambda endpoint's host, named when it cannot be reached
+   */
+  public Failed exception(String endpoint, Throwable e) {
     if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
       return new Failed(
           InvocationTimeout,
@@ -226,7 +230,7 @@ public final class InvokeErrorTable {
         return new Failed(
             InvocationFailed,
             BACKOFF,
-            "cannot reach the Lambda endpoint (" + rootCauseName(client) + ")");
+            "cannot reach the Lambda endpoint " + endpoint + " (" + rootCauseName(client) + ")");
       }
       String text = String.valueOf(client.getMessage());
       if (text.contains("credentials")) {
@@ -237,10 +241,7 @@ public final class InvokeErrorTable {
                 + " profile or instance role)");
       }
       if (text.contains("region")) {
-        return new Failed(
-            InvocationFailed,
-            SLOW,
-            "no AWS region: set spec.region, or AWS_REGION for the operator");
+        return noRegion();
       }
       return new Failed(
           InvocationFailed,
@@ -249,6 +250,106 @@ public final class InvokeErrorTable {
     }
     return new Failed(
         InvocationFailed, BACKOFF, "invocation failed (" + e.getClass().getSimpleName() + ")");
+  }
+
+  /** Neither the spec nor the operator names a region, so there is no endpoint to call. */
+  public Failed noRegion() {
+    return new Failed(
+        InvocationFailed, SLOW, "no AWS region: set spec.region, or AWS_REGION for the operator");
+  }
+
+  /**
+   * The operator's own AWS credentials could not be had: none configured, or their source (web
+   * identity through STS, Pod Identity, instance metadata) failed. Nothing was sent to Lambda.
+   */
+  public Failed ownCredentials(Throwable e) {
+    AwsServiceException service = causeOf(e, AwsServiceException.class);
+    if (service != null) {
+      return new Failed(
+          AccessDenied,
+          SLOW,
+          "the operator could not get its own AWS credentials: their source answered "
+              + statusAndCode(service)
+              + "; check the operator's web identity (IRSA) or Pod Identity setup");
+    }
+    if (hasCause(e, IOException.class)) {
+      return new Failed(
+          InvocationFailed,
+          BACKOFF,
+          "the operator could not get its own AWS credentials: their source (web identity"
+              + " through STS, Pod Identity or instance metadata) cannot be reached ("
+              + rootCauseName(e)
+              + ")");
+    }
+    return new Failed(
+        AccessDenied,
+        SLOW,
+        "the operator found no AWS credentials (environment, web identity, Pod Identity,"
+            + " profile or instance role)");
+  }
+
+  /**
+   * A policy's role could not be assumed: STS refused AssumeRole or could not be reached, or the
+   * operator has no credentials of its own to call STS with. Nothing was sent to Lambda. The
+   * message names the role and the STS endpoint, never the external ID or the session tags.
+   *
+   * @param sts the STS endpoint's host
+   */
+  public Failed assumeRole(AssumedRole role, String sts, Throwable e) {
+    String step = "the operator could not assume role " + role.roleArn() + " through STS at " + sts;
+    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+      return new Failed(InvocationFailed, BACKOFF, step + ": no answer in time");
+    }
+    AwsServiceException service = causeOf(e, AwsServiceException.class);
+    if (service != null) {
+      int status = service.statusCode();
+      String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+      if (status >= 500 || status == 429 || "Throttling".equals(code)) {
+        return new Failed(
+            InvocationFailed, BACKOFF, step + " (" + statusAndCode(service) + "): STS failed");
+      }
+      // Only AccessDenied is the trust policy's answer; InvalidClientTokenId (also a 403) is the
+      // operator's own credentials, which the last case names.
+      if ("AccessDenied".equals(code) || (code == null && status == 403)) {
+        return new Failed(
+            AccessDenied,
+            SLOW,
+            step
+                + " ("
+                + code
+                + "): allow sts:AssumeRole (and sts:TagSession with session tags) for the"
+                + " operator's AWS identity in the role's trust policy");
+      }
+      return new Failed(
+          AccessDenied,
+          SLOW,
+          step
+              + " ("
+              + statusAndCode(service)
+              + "): STS refused the request; check the operator's own credentials, the role ARN"
+              + " and the policy's externalId and sessionTags");
+    }
+    if (hasCause(e, IOException.class)) {
+      return new Failed(
+          InvocationFailed,
+          BACKOFF,
+          step + ": cannot reach STS (" + rootCauseName(e) + ")");
+    }
+    if (String.valueOf(e.getMessage()).contains("credentials")) {
+      return new Failed(
+          AccessDenied,
+          SLOW,
+          step
+              + ": the operator found no AWS credentials of its own to call STS with"
+              + " (environment, web identity, Pod Identity, profile or instance role)");
+    }
+    return new Failed(InvocationFailed, BACKOFF, step + " (" + e.getClass().getSimpleName() + ")");
+  }
+
+  /** "HTTP 403 AccessDenied", or without the code when AWS gave none. */
+  private static String statusAndCode(AwsServiceException e) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    return "HTTP " + e.statusCode() + (code == null ? "" : " " + code);
   }
 
   private Failed serviceError(AwsServiceException e) {
@@ -324,12 +425,17 @@ public final class InvokeErrorTable {
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    return causeOf(e, type) != null;
+  }
+
+  /** {@code e} or its first cause of {@code type}; null when none is. */
+  private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (type.isInstance(t)) {
-        return true;
+        return type.cast(t);
       }
     }
-    return false;
+    return null;
   }
 
   private static String rootCauseName(Throwable e) {

@@ -3,8 +3,10 @@ package dev.ephemeral.lambda.policy;
 import java.net.URI;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.ServiceMetadata;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.sts.StsClient;
 
@@ -37,18 +39,28 @@ public final class OperatorIdentity {
       }
     }
     if (completed.accountId().isEmpty()) {
+      Region region = Region.of(completed.defaultRegion().get());
       var builder =
           StsClient.builder()
-              .region(Region.of(completed.defaultRegion().get()))
+              .region(region)
               .credentialsProvider(credentials);
       stsEndpoint.ifPresent(builder::endpointOverride);
       try (StsClient sts = builder.build()) {
         completed = completed.withAccountId(sts.getCallerIdentity().account());
       } catch (SdkException e) {
+        String host =
+            stsEndpoint
+                .map(uri -> uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()))
+                .orElseGet(() -> ServiceMetadata.of("sts").endpointFor(region).toString());
+        String error =
+            e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+                ? aws.awsErrorDetails().errorCode()
+                : e.getClass().getSimpleName();
         throw new IllegalStateException(
-            "POLICY_MODE=Enforce needs the operator's AWS account, and STS GetCallerIdentity"
+            "POLICY_MODE=Enforce needs the operator's AWS account, and STS GetCallerIdentity at "
+                + host
                 + " failed ("
-                + e.getClass().getSimpleName()
+                + error
                 + "): set AWS_ACCOUNT_ID");
       }
     }

@@ -19,8 +19,9 @@ import java.util.List;
 
 /**
  * Reads a stream of JSON documents as kubectl and an API server do: nested at most {@link
- * ClusterValues#MAX_DEPTH} levels, a number too large for a float64 ({@code 1e400}) refused, the
- * last of duplicate keys kept. Nothing here recurses.
+ * ClusterValues#MAX_DEPTH} levels, a number too large for a float64 ({@code 1e400}) refused, an
+ * object that repeats a key refused (kubectl's field validation, strict by default, refuses a
+ * duplicate field). Nothing here recurses.
  */
 final class KubectlJsonReader {
 
@@ -72,6 +73,17 @@ final class KubectlJsonReader {
         paths.pop();
       } else if (token == JsonToken.FIELD_NAME) {
         pendingKey = parser.currentName();
+        if (((ObjectNode) open.peek()).has(pendingKey)) {
+          throw new ManifestException(
+              source
+                  + ": document "
+                  + document
+                  + " at line "
+                  + parser.currentLocation().getLineNr()
+                  + ": duplicate key \""
+                  + pendingKey
+                  + "\" (kubectl refuses a manifest that repeats a key)");
+        }
       } else {
         String parentPath = paths.isEmpty() ? "" : paths.peek();
         String path =

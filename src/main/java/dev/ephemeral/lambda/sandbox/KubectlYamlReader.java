@@ -95,6 +95,7 @@ final class KubectlYamlReader {
     final List<Node> children = new ArrayList<>();
     final Node target;
     final String anchor;
+    int line;
 
     Node(Kind kind, String tag, String text, boolean plain, Node target, String anchor) {
       this.kind = kind;
@@ -117,7 +118,10 @@ final class KubectlYamlReader {
         return root;
       }
       if (event instanceof CollectionEndEvent) {
-        open.pop();
+        Node closed = open.pop();
+        if (closed.kind == Kind.MAPPING) {
+          refuseDuplicateKeys(closed, document);
+        }
         continue;
       }
       Node node;
@@ -152,6 +156,7 @@ final class KubectlYamlReader {
       } else {
         continue;
       }
+      node.line = event.getStartMark().getLine() + 1;
       if (event instanceof NodeEvent named
           && named.getAnchor() != null
           && !(event instanceof AliasEvent)) {
@@ -165,6 +170,38 @@ final class KubectlYamlReader {
       }
       if (node.kind == Kind.MAPPING || node.kind == Kind.SEQUENCE) {
         open.push(node);
+      }
+    }
+  }
+
+  /**
+   * Refuses a mapping that writes the same key twice, as kubectl does ("mapping key already
+   * defined"): keys are compared as written, before YAML 1.1 decoding, so {@code on} and {@code
+   * "on"} are the same key while {@code on} and {@code true} are not. Keys that a merge key ({@code
+   * <<}) brings in are not written in this mapping and may repeat one that is.
+   */
+  private void refuseDuplicateKeys(Node mapping, int document) throws ManifestException {
+    Map<String, Node> written = new HashMap<>();
+    for (int i = 0; i < mapping.children.size(); i += 2) {
+      Node key = mapping.children.get(i);
+      String text =
+          key.kind == Kind.SCALAR ? "=" + key.text : key.kind == Kind.ALIAS ? "*" + key.anchor : null;
+      if (text == null) {
+        continue;
+      }
+      Node first = written.putIfAbsent(text, key);
+      if (first != null) {
+        throw new ManifestException(
+            source
+                + ": document "
+                + document
+                + " at line "
+                + key.line
+                + ": mapping key \""
+                + (key.kind == Kind.SCALAR ? key.text : "*" + key.anchor)
+                + "\" already defined at line "
+                + first.line
+                + " (kubectl refuses a manifest that repeats a key)");
       }
     }
   }

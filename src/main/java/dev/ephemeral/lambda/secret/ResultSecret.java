@@ -3,7 +3,6 @@ package dev.ephemeral.lambda.secret;
 import static dev.ephemeral.lambda.secret.SecretLayout.*;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
@@ -11,6 +10,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.SecretTypes;
+import dev.ephemeral.lambda.json.JsonText;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -54,17 +54,13 @@ public final class ResultSecret {
     if (!plan.secretKeys().isEmpty() || !templates.isEmpty()) {
       JsonNode json;
       try {
-        // Trailing text after a JSON value makes the result not JSON (Jackson ignores it by
-        // default).
-        json =
-            mapper
-                .reader()
-                .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .readTree(result.payload());
+        // Numbers as the function wrote them (1e400, 1.10), and trailing text after the JSON
+        // value makes the result not JSON.
+        json = JsonText.read(result.payload(), false);
       } catch (IOException e) {
         json = null;
       }
-      if (json == null || json.isMissingNode()) {
+      if (json == null) {
         return new Rejected(
             ReadyReason.ResultKeyMissing,
             (plan.secretKeys().isEmpty() ? "spec.secret.template" : "spec.secret.keys")

@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.secret;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.json.JsonText;
 import io.pebbletemplates.pebble.error.AttributeNotFoundException;
 import io.pebbletemplates.pebble.error.PebbleException;
 import io.pebbletemplates.pebble.template.PebbleTemplate;
@@ -101,13 +102,16 @@ public final class SecretTemplates {
     return new Rendered(data);
   }
 
-  /** The JSON result as plain maps, lists, strings, numbers (decimals exactly) and booleans. */
+  /**
+   * The JSON result as plain maps, lists, strings, numbers and booleans; a number with a fraction
+   * or an exponent is a {@link dev.ephemeral.lambda.json.WrittenDecimal}, exact and printed
+   * as the function wrote it.
+   */
   private static Object parse(byte[] payload, ObjectMapper mapper) throws IOException {
     return mapper
         .reader()
         .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .readValue(payload, Object.class);
+        .treeToValue(JsonText.read(payload, false), Object.class);
   }
 
   private static PebbleTemplate compile(String template) {

@@ -5,6 +5,7 @@ import static dev.ephemeral.lambda.customresource.SpecRules.*;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.json.JsonText;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;

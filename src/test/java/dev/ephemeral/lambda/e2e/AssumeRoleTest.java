@@ -148,7 +148,43 @@ class AssumeRoleTest {
 
     LambdaInvocation denied = harness.awaitReason("api-key", "AccessDenied");
     assertThat(denied.getStatus().readyCondition().orElseThrow().getMessage())
-        .contains("could not assume role " + ROLE + " (AccessDenied)");
+        .contains("could not assume role " + ROLE + " through STS at 127.0.0.1:")
+        .contains(" (AccessDenied): allow sts:AssumeRole");
+    assertThat(harness.lambda.invocations()).isEmpty();
+  }
+
+  /**
+   * STS that cannot be reached is named, with the role: not reported as an unreachable Lambda
+   * endpoint, which the operator never got to call.
+   */
+  @Test
+  void anUnreachableStsIsReportedAsSuchNamingTheRoleAndTheEndpoint() {
+    String host = sts.endpoint().getHost() + ":" + sts.endpoint().getPort();
+    // The port refuses connections from now on.
+    sts.close();
+    harness.create(invocation("api-key", "secret-generator", "{}"));
+
+    LambdaInvocation failed = harness.awaitReason("api-key", "InvocationFailed");
+    assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage())
+        .startsWith(
+            "the operator could not assume role "
+                + ROLE
+                + " through STS at "
+                + host
+                + ": cannot reach STS (")
+        .doesNotContain("Lambda endpoint", "shop-external-id");
+    assertThat(harness.lambda.invocations()).isEmpty();
+  }
+
+  @Test
+  void anStsErrorIsReportedAsSuchAndRetriedWithBackoff() {
+    sts.fail(500, "InternalFailure");
+    harness.create(invocation("api-key", "secret-generator", "{}"));
+
+    LambdaInvocation failed = harness.awaitReason("api-key", "InvocationFailed");
+    assertThat(failed.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("could not assume role " + ROLE + " through STS at 127.0.0.1:")
+        .contains("(HTTP 500 InternalFailure): STS failed");
     assertThat(harness.lambda.invocations()).isEmpty();
   }
 }

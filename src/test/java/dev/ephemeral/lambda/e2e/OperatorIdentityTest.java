@@ -60,8 +60,12 @@ class OperatorIdentityTest {
                   OperatorIdentity.complete(
                       ENFORCE_IN_EU, CREDENTIALS, Optional.of(sts.endpoint())))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("POLICY_MODE=Enforce needs the operator's AWS account")
-          .hasMessageContaining("set AWS_ACCOUNT_ID");
+          .hasMessage(
+              "POLICY_MODE=Enforce needs the operator's AWS account, and STS GetCallerIdentity at "
+                  + sts.endpoint().getHost()
+                  + ":"
+                  + sts.endpoint().getPort()
+                  + " failed (AccessDenied): set AWS_ACCOUNT_ID");
     }
   }
 }

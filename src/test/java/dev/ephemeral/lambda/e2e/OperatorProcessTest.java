@@ -9,8 +9,10 @@ import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +157,53 @@ class OperatorProcessTest {
         second.destroy();
         second.waitFor(30, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /**
+   * While the API server has not answered the operator's first request, the probes already
+   * answer: /livez 200, /readyz 503. A slow start must not look like a dead pod (a liveness
+   * probe's connection error restarts it).
+   */
+  @Test
+  void probesAnswerFromTheFirstMomentsWhileTheApiServerIsSlow() throws Exception {
+    var held = new java.util.concurrent.atomic.AtomicInteger();
+    var release = new java.util.concurrent.CountDownLatch(1);
+    HttpServer slowApi = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    slowApi.setExecutor(Executors.newCachedThreadPool());
+    slowApi.createContext(
+        "/",
+        exchange -> {
+          held.incrementAndGet();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.sendResponseHeaders(503, -1);
+          exchange.close();
+        });
+    slowApi.start();
+    int port = freePort();
+    Process operator =
+        start(
+            Map.of(
+                "KUBERNETES_MASTER", "http://127.0.0.1:" + slowApi.getAddress().getPort(),
+                "AWS_REGION", "eu-west-1",
+                "HTTP_PORT", String.valueOf(port),
+                "POD_NAMESPACE", "lambda-invocation-system"));
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> held.get() >= 1);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+      assertThat(get(http, port, "/livez").statusCode()).isEqualTo(200);
+      assertThat(get(http, port, "/readyz").statusCode()).isEqualTo(503);
+      assertThat(operator.isAlive()).as("still waiting on the API server").isTrue();
+    } finally {
+      release.countDown();
+      operator.destroy();
+      operator.waitFor(30, TimeUnit.SECONDS);
+      slowApi.stop(0);
     }
   }
 

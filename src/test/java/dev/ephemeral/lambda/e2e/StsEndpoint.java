@@ -35,6 +35,7 @@ final class StsEndpoint implements AutoCloseable {
   private final AtomicInteger grants = new AtomicInteger();
   private volatile Supplier<Duration> lifetime = () -> Duration.ofHours(1);
   private volatile String errorCode;
+  private volatile int errorStatus = 403;
 
   private StsEndpoint(HttpServer server) {
     this.server = server;
@@ -63,6 +64,12 @@ final class StsEndpoint implements AutoCloseable {
 
   /** Answer every AssumeRole from now on with this error code (403). */
   void deny(String code) {
+    fail(403, code);
+  }
+
+  /** Answer every AssumeRole from now on with this HTTP status and error code. */
+  void fail(int status, String code) {
+    errorStatus = status;
     errorCode = code;
   }
 
@@ -119,7 +126,7 @@ final class StsEndpoint implements AutoCloseable {
               + "<ResponseMetadata><RequestId>req-id</RequestId></ResponseMetadata>"
               + "</GetCallerIdentityResponse>";
     } else if (code != null) {
-      status = code.equals("InvalidAction") ? 400 : 403;
+      status = code.equals("InvalidAction") ? 400 : errorStatus;
       xml =
           "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
               + "<Type>Sender</Type><Code>"

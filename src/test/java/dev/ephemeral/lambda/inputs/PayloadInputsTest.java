@@ -121,6 +121,65 @@ class PayloadInputsTest {
                 + " bytes, got 6400015");
   }
 
+  /**
+   * A Json input's numbers reach the function as written: Jackson's default would send 1e400 as the
+   * string "Infinity", 1.10 as 1.1, and refuse 1,200 digits as "not JSON text".
+   */
+  @Test
+  void aJsonInputsNumbersAreSentAsWritten() {
+    String digits = "9".repeat(1_200);
+    String written =
+        "{\"big\":12345678901234567890123,\"price\":1.10,\"tiny\":1e-400,\"exp\":1.5E3,"
+            + "\"long\":"
+            + digits
+            + "e-1000,\"int\":-7}";
+    configMap("numbers", Map.of("json", written));
+    var resource = resource("{}", jsonInput(configMapInput("/n", "numbers", "json")));
+
+    assertThat(new String(resolved(resource).payload(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"n\":" + written + "}");
+  }
+
+  @Test
+  void aJsonInputWithANumberBeyondAFloat64IsInputMissingNamingTheRule() {
+    configMap("huge", Map.of("json", "{\"ratio\":1e400}", "int", "[1" + "0".repeat(400) + "]"));
+    var resource =
+        resource(
+            "{}",
+            jsonInput(configMapInput("/a", "huge", "json")),
+            jsonInput(configMapInput("/b", "huge", "int")));
+
+    assertThat(inputs.resolve(resource, plan(resource)))
+        .isEqualTo(
+            new PayloadInputs.Unusable(
+                ReadyReason.InputMissing,
+                "ConfigMap huge, key json (spec.payloadFrom[0]): holds a number beyond the range"
+                    + " of a 64-bit float (such as 1e400), which the function's JSON parser would"
+                    + " read as Infinity or refuse; write it as a string; ConfigMap huge, key int"
+                    + " (spec.payloadFrom[1]): holds a number beyond the range of a 64-bit float"
+                    + " (such as 1e400), which the function's JSON parser would read as Infinity or"
+                    + " refuse; write it as a string; nothing is invoked until they are there"));
+  }
+
+  @Test
+  void aJsonInputWithANumberLongerThanTheLimitIsInputMissingNamingTheLimit() {
+    configMap("long", Map.of("json", "0." + "1".repeat(10_000)));
+    var resource = resource("{}", jsonInput(configMapInput("/a", "long", "json")));
+
+    assertThat(inputs.resolve(resource, plan(resource)))
+        .isEqualTo(
+            new PayloadInputs.Unusable(
+                ReadyReason.InputMissing,
+                "ConfigMap long, key json (spec.payloadFrom[0]): holds a number longer than 10000"
+                    + " characters, the longest the operator reads; nothing is invoked until it is"
+                    + " there"));
+  }
+
+  private static PayloadInput jsonInput(PayloadInput input) {
+    input.setFormat("Json");
+    return input;
+  }
+
   private static InvocationPlan resolved(LambdaInvocation resource) {
     var resolution = inputs.resolve(resource, plan(resource));
     assertThat(resolution).isInstanceOf(PayloadInputs.Resolved.class);

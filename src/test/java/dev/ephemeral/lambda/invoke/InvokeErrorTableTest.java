@@ -9,6 +9,8 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +34,11 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 class InvokeErrorTableTest {
 
+  private static final String LAMBDA = "lambda.eu-west-1.amazonaws.com";
+  private static final String STS = "sts.eu-west-1.amazonaws.com";
+  private static final AssumedRole ROLE =
+      new AssumedRole("arn:aws:iam::222222222222:role/shop", "external-id-s3cret", Map.of());
+
   private final InvokeErrorTable table = new InvokeErrorTable(new ObjectMapper());
 
   // --- retried slowly: the fix lies outside the resource
@@ -40,6 +47,7 @@ class InvokeErrorTableTest {
   void functionNotFoundIsRetriedSlowly() {
     Failed failed =
         table.exception(
+            LAMBDA,
             ResourceNotFoundException.builder()
                 .statusCode(404)
                 .awsErrorDetails(
@@ -60,6 +68,7 @@ class InvokeErrorTableTest {
   void accessDeniedIsRetriedSlowly() {
     Failed failed =
         table.exception(
+            LAMBDA,
             LambdaException.builder()
                 .statusCode(403)
                 .awsErrorDetails(details("AccessDeniedException", "User is not authorized", 403))
@@ -74,6 +83,7 @@ class InvokeErrorTableTest {
   void kmsAccessDeniedIsRetriedSlowlyAndSaysHowToFixIt() {
     Failed failed =
         table.exception(
+            LAMBDA,
             KmsAccessDeniedException.builder()
                 .statusCode(502)
                 .awsErrorDetails(
@@ -96,6 +106,7 @@ class InvokeErrorTableTest {
   void throttlingIsRetriedWithBackoffHonouringRetryAfter() {
     Failed failed =
         table.exception(
+            LAMBDA,
             TooManyRequestsException.builder()
                 .statusCode(429)
                 .awsErrorDetails(
@@ -119,6 +130,7 @@ class InvokeErrorTableTest {
   void retryAfterIsTakenFromTheModelledMember() {
     Failed failed =
         table.exception(
+            LAMBDA,
             TooManyRequestsException.builder()
                 .statusCode(429)
                 .retryAfterSeconds("12")
@@ -132,12 +144,14 @@ class InvokeErrorTableTest {
   void throttlingWithoutUsableRetryAfterHasNone() {
     Failed absent =
         table.exception(
+            LAMBDA,
             TooManyRequestsException.builder()
                 .statusCode(429)
                 .awsErrorDetails(details("TooManyRequestsException", "Rate Exceeded.", 429))
                 .build());
     Failed garbled =
         table.exception(
+            LAMBDA,
             TooManyRequestsException.builder()
                 .statusCode(429)
                 .awsErrorDetails(
@@ -186,7 +200,7 @@ class InvokeErrorTableTest {
     };
 
     for (AwsServiceException error : errors) {
-      Failed failed = table.exception(error);
+      Failed failed = table.exception(LAMBDA, error);
       assertThat(failed.reason())
           .as(error.awsErrorDetails().errorCode())
           .isEqualTo(ReadyReason.InvocationFailed);
@@ -202,7 +216,7 @@ class InvokeErrorTableTest {
         new Throwable[] {
           ApiCallTimeoutException.create(30_000), ApiCallAttemptTimeoutException.create(30_000)
         }) {
-      Failed failed = table.exception(timeout);
+      Failed failed = table.exception(LAMBDA, timeout);
 
       assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationTimeout);
       assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
@@ -213,6 +227,7 @@ class InvokeErrorTableTest {
   void connectionFailureIsRetriedWithBackoff() {
     Failed failed =
         table.exception(
+            LAMBDA,
             SdkClientException.builder()
                 .message("Unable to execute HTTP request: Connection refused")
                 .cause(new ConnectException("Connection refused"))
@@ -220,7 +235,102 @@ class InvokeErrorTableTest {
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
     assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
-    assertThat(failed.message()).contains("ConnectException");
+    assertThat(failed.message())
+        .isEqualTo("cannot reach the Lambda endpoint " + LAMBDA + " (ConnectException)");
+  }
+
+  // --- failures before the call name their step, and never reach for the Lambda endpoint
+
+  @Test
+  void anUnreachableStsNamesTheRoleAndStsNotLambda() {
+    Failed failed =
+        table.assumeRole(
+            ROLE,
+            STS,
+            SdkClientException.builder()
+                .message("Unable to execute HTTP request: " + STS)
+                .cause(new java.net.UnknownHostException(STS))
+                .build());
+
+    assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
+    assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
+    assertThat(failed.message())
+        .isEqualTo(
+            "the operator could not assume role arn:aws:iam::222222222222:role/shop through STS"
+                + " at "
+                + STS
+                + ": cannot reach STS (UnknownHostException)")
+        .doesNotContain("Lambda", "external-id-s3cret");
+  }
+
+  @Test
+  void stsErrorsAreClassifiedByWhatTheyMean() {
+    Failed denied = table.assumeRole(ROLE, STS, stsError("AccessDenied", 403));
+    Failed failing = table.assumeRole(ROLE, STS, stsError("InternalFailure", 500));
+    Failed throttled = table.assumeRole(ROLE, STS, stsError("Throttling", 400));
+    Failed invalid = table.assumeRole(ROLE, STS, stsError("InvalidClientTokenId", 403));
+    Failed malformed = table.assumeRole(ROLE, STS, stsError("ValidationError", 400));
+
+    assertThat(denied.reason()).isEqualTo(ReadyReason.AccessDenied);
+    assertThat(denied.retry()).isEqualTo(RetryClass.SLOW);
+    assertThat(denied.message())
+        .startsWith(
+            "the operator could not assume role arn:aws:iam::222222222222:role/shop through STS at "
+                + STS
+                + " (AccessDenied): allow sts:AssumeRole");
+    assertThat(failing.reason()).isEqualTo(ReadyReason.InvocationFailed);
+    assertThat(failing.retry()).isEqualTo(RetryClass.BACKOFF);
+    assertThat(failing.message()).endsWith("(HTTP 500 InternalFailure): STS failed");
+    assertThat(throttled.retry()).isEqualTo(RetryClass.BACKOFF);
+    assertThat(invalid.reason()).isEqualTo(ReadyReason.AccessDenied);
+    assertThat(invalid.message()).contains("(HTTP 403 InvalidClientTokenId)");
+    assertThat(malformed.reason()).isEqualTo(ReadyReason.AccessDenied);
+    assertThat(malformed.message())
+        .contains("(HTTP 400 ValidationError): STS refused the request");
+    assertThat(List.of(denied, failing, throttled, invalid, malformed))
+        .allSatisfy(
+            f ->
+                assertThat(f.message())
+                    .contains("role arn:aws:iam::222222222222:role/shop", STS)
+                    .doesNotContain("Lambda endpoint", "external-id-s3cret", "not authorized"));
+  }
+
+  @Test
+  void theOperatorsOwnCredentialsFailingNamesThemNotLambda() {
+    Failed none =
+        table.ownCredentials(
+            SdkClientException.create("Unable to load credentials from any of the providers"));
+    Failed unreachable =
+        table.ownCredentials(
+            SdkClientException.builder()
+                .message("Failed to load credentials from IMDS.")
+                .cause(new ConnectException("Connection refused"))
+                .build());
+    Failed refused = table.ownCredentials(stsError("InvalidIdentityToken", 400));
+
+    assertThat(none.reason()).isEqualTo(ReadyReason.AccessDenied);
+    assertThat(none.message()).startsWith("the operator found no AWS credentials");
+    assertThat(unreachable.reason()).isEqualTo(ReadyReason.InvocationFailed);
+    assertThat(unreachable.retry()).isEqualTo(RetryClass.BACKOFF);
+    assertThat(unreachable.message())
+        .startsWith("the operator could not get its own AWS credentials")
+        .endsWith("cannot be reached (ConnectException)");
+    assertThat(refused.reason()).isEqualTo(ReadyReason.AccessDenied);
+    assertThat(refused.message()).contains("HTTP 400 InvalidIdentityToken");
+    assertThat(List.of(none, unreachable, refused))
+        .allSatisfy(f -> assertThat(f.message()).doesNotContain("Lambda"));
+  }
+
+  private static AwsServiceException stsError(String code, int status) {
+    return software.amazon.awssdk.services.sts.model.StsException.builder()
+        .statusCode(status)
+        .awsErrorDetails(
+            details(
+                code,
+                "User: arn:aws:iam::111111111111:user/operator is not authorized to perform:"
+                    + " sts:AssumeRole",
+                status))
+        .build();
   }
 
   // --- never retried until the spec changes
@@ -247,7 +357,7 @@ class InvokeErrorTableTest {
     };
 
     for (AwsServiceException error : errors) {
-      Failed failed = table.exception(error);
+      Failed failed = table.exception(LAMBDA, error);
       assertThat(failed.reason())
           .as(error.awsErrorDetails().errorCode())
           .isEqualTo(ReadyReason.InvocationFailed);
@@ -325,6 +435,7 @@ class InvokeErrorTableTest {
   void awsMessageQuotingThePayloadShowsOnlyItsFixedStart() {
     Failed failed =
         table.exception(
+            LAMBDA,
             error(
                 "InvalidRequestContentException",
                 400,
@@ -347,23 +458,27 @@ class InvokeErrorTableTest {
   void awsMessageQuotingAFourCharacterSecretIsWithheld() {
     Failed[] echoes = {
       table.exception(
+            LAMBDA,
           error(
               "InvalidRequestContentException",
               400,
               "Could not parse request body into json: Unrecognized token '" + SHORT_SECRET + "'")),
       table.exception(
+            LAMBDA,
           error(
               "ResourceConflictException",
               409,
               "The operation cannot be performed at this time. " + SHORT_SECRET)),
       table.exception(
+            LAMBDA,
           error(
               "ResourceNotFoundException",
               404,
               "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:f ("
                   + SHORT_SECRET
                   + ")")),
-      table.exception(error("TooManyRequestsException", 429, "Rate exceeded: " + SHORT_SECRET)),
+      table.exception(
+          LAMBDA, error("TooManyRequestsException", 429, "Rate exceeded: " + SHORT_SECRET)),
     };
 
     for (Failed failed : echoes) {
@@ -377,12 +492,14 @@ class InvokeErrorTableTest {
   void awsMessageQuotingTheClientContextIsWithheldRawOrDecoded() {
     Failed raw =
         table.exception(
+            LAMBDA,
             error(
                 "InvalidRequestContentException",
                 400,
                 "Client context must be a valid Base64-encoded JSON object: " + CONTEXT_BASE64));
     Failed decoded =
         table.exception(
+            LAMBDA,
             error(
                 "InvalidParameterValueException",
                 400,
@@ -400,16 +517,20 @@ class InvokeErrorTableTest {
 
   @Test
   void awsMessageOfAnUnknownShapeShowsTheErrorTypeAlone() {
-    Failed unknownText = table.exception(error("ResourceNotFoundException", 404, "Lambda says no"));
-    Failed unknownCode = table.exception(error("SomethingNewException", 400, "Rate exceeded"));
+    Failed unknownText =
+        table.exception(LAMBDA, error("ResourceNotFoundException", 404, "Lambda says no"));
+    Failed unknownCode =
+        table.exception(LAMBDA, error("SomethingNewException", 400, "Rate exceeded"));
     Failed anotherCodesForm =
         table.exception(
+            LAMBDA,
             error(
                 "ServiceException",
                 500,
                 "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:f"));
     Failed tooLong =
         table.exception(
+            LAMBDA,
             error(
                 "ResourceNotFoundException",
                 404,
@@ -520,7 +641,7 @@ class InvokeErrorTableTest {
   @ParameterizedTest(name = "{0}: {2}")
   @MethodSource("messagesAwsReturns")
   void awsMessageOfAKnownSafeFormIsShown(String code, int status, String message) {
-    Failed failed = table.exception(error(code, status, message));
+    Failed failed = table.exception(LAMBDA, error(code, status, message));
 
     assertThat(failed.message()).endsWith("(HTTP " + status + " " + code + "): " + message);
   }
@@ -529,6 +650,7 @@ class InvokeErrorTableTest {
   void sdkClientMessageIsNeverShown() {
     Failed failed =
         table.exception(
+            LAMBDA,
             SdkClientException.builder()
                 .message("Unable to marshall request: hunter2-payload-secret")
                 .build());
@@ -550,7 +672,7 @@ class InvokeErrorTableTest {
 
     for (AwsServiceException error : errors) {
       String code = error.awsErrorDetails().errorCode();
-      Failed failed = table.exception(error);
+      Failed failed = table.exception(LAMBDA, error);
 
       assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as(code).isEqualTo(RetryClass.BACKOFF);
@@ -569,7 +691,7 @@ class InvokeErrorTableTest {
 
     for (AwsServiceException error : errors) {
       String code = error.awsErrorDetails().errorCode();
-      Failed failed = table.exception(error);
+      Failed failed = table.exception(LAMBDA, error);
 
       assertThat(failed.reason()).as(code).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as(code).isEqualTo(RetryClass.SLOW);
@@ -580,7 +702,7 @@ class InvokeErrorTableTest {
   @Test
   void unknownTimeoutOrGoneCodeIsRetriedWithBackoff() {
     for (int status : new int[] {408, 410}) {
-      Failed failed = table.exception(lambdaError("SomethingNewException", status));
+      Failed failed = table.exception(LAMBDA, lambdaError("SomethingNewException", status));
 
       assertThat(failed.reason()).as("HTTP %d", status).isEqualTo(ReadyReason.InvocationFailed);
       assertThat(failed.retry()).as("HTTP %d", status).isEqualTo(RetryClass.BACKOFF);
@@ -589,7 +711,7 @@ class InvokeErrorTableTest {
 
   @Test
   void unknownBadRequestCodeWaitsForASpecChange() {
-    Failed failed = table.exception(lambdaError("SomethingNewException", 400));
+    Failed failed = table.exception(LAMBDA, lambdaError("SomethingNewException", 400));
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.InvocationFailed);
     assertThat(failed.retry()).isEqualTo(RetryClass.ON_SPEC_CHANGE);

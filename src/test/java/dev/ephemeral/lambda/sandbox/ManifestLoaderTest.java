@@ -114,6 +114,64 @@ class ManifestLoaderTest {
                 + " API server accepts");
   }
 
+  /**
+   * kubectl refuses a YAML mapping that writes a key twice ("mapping key already defined"), where
+   * a plain YAML reader keeps the last value: the sandbox refuses it at load, naming both lines.
+   */
+  @Test
+  void aYamlKeyWrittenTwiceIsRefusedWithItsLines(@TempDir Path dir) throws IOException {
+    Path file =
+        write(
+            dir,
+            "twice.yaml",
+            configMap("first")
+                + "---\n"
+                + configMap("second")
+                + "data:\n  mode: fast\n  other: x\n  \"mode\": slow\n");
+
+    assertThatExceptionOfType(ManifestException.class)
+        .isThrownBy(() -> new ManifestLoader().load(List.of(file)))
+        .withMessage(
+            file
+                + ": document 2 at line 13: mapping key \"mode\" already defined at line 11"
+                + " (kubectl refuses a manifest that repeats a key)");
+  }
+
+  /** Keys are compared as written, and keys a merge key brings in may be overridden. */
+  @Test
+  void keysThatOnlyDecodeAlikeOrComeFromAMergeAreRead(@TempDir Path dir) throws Exception {
+    Path file =
+        write(
+            dir,
+            "alike.yaml",
+            configMap("alike")
+                + "defaults: &defaults {mode: fast}\n"
+                + "data:\n  <<: *defaults\n  mode: slow\n  on: a\n  \"true\": b\n");
+
+    GenericKubernetesResource object = new ManifestLoader().load(List.of(file)).get(0);
+
+    assertThat(object.getAdditionalProperties().get("data"))
+        .isEqualTo(java.util.Map.of("mode", "slow", "true", "b"));
+  }
+
+  /** An API server's strict field validation, kubectl's default, refuses a duplicate JSON field. */
+  @Test
+  void aJsonKeyWrittenTwiceIsRefusedWithItsLine(@TempDir Path dir) throws IOException {
+    Path file =
+        write(
+            dir,
+            "twice.json",
+            "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"},\n"
+                + "\"data\":{\"mode\":\"fast\",\n\"mode\":\"slow\"}}");
+
+    assertThatExceptionOfType(ManifestException.class)
+        .isThrownBy(() -> new ManifestLoader().load(List.of(file)))
+        .withMessage(
+            file
+                + ": document 1 at line 3: duplicate key \"mode\" (kubectl refuses a manifest that"
+                + " repeats a key)");
+  }
+
   private static String header() {
     return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\n";
   }

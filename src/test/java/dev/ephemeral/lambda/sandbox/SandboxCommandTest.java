@@ -749,6 +749,17 @@ class SandboxCommandTest {
                         + "\"payload\":{\"ratio\":1e400}}}"),
             file -> nonFinite(file, "spec.payload.ratio")),
         refused(
+            "YAML key written twice",
+            dir ->
+                write(
+                    dir,
+                    "twice.yaml",
+                    invocationWithPayload("twice", "  payload: {}\n  functionName: other\n")),
+            file ->
+                file
+                    + ": document 1 at line 8: mapping key \"functionName\" already defined at line"
+                    + " 6 (kubectl refuses a manifest that repeats a key)"),
+        refused(
             "unknown kind",
             dir ->
                 write(

@@ -98,6 +98,37 @@ class ResultSecretTest {
     assertThat(text(secret, "result")).isEqualTo(JSON_RESULT);
   }
 
+  /** Read as doubles, these would be written as "Infinity", 1.2345678901234568E22 and 1.1. */
+  @Test
+  void projectedNumbersAreWrittenAsTheFunctionWroteThem() {
+    String digits = "7".repeat(1_200);
+    String result =
+        "{\"huge\":1e400,\"big\":12345678901234567890123,\"price\":1.10,\"exp\":2.5E+3,"
+            + "\"long\":"
+            + digits
+            + ",\"list\":[1e400,1.10]}";
+    var plan =
+        planWith()
+            .keys(
+                Map.of(
+                    "huge", "/huge",
+                    "big", "/big",
+                    "price", "/price",
+                    "exp", "/exp",
+                    "long", "/long",
+                    "list", "/list"))
+            .build();
+
+    Secret secret = built(plan, succeeded(result, null));
+
+    assertThat(text(secret, "huge")).isEqualTo("1e400");
+    assertThat(text(secret, "big")).isEqualTo("12345678901234567890123");
+    assertThat(text(secret, "price")).isEqualTo("1.10");
+    assertThat(text(secret, "exp")).isEqualTo("2.5E+3");
+    assertThat(text(secret, "long")).isEqualTo(digits);
+    assertThat(text(secret, "list")).isEqualTo("[1e400,1.10]");
+  }
+
   @Test
   void pointerThatMatchesNothingIsResultKeyMissingNamingTheKeyButNoResultByte() {
     var plan = planWith().keys(Map.of("token", "/token")).build();

@@ -39,6 +39,41 @@ class SecretTemplatesTest {
         .isEqualTo("postgres://db:5432/b?r=1.10&t=a-app");
   }
 
+  /**
+   * Numbers print as the function wrote them: not as Infinity, nor spelled out in 401 digits, nor
+   * refused for their length; comparisons still use their value.
+   */
+  @Test
+  void numbersRenderAsTheFunctionWroteThem() {
+    String digits = "3".repeat(1_200);
+    byte[] result =
+        ("{\"huge\":1e400,\"big\":12345678901234567890123,\"exp\":1.5e3,\"long\":"
+                + digits
+                + "}")
+            .getBytes(StandardCharsets.UTF_8);
+
+    var rendering =
+        SecretTemplates.render(
+            Map.of(
+                "k",
+                "{{ result.huge }} {{ result.big }} {{ result.exp }} {{ result.exp | json }}"
+                    + " {{ result.huge > 1000 }} {{ result.exp == 1500 }}",
+                "long",
+                "{{ result.long }}"),
+            result,
+            mapper);
+
+    assertThat(rendering)
+        .asInstanceOf(type(Rendered.class))
+        .satisfies(
+            rendered -> {
+              assertThat(new String(rendered.data().get("k"), StandardCharsets.UTF_8))
+                  .isEqualTo("1e400 12345678901234567890123 1.5e3 1.5e3 true true");
+              assertThat(new String(rendered.data().get("long"), StandardCharsets.UTF_8))
+                  .isEqualTo(digits);
+            });
+  }
+
   @Test
   void base64EncodeAndDecodeFilters() {
     assertThat(render("{{ (result.user ~ ':' ~ result.password) | base64encode }}"))

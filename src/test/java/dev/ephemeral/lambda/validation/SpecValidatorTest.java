@@ -378,6 +378,36 @@ class SpecValidatorTest {
         .isEqualTo(JSON.writeValueAsBytes(payload));
   }
 
+  /**
+   * A LambdaInvocation as the Kubernetes client reads it (and copies it for each reconcile): the
+   * payload's numbers reach the function as stored, not as doubles (1.10 would be sent as 1.1, a
+   * 1,200-digit number would make the object unreadable).
+   */
+  @Test
+  void storedPayloadNumbersAreSentAsWritten() {
+    String digits = "0." + "5".repeat(1_200);
+    String payload =
+        "{\"price\":1.10,\"exp\":1.5E+3,\"big\":12345678901234567890123,\"long\":"
+            + digits
+            + "}";
+    var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    LambdaInvocation resource =
+        serialization.unmarshal(
+            "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocation\","
+                + "\"metadata\":{\"name\":\"numbers\"},\"spec\":{\"functionName\":\"f\","
+                + "\"payload\":"
+                + payload
+                + ",\"onDelete\":{\"payload\":[2.50]}}}",
+            LambdaInvocation.class);
+
+    for (LambdaInvocation read : List.of(resource, serialization.clone(resource))) {
+      var plan = ((Valid) validator.validate(read)).plan();
+      assertThat(plan.payload()).asString(StandardCharsets.UTF_8).isEqualTo(payload);
+      assertThat(plan.onDeletePayload().map(b -> new String(b, StandardCharsets.UTF_8)))
+          .contains("[2.50]");
+    }
+  }
+
   // Null map values reach the operator only from a source no API server checked (a file, a mock).
 
   @Test
