@@ -49,6 +49,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   private final KubernetesClient client;
   private final String ownNamespace;
   private final DataHash dataHash = DataHash.keyedLater();
+  private final PolicyEnforcement policies;
 
   public LambdaInvocationOperator(
       KubernetesClient client, OperatorConfig config, LambdaInvoker invoker, Clock clock) {
@@ -81,7 +82,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     this.ownNamespace =
         config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
     queue = new InvocationQueue<>(invoker, config.maxInFlight(), clock);
-    var policies = new PolicyEnforcement(config.policy());
+    policies = new PolicyEnforcement(config.policy());
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
@@ -122,7 +123,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         });
     if (policies.enforced()) {
       // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says.
-      operator.register(new PolicyStatusReconciler(policies, clock));
+      operator.register(new PolicyStatusReconciler(policies, observer, clock));
     }
   }
 
@@ -156,6 +157,11 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   /** Lambda calls waiting for a free slot under the in-flight limit. */
   public int waiting() {
     return queue.waiting();
+  }
+
+  /** LambdaInvocationPolicies ignored because their spec does not fit the model. */
+  public int unreadablePolicies() {
+    return policies.unreadable();
   }
 
   /**

@@ -125,7 +125,11 @@ public final class OperatorMain implements Callable<Integer> {
                     new OperatorMetrics(
                         registry,
                         () -> Optional.ofNullable(running.get()).map(o -> o.inFlight()).orElse(0),
-                        () -> Optional.ofNullable(running.get()).map(o -> o.waiting()).orElse(0)),
+                        () -> Optional.ofNullable(running.get()).map(o -> o.waiting()).orElse(0),
+                        () ->
+                            Optional.ofNullable(running.get())
+                                .map(o -> o.unreadablePolicies())
+                                .orElse(0)),
                     new EventRecorder(client, clock)));
         var leading = new AtomicBoolean();
         String leaseNamespace =

@@ -6,6 +6,7 @@ import static dev.ephemeral.lambda.validation.SpecRules.DURATION_PATTERN;
 import static dev.ephemeral.lambda.validation.SpecRules.INTERVAL_RULE;
 import static dev.ephemeral.lambda.validation.SpecRules.TIMEOUT_RULE;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -86,6 +87,27 @@ public class LambdaInvocationPolicySpec {
       "When a LambdaInvocation in a namespace this policy applies to is not allowed, delete its"
           + " Secret at once instead of leaving it to its ttl. Default false.")
   private Boolean revoke;
+
+  /** Why the stored spec could not be read into this model; null when it could. */
+  @JsonIgnore private String unreadable;
+
+  /**
+   * A spec that does not fit the model (a field of another type): the policy is ignored, so it
+   * allows nothing, and reported as InvalidSpec.
+   *
+   * @param reason names the field and the type it must have, never its value
+   */
+  public static LambdaInvocationPolicySpec unreadable(String reason) {
+    var spec = new LambdaInvocationPolicySpec();
+    spec.unreadable = reason;
+    return spec;
+  }
+
+  /** Why the stored spec could not be read, or null. */
+  @JsonIgnore
+  public String getUnreadable() {
+    return unreadable;
+  }
 
   public List<String> getNamespaces() {
     return namespaces;

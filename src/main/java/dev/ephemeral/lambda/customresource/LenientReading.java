@@ -14,11 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a LambdaInvocation's spec and status so that one object that does not fit the model (a
- * field of another type, as an older or edited CRD lets through) never makes the whole list of
- * LambdaInvocations unreadable, which would stop the operator for every namespace: such a spec is
- * read as {@link LambdaInvocationSpec#unreadable(String)} and reported as InvalidSpec, such a
- * status as none.
+ * Reads the spec and status of LambdaInvocations and LambdaInvocationPolicies so that one object
+ * that does not fit the model (a field of another type, as an older or edited CRD, a restore or a
+ * write that bypassed the schema lets through) never makes the whole list unreadable, which would
+ * stop the operator for every namespace: such a spec is read as {@link
+ * LambdaInvocationSpec#unreadable(String)} or {@link LambdaInvocationPolicySpec#unreadable(String)}
+ * and reported as InvalidSpec (a policy's is then ignored: it allows nothing), such a status as
+ * none.
  */
 final class LenientReading {
 
@@ -43,15 +45,45 @@ final class LenientReading {
     @Override
     public LambdaInvocationStatus deserialize(JsonParser parser, DeserializationContext context)
         throws IOException {
+      return statusOrNone(parser, context, LambdaInvocationStatus.class, "LambdaInvocation");
+    }
+  }
+
+  static final class PolicySpec extends JsonDeserializer<LambdaInvocationPolicySpec> {
+    @Override
+    public LambdaInvocationPolicySpec deserialize(
+        JsonParser parser, DeserializationContext context) throws IOException {
       JsonNode tree = parser.readValueAsTree();
       try {
-        return context.readTreeAsValue(tree, LambdaInvocationStatus.class);
+        return context.readTreeAsValue(tree, LambdaInvocationPolicySpec.class);
       } catch (JsonMappingException e) {
-        LOG.atWarn()
-            .addKeyValue("field", describe("status", e))
-            .log("Ignoring a LambdaInvocation status that does not fit the model");
-        return null;
+        return LambdaInvocationPolicySpec.unreadable(describe("spec", e));
       }
+    }
+  }
+
+  static final class PolicyStatus extends JsonDeserializer<LambdaInvocationPolicyStatus> {
+    @Override
+    public LambdaInvocationPolicyStatus deserialize(
+        JsonParser parser, DeserializationContext context) throws IOException {
+      return statusOrNone(
+          parser, context, LambdaInvocationPolicyStatus.class, "LambdaInvocationPolicy");
+    }
+  }
+
+  /** The operator writes the status again from scratch: one it cannot read is dropped. */
+  private static <T> T statusOrNone(
+      JsonParser parser, DeserializationContext context, Class<T> type, String kind)
+      throws IOException {
+    JsonNode tree = parser.readValueAsTree();
+    try {
+      return context.readTreeAsValue(tree, type);
+    } catch (JsonMappingException e) {
+      LOG.atWarn()
+          .addKeyValue("kind", kind)
+          .addKeyValue("field", describe("status", e))
+          .log("Ignoring a status that does not fit the model");
+      return null;
     }
   }
 

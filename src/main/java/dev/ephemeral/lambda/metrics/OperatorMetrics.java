@@ -24,6 +24,7 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String IN_FLIGHT = "lambda_invocations_in_flight";
   public static final String WAITING = "lambda_invocations_waiting";
   public static final String NOT_ALLOWED = "lambda_invocations_not_allowed";
+  public static final String POLICIES_UNREADABLE = "lambda_invocation_policies_unreadable";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
@@ -33,8 +34,14 @@ public final class OperatorMetrics implements InvocationObserver {
   /**
    * @param inFlight Lambda calls running now
    * @param waiting Lambda calls queued for a free slot under the in-flight limit
+   * @param unreadablePolicies LambdaInvocationPolicies ignored because their spec does not fit the
+   *     model
    */
-  public OperatorMetrics(MeterRegistry registry, IntSupplier inFlight, IntSupplier waiting) {
+  public OperatorMetrics(
+      MeterRegistry registry,
+      IntSupplier inFlight,
+      IntSupplier waiting,
+      IntSupplier unreadablePolicies) {
     this.registry = registry;
     this.secretsWritten =
         Counter.builder(SECRETS_WRITTEN)
@@ -55,6 +62,11 @@ public final class OperatorMetrics implements InvocationObserver {
         .register(registry);
     Gauge.builder(WAITING, waiting::getAsInt)
         .description("Lambda invocations queued for a free slot under the in-flight limit")
+        .register(registry);
+    Gauge.builder(POLICIES_UNREADABLE, unreadablePolicies::getAsInt)
+        .description(
+            "LambdaInvocationPolicies ignored (they allow nothing) because their spec does not fit"
+                + " the model")
         .register(registry);
   }
 
