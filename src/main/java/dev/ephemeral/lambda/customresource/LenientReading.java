@@ -51,8 +51,8 @@ final class LenientReading {
 
   static final class PolicySpec extends JsonDeserializer<LambdaInvocationPolicySpec> {
     @Override
-    public LambdaInvocationPolicySpec deserialize(
-        JsonParser parser, DeserializationContext context) throws IOException {
+    public LambdaInvocationPolicySpec deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
       JsonNode tree = parser.readValueAsTree();
       try {
         return context.readTreeAsValue(tree, LambdaInvocationPolicySpec.class);

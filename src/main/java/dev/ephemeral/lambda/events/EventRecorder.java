@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of
- * its rollout restart targets and a given-up delete-time call, with the condition's reason and
- * (safe) message, and on a LambdaInvocationPolicy that is ignored because its spec does not fit the
- * model. An Event that cannot be written is logged and dropped.
+ * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of its
+ * rollout restart targets and a given-up delete-time call, with the condition's reason and (safe)
+ * message, and on a LambdaInvocationPolicy that is ignored because its spec does not fit the model.
+ * An Event that cannot be written is logged and dropped.
  */
 public final class EventRecorder implements InvocationObserver {
 

@@ -144,12 +144,7 @@ public class PolicyStatusReconciler implements Reconciler<LambdaInvocationPolicy
     next.setConditions(
         List.of(
             new PolicyCondition(
-                READY,
-                status,
-                reason,
-                message,
-                policy.getMetadata().getGeneration(),
-                transition)));
+                READY, status, reason, message, policy.getMetadata().getGeneration(), transition)));
     return next;
   }
 }

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stored LambdaInvocationPolicy that does not fit the model (as a CRD schema change, a restore
- * or a write that bypassed the schema can leave) stops nothing: it is reported and ignored, so it
- * can only allow less, while every other policy and resource works. The in-process API applies no
+ * A stored LambdaInvocationPolicy that does not fit the model (as a CRD schema change, a restore or
+ * a write that bypassed the schema can leave) stops nothing: it is reported and ignored, so it can
+ * only allow less, while every other policy and resource works. The in-process API applies no
  * schema, so the test writes such a policy as raw JSON, as such a write would.
  */
 class UnreadablePoliciesTest {
@@ -46,7 +46,8 @@ class UnreadablePoliciesTest {
     harness
         .client()
         .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
     harness
         .lambda
@@ -154,8 +155,7 @@ class UnreadablePoliciesTest {
   }
 
   private void replaceRaw(String json) {
-    var current =
-        harness.client().resources(LambdaInvocationPolicy.class).withName("broken").get();
+    var current = harness.client().resources(LambdaInvocationPolicy.class).withName("broken").get();
     var object = generic(json);
     object.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
     harness.client().resource(object).update();
