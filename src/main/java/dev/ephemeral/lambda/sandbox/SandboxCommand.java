@@ -256,8 +256,11 @@ public final class SandboxCommand implements Callable<Integer> {
             new LambdaInvocationOperator(
                 operatorClient, config, invoker, Clock.systemUTC(), counter)) {
       placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
-      operator.start();
+      // Everything first, then the operator, which lists it all before judging anything: started
+      // first, it judged a LambdaInvocation before the policy later in the files was created, and
+      // its NotAllowed could be taken for the outcome.
       apply(kubernetes.client(), objects);
+      operator.start();
 
       Instant deadline = Instant.now().plus(timeout);
       while (Instant.now().isBefore(deadline) && !allSettled(kubernetes.client(), expectations)) {

@@ -8,6 +8,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.invoke.AssumedRole;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,23 @@ class PolicyEvaluatorTest {
         .isEqualTo(
             "no LambdaInvocationPolicy applies to namespace shop, so it may not invoke"
                 + " arn:aws:lambda:eu-west-1:111111111111:function:secret-generator");
+  }
+
+  @Test
+  void aStoredPolicyThatDoesNotFitTheModelIsReadAsUnreadableAndAllowsNothing() {
+    var broken =
+        Serialization.unmarshal(
+            "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocationPolicy\","
+                + "\"metadata\":{\"name\":\"broken\"},\"spec\":{\"namespaces\":[\"shop\"],"
+                + "\"functions\":[{\"name\":\"secret-*\"}],\"revoke\":\"sometimes\"}}",
+            LambdaInvocationPolicy.class);
+    assertThat(broken.getSpec().getUnreadable()).isEqualTo("spec.revoke: must be true or false");
+
+    var permit = (Permit.Denied) evaluate(call("secret-generator"), broken);
+    assertThat(permit.message()).startsWith("no LambdaInvocationPolicy applies to namespace shop");
+    assertThat(permit.revoke()).isFalse();
+    assertThat(evaluate(call("secret-generator"), broken, policy("shop", s -> {})))
+        .isEqualTo(new Permit.Allowed(Optional.of("shop"), Optional.empty()));
   }
 
   @Test
