@@ -9,6 +9,8 @@ import static dev.ephemeral.lambda.validation.SpecRules.TIMEOUT_RULE;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -17,7 +19,11 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
 import java.util.Map;
 
-/** Which namespaces a policy applies to, which functions they may invoke, and how. */
+/**
+ * Which namespaces a policy applies to, which functions they may invoke, and how. A null inside a
+ * list or map, which the schema refuses, makes the stored spec unreadable (see {@link
+ * LenientReading}) rather than reach the evaluator.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = SELECTS_NAMESPACES_RULE,
@@ -32,6 +38,7 @@ public class LambdaInvocationPolicySpec {
   @JsonPropertyDescription(
       "Namespaces this policy applies to, by name. With namespaceSelector too, it applies to a"
           + " namespace named here or selected there.")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private List<@Pattern(NAMESPACE_PATTERN) @Size(min = 1, max = NAMESPACE_MAX_LENGTH) String>
       namespaces;
 
@@ -45,6 +52,7 @@ public class LambdaInvocationPolicySpec {
       "Functions those namespaces may invoke; a LambdaInvocation is allowed when the full ARN it"
           + " would call matches one. Empty allows nothing (with revoke: true, it takes every"
           + " result away).")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private List<FunctionPattern> functions;
 
   @Size(max = ROLE_ARN_MAX_LENGTH)
@@ -64,6 +72,7 @@ public class LambdaInvocationPolicySpec {
       value = SESSION_TAG_KEYS_RULE,
       message = "session tag keys are at most 128 of [a-zA-Z0-9 _.:/=+@-], values at most 256")
   @JsonPropertyDescription("Session tags passed to AssumeRole (key -> value).")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private Map<String, String> sessionTags;
 
   @Size(max = DURATION_MAX_LENGTH)

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,7 @@ final class LenientReading {
     }
   }
 
-  /** Names the field and the type it should have: never its value. */
+  /** Names the field and the type it should have (or that it is unknown): never its value. */
   static String describe(String root, JsonMappingException e) {
     String path =
         root
@@ -98,6 +99,10 @@ final class LenientReading {
                             ? "." + ref.getFieldName()
                             : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining());
+    if (e instanceof UnrecognizedPropertyException) {
+      // Such as a field a newer CRD added: the object is not read in part.
+      return path + ": is not a field of the model this operator reads";
+    }
     String expected =
         e instanceof MismatchedInputException mismatch
                 && mismatch.getTargetType() != null
