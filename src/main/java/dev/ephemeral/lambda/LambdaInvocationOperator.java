@@ -123,7 +123,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         });
     if (policies.enforced()) {
       // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says.
-      operator.register(new PolicyStatusReconciler(policies, observer, clock));
+      operator.register(new PolicyStatusReconciler(policies, observer::policyIgnored, clock));
     }
   }
 

@@ -4,8 +4,6 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicyStatus;
 import dev.ephemeral.lambda.customresource.PolicyCondition;
-import dev.ephemeral.lambda.reconciler.InvocationObserver;
-import dev.ephemeral.lambda.reconciler.LogKeys;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -19,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,13 +46,19 @@ public class PolicyStatusReconciler implements Reconciler<LambdaInvocationPolicy
   private static final int LISTED = 3;
 
   private final PolicyEnforcement enforcement;
-  private final InvocationObserver observer;
+  private final BiConsumer<LambdaInvocationPolicy, String> ignored;
   private final Clock clock;
 
+  /**
+   * @param ignored told of a policy ignored because its spec does not fit the model, with the
+   *     message that names the field and the rule (for an Event)
+   */
   public PolicyStatusReconciler(
-      PolicyEnforcement enforcement, InvocationObserver observer, Clock clock) {
+      PolicyEnforcement enforcement,
+      BiConsumer<LambdaInvocationPolicy, String> ignored,
+      Clock clock) {
     this.enforcement = enforcement;
-    this.observer = observer;
+    this.ignored = ignored;
     this.clock = clock;
   }
 
@@ -121,10 +126,10 @@ public class PolicyStatusReconciler implements Reconciler<LambdaInvocationPolicy
       return UpdateControl.noUpdate();
     }
     LOG.atWarn()
-        .addKeyValue(LogKeys.NAME, policy.getMetadata().getName())
+        .addKeyValue("name", policy.getMetadata().getName())
         .addKeyValue("field", unreadable)
         .log("Ignoring a LambdaInvocationPolicy whose spec does not fit the model");
-    observer.policyIgnored(policy, message);
+    ignored.accept(policy, message);
     policy.setStatus(next);
     return UpdateControl.patchStatus(policy);
   }
