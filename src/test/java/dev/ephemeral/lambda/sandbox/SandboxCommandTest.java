@@ -1090,6 +1090,32 @@ class SandboxCommandTest {
             "LambdaInvocation default/too-quick is invalid",
             "spec.timeout"),
         bad(
+            "policy that does not fit the schema",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "policy.yaml",
+                            """
+                            apiVersion: lambda.ephemeral.dev/v1alpha1
+                            kind: LambdaInvocationPolicy
+                            metadata:
+                              name: sometimes
+                            spec:
+                              namespaces: [default]
+                              functions:
+                              - name: "secret-*"
+                              revoke: sometimes
+                            ---
+                            """
+                                + invocation(
+                                    "allowed", "default", "secret-generator", "", Map.of()))
+                        .toString()),
+            "LambdaInvocationPolicy",
+            "sometimes does not match the LambdaInvocationPolicy schema: spec.revoke: must be true"
+                + " or false"),
+        bad(
             "unknown expect reason",
             dir ->
                 args(
