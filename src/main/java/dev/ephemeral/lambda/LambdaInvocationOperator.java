@@ -49,6 +49,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
   private final KubernetesClient client;
   private final String ownNamespace;
   private final DataHash dataHash = DataHash.keyedLater();
+  private final PolicyEnforcement policies;
 
   /** With leader election: whether this replica may start calls, and what tells it. */
   private final Optional<LeaseGuard> leaseGuard;
@@ -122,7 +123,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
       leaseGuard = Optional.empty();
       leasePoller = Optional.empty();
     }
-    var policies = new PolicyEnforcement(config.policy());
+    policies = new PolicyEnforcement(config.policy());
     var reconciler =
         new LambdaInvocationReconciler(
             new SpecValidator(mapper),
@@ -166,7 +167,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
         });
     if (policies.enforced()) {
       // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says.
-      operator.register(new PolicyStatusReconciler(policies, clock));
+      operator.register(new PolicyStatusReconciler(policies, observer::policyIgnored, clock));
     }
   }
 
@@ -212,6 +213,11 @@ public final class LambdaInvocationOperator implements AutoCloseable {
    */
   public boolean mayStartCalls() {
     return leaseGuard.map(LeaseGuard::mayStartCall).orElse(true);
+  }
+
+  /** LambdaInvocationPolicies ignored because their spec does not fit the model. */
+  public int unreadablePolicies() {
+    return policies.unreadable();
   }
 
   /**

@@ -139,7 +139,11 @@ public final class OperatorMain implements Callable<Integer> {
                         () ->
                             Optional.ofNullable(running.get())
                                 .map(o -> o.mayStartCalls())
-                                .orElse(false)),
+                                .orElse(false),
+                        () ->
+                            Optional.ofNullable(running.get())
+                                .map(o -> o.unreadablePolicies())
+                                .orElse(0)),
                     new EventRecorder(client, clock)));
         var leading = new AtomicBoolean();
         String leaseNamespace =

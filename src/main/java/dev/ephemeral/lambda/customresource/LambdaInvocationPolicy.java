@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -54,5 +55,17 @@ public class LambdaInvocationPolicy
   @JsonPropertyDescription("What the operator found about this policy: conflicts with others.")
   public LambdaInvocationPolicyStatus getStatus() {
     return super.getStatus();
+  }
+
+  @Override
+  @JsonDeserialize(using = LenientReading.PolicySpec.class)
+  public void setSpec(LambdaInvocationPolicySpec spec) {
+    super.setSpec(spec);
+  }
+
+  @Override
+  @JsonDeserialize(using = LenientReading.PolicyStatus.class)
+  public void setStatus(LambdaInvocationPolicyStatus status) {
+    super.setStatus(status);
   }
 }

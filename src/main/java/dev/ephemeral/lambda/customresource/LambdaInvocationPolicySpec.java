@@ -6,8 +6,11 @@ import static dev.ephemeral.lambda.customresource.SpecRules.DURATION_PATTERN;
 import static dev.ephemeral.lambda.customresource.SpecRules.INTERVAL_RULE;
 import static dev.ephemeral.lambda.customresource.SpecRules.TIMEOUT_RULE;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -16,7 +19,11 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
 import java.util.Map;
 
-/** Which namespaces a policy applies to, which functions they may invoke, and how. */
+/**
+ * Which namespaces a policy applies to, which functions they may invoke, and how. A null inside a
+ * list or map, which the schema refuses, makes the stored spec unreadable (see {@link
+ * LenientReading}) rather than reach the evaluator.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = SELECTS_NAMESPACES_RULE,
@@ -31,6 +38,7 @@ public class LambdaInvocationPolicySpec {
   @JsonPropertyDescription(
       "Namespaces this policy applies to, by name. With namespaceSelector too, it applies to a"
           + " namespace named here or selected there.")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private List<@Pattern(NAMESPACE_PATTERN) @Size(min = 1, max = NAMESPACE_MAX_LENGTH) String>
       namespaces;
 
@@ -44,6 +52,7 @@ public class LambdaInvocationPolicySpec {
       "Functions those namespaces may invoke; a LambdaInvocation is allowed when the full ARN it"
           + " would call matches one. Empty allows nothing (with revoke: true, it takes every"
           + " result away).")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private List<FunctionPattern> functions;
 
   @Size(max = ROLE_ARN_MAX_LENGTH)
@@ -63,6 +72,7 @@ public class LambdaInvocationPolicySpec {
       value = SESSION_TAG_KEYS_RULE,
       message = "session tag keys are at most 128 of [a-zA-Z0-9 _.:/=+@-], values at most 256")
   @JsonPropertyDescription("Session tags passed to AssumeRole (key -> value).")
+  @JsonSetter(contentNulls = Nulls.FAIL)
   private Map<String, String> sessionTags;
 
   @Size(max = DURATION_MAX_LENGTH)
@@ -86,6 +96,27 @@ public class LambdaInvocationPolicySpec {
       "When a LambdaInvocation in a namespace this policy applies to is not allowed, delete its"
           + " Secret at once instead of leaving it to its ttl. Default false.")
   private Boolean revoke;
+
+  /** Why the stored spec could not be read into this model; null when it could. */
+  @JsonIgnore private String unreadable;
+
+  /**
+   * A spec that does not fit the model (a field of another type): the policy is ignored, so it
+   * allows nothing, and reported as InvalidSpec.
+   *
+   * @param reason names the field and the type it must have, never its value
+   */
+  public static LambdaInvocationPolicySpec unreadable(String reason) {
+    var spec = new LambdaInvocationPolicySpec();
+    spec.unreadable = reason;
+    return spec;
+  }
+
+  /** Why the stored spec could not be read, or null. */
+  @JsonIgnore
+  public String getUnreadable() {
+    return unreadable;
+  }
 
   public List<String> getNamespaces() {
     return namespaces;

@@ -15,7 +15,8 @@ public class LambdaInvocationPolicyStatus {
 
   @JsonPropertyDescription(
       "Ready: True when the policy is in force; False with reason Conflict when another policy"
-          + " matches a LambdaInvocation equally specifically with another role.")
+          + " matches a LambdaInvocation equally specifically with another role, or with reason"
+          + " InvalidSpec when its stored spec does not fit the schema (it is then ignored).")
   private List<PolicyCondition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.ephemeral.lambda.json.JsonText;
 import java.io.IOException;
@@ -16,11 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a LambdaInvocation's spec and status so that one object that does not fit the model (a
- * field of another type, as an older or edited CRD lets through) never makes the whole list of
- * LambdaInvocations unreadable, which would stop the operator for every namespace: such a spec is
- * read as {@link LambdaInvocationSpec#unreadable(String)} and reported as InvalidSpec, such a
- * status as none.
+ * Reads the spec and status of LambdaInvocations and LambdaInvocationPolicies so that one object
+ * that does not fit the model (a field of another type, as an older or edited CRD, a restore or a
+ * write that bypassed the schema lets through) never makes the whole list unreadable, which would
+ * stop the operator for every namespace: such a spec is read as {@link
+ * LambdaInvocationSpec#unreadable(String)} or {@link LambdaInvocationPolicySpec#unreadable(String)}
+ * and reported as InvalidSpec (a policy's is then ignored: it allows nothing), such a status as
+ * none.
  */
 final class LenientReading {
 
@@ -64,19 +67,49 @@ final class LenientReading {
     @Override
     public LambdaInvocationStatus deserialize(JsonParser parser, DeserializationContext context)
         throws IOException {
+      return statusOrNone(parser, context, LambdaInvocationStatus.class, "LambdaInvocation");
+    }
+  }
+
+  static final class PolicySpec extends JsonDeserializer<LambdaInvocationPolicySpec> {
+    @Override
+    public LambdaInvocationPolicySpec deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
       JsonNode tree = parser.readValueAsTree();
       try {
-        return context.readTreeAsValue(tree, LambdaInvocationStatus.class);
+        return context.readTreeAsValue(tree, LambdaInvocationPolicySpec.class);
       } catch (JsonMappingException e) {
-        LOG.atWarn()
-            .addKeyValue("field", describe("status", e))
-            .log("Ignoring a LambdaInvocation status that does not fit the model");
-        return null;
+        return LambdaInvocationPolicySpec.unreadable(describe("spec", e));
       }
     }
   }
 
-  /** Names the field and the type it should have: never its value. */
+  static final class PolicyStatus extends JsonDeserializer<LambdaInvocationPolicyStatus> {
+    @Override
+    public LambdaInvocationPolicyStatus deserialize(
+        JsonParser parser, DeserializationContext context) throws IOException {
+      return statusOrNone(
+          parser, context, LambdaInvocationPolicyStatus.class, "LambdaInvocationPolicy");
+    }
+  }
+
+  /** The operator writes the status again from scratch: one it cannot read is dropped. */
+  private static <T> T statusOrNone(
+      JsonParser parser, DeserializationContext context, Class<T> type, String kind)
+      throws IOException {
+    JsonNode tree = parser.readValueAsTree();
+    try {
+      return context.readTreeAsValue(tree, type);
+    } catch (JsonMappingException e) {
+      LOG.atWarn()
+          .addKeyValue("kind", kind)
+          .addKeyValue("field", describe("status", e))
+          .log("Ignoring a status that does not fit the model");
+      return null;
+    }
+  }
+
+  /** Names the field and the type it should have (or that it is unknown): never its value. */
   static String describe(String root, JsonMappingException e) {
     String path =
         root
@@ -87,6 +120,10 @@ final class LenientReading {
                             ? "." + ref.getFieldName()
                             : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining());
+    if (e instanceof UnrecognizedPropertyException) {
+      // Such as a field a newer CRD added: the object is not read in part.
+      return path + ": is not a field of the model this operator reads";
+    }
     String expected =
         e instanceof MismatchedInputException mismatch
                 && mismatch.getTargetType() != null

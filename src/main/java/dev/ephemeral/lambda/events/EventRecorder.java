@@ -1,10 +1,12 @@
 package dev.ephemeral.lambda.events;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.Trigger;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of
- * its rollout restart targets and a given-up delete-time call, with the condition's reason and
- * (safe) message. An Event that cannot be written is logged and dropped.
+ * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of its
+ * rollout restart targets and a given-up delete-time call, with the condition's reason and (safe)
+ * message, and on a LambdaInvocationPolicy that is ignored because its spec does not fit the model.
+ * An Event that cannot be written is logged and dropped.
  */
 public final class EventRecorder implements InvocationObserver {
 
@@ -28,6 +31,9 @@ public final class EventRecorder implements InvocationObserver {
 
   /** Reason of the Event when spec.onDelete's call is given up and the finalizer removed. */
   public static final String ON_DELETE_FAILED = "OnDeleteFailed";
+
+  /** The namespace of Events about cluster-scoped objects, as client-go's recorder uses. */
+  static final String CLUSTER_SCOPED_EVENTS = "default";
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -68,9 +74,16 @@ public final class EventRecorder implements InvocationObserver {
     record(resource, "Warning", ON_DELETE_FAILED, message);
   }
 
-  private void record(LambdaInvocation resource, String type, String reason, String message) {
+  @Override
+  public void policyIgnored(LambdaInvocationPolicy policy, String message) {
+    record(policy, "Warning", "InvalidSpec", message);
+  }
+
+  private void record(HasMetadata resource, String type, String reason, String message) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     var meta = resource.getMetadata();
+    // An Event about a cluster-scoped object lives in "default", where kubectl describe looks.
+    String namespace = meta.getNamespace() == null ? CLUSTER_SCOPED_EVENTS : meta.getNamespace();
     var event =
         new EventBuilder()
             .withNewMetadata()
@@ -78,7 +91,7 @@ public final class EventRecorder implements InvocationObserver {
                 meta.getName()
                     + "."
                     + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
-            .withNamespace(meta.getNamespace())
+            .withNamespace(namespace)
             .endMetadata()
             .withInvolvedObject(
                 new ObjectReferenceBuilder()
@@ -103,7 +116,7 @@ public final class EventRecorder implements InvocationObserver {
             .withCount(1)
             .build();
     try {
-      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+      client.v1().events().inNamespace(namespace).resource(event).create();
     } catch (KubernetesClientException e) {
       LOG.atWarn()
           .addKeyValue("namespace", meta.getNamespace())

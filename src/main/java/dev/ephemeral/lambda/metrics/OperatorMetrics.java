@@ -26,6 +26,7 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String WAITING = "lambda_invocations_waiting";
   public static final String NOT_ALLOWED = "lambda_invocations_not_allowed";
   public static final String MAY_START = "lambda_invocations_may_start";
+  public static final String POLICIES_UNREADABLE = "lambda_invocation_policies_unreadable";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
@@ -37,9 +38,15 @@ public final class OperatorMetrics implements InvocationObserver {
    * @param waiting Lambda calls queued for a free slot under the in-flight limit, or for the
    *     leader Lease to be confirmed
    * @param mayStart whether this replica may start Lambda calls now
+   * @param unreadablePolicies LambdaInvocationPolicies ignored because their spec does not fit the
+   *     model
    */
   public OperatorMetrics(
-      MeterRegistry registry, IntSupplier inFlight, IntSupplier waiting, BooleanSupplier mayStart) {
+      MeterRegistry registry,
+      IntSupplier inFlight,
+      IntSupplier waiting,
+      BooleanSupplier mayStart,
+      IntSupplier unreadablePolicies) {
     this.registry = registry;
     this.secretsWritten =
         Counter.builder(SECRETS_WRITTEN)
@@ -67,6 +74,11 @@ public final class OperatorMetrics implements InvocationObserver {
         .description(
             "1 while this replica may start Lambda invocations: without leader election always,"
                 + " with it while its Lease was confirmed within the renew deadline")
+        .register(registry);
+    Gauge.builder(POLICIES_UNREADABLE, unreadablePolicies::getAsInt)
+        .description(
+            "LambdaInvocationPolicies ignored (they allow nothing) because their spec does not fit"
+                + " the model")
         .register(registry);
   }
 

@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.model;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
@@ -43,6 +44,12 @@ public interface InvocationObserver {
    */
   default void deleteCallAbandoned(LambdaInvocation resource, String message) {}
 
+  /**
+   * A LambdaInvocationPolicy's stored spec does not fit the model, so it is ignored (it allows
+   * nothing); {@code message} names the field and the rule, never a value.
+   */
+  default void policyIgnored(LambdaInvocationPolicy policy, String message) {}
+
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
 
   /** All of {@code observers}, in order; one that throws does not stop the others. */
@@ -82,6 +89,11 @@ public interface InvocationObserver {
       @Override
       public void deleteCallAbandoned(LambdaInvocation resource, String message) {
         observers.forEach(o -> safely(() -> o.deleteCallAbandoned(resource, message)));
+      }
+
+      @Override
+      public void policyIgnored(LambdaInvocationPolicy policy, String message) {
+        observers.forEach(o -> safely(() -> o.policyIgnored(policy, message)));
       }
     };
   }

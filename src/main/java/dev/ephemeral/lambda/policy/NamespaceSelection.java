@@ -44,6 +44,10 @@ final class NamespaceSelection {
 
   private static boolean satisfies(
       LabelSelectorRequirement requirement, Map<String, String> labels) {
+    // One the schema would refuse (no entry, no key) selects nothing: never more than was meant.
+    if (requirement == null || requirement.getKey() == null) {
+      return false;
+    }
     String value = labels.get(requirement.getKey());
     List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
     return switch (String.valueOf(requirement.getOperator())) {

@@ -117,6 +117,21 @@ public final class PolicyEnforcement {
     return permit;
   }
 
+  /**
+   * The policies ignored because their stored spec does not fit the model; none when policies are
+   * not enforced.
+   */
+  public int unreadable() {
+    if (policies == null) {
+      return 0;
+    }
+    return (int)
+        policies
+            .list()
+            .filter(p -> p.getSpec() != null && p.getSpec().getUnreadable() != null)
+            .count();
+  }
+
   /** The conflicts between policies found by the checks so far. */
   public PolicyConflicts conflicts() {
     return conflicts;

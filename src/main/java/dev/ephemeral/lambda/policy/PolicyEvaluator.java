@@ -54,7 +54,9 @@ public final class PolicyEvaluator {
       Collection<LambdaInvocationPolicy> policies) {
     List<LambdaInvocationPolicy> applicable =
         policies.stream()
-            .filter(p -> p.getSpec() != null)
+            // A policy that does not fit the model is ignored: policies only grant, so that
+            // can only allow less (its revoke too goes unread).
+            .filter(p -> p.getSpec() != null && p.getSpec().getUnreadable() == null)
             .filter(p -> NamespaceSelection.applies(p.getSpec(), namespace, namespaceLabels))
             .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
             .toList();

@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
+import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
 import dev.ephemeral.lambda.emulator.ExampleFunctions;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -256,8 +258,11 @@ public final class SandboxCommand implements Callable<Integer> {
             new LambdaInvocationOperator(
                 operatorClient, config, invoker, Clock.systemUTC(), counter)) {
       placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
-      operator.start();
+      // Everything first, then the operator, which lists it all before judging anything: started
+      // first, it judged a LambdaInvocation before the policy later in the files was created, and
+      // its NotAllowed could be taken for the outcome.
       apply(kubernetes.client(), objects);
+      operator.start();
 
       Instant deadline = Instant.now().plus(timeout);
       while (Instant.now().isBefore(deadline) && !allSettled(kubernetes.client(), expectations)) {
@@ -307,6 +312,10 @@ public final class SandboxCommand implements Callable<Integer> {
       if (!seen.add(object.getApiVersion() + "/" + id)) {
         throw new ManifestException(id + " is defined twice");
       }
+      if (isLambdaInvocationPolicy(object)) {
+        checkPolicy(id, serialization, object);
+        continue;
+      }
       if (!isLambdaInvocation(object)) {
         continue;
       }
@@ -354,6 +363,33 @@ public final class SandboxCommand implements Callable<Integer> {
         secret.values().removeIf(Objects::isNull);
       }
     }
+  }
+
+  /**
+   * Refuses a policy whose spec does not fit the model, as the API server refuses one that does not
+   * fit the schema: the operator would ignore it, which on a cluster cannot happen to a file
+   * applied.
+   */
+  private static void checkPolicy(
+      String id, KubernetesSerialization serialization, GenericKubernetesResource object)
+      throws ManifestException {
+    LambdaInvocationPolicy policy;
+    try {
+      policy = serialization.convertValue(object, LambdaInvocationPolicy.class);
+    } catch (RuntimeException e) {
+      throw new ManifestException(id + " does not match the LambdaInvocationPolicy schema");
+    }
+    if (policy.getSpec() != null && policy.getSpec().getUnreadable() != null) {
+      throw new ManifestException(
+          id
+              + " does not match the LambdaInvocationPolicy schema: "
+              + policy.getSpec().getUnreadable());
+    }
+  }
+
+  private static boolean isLambdaInvocationPolicy(GenericKubernetesResource object) {
+    return POLICY_KIND.equals(object.getKind())
+        && (LambdaInvocation.GROUP + "/" + LambdaInvocation.VERSION).equals(object.getApiVersion());
   }
 
   private static boolean isLambdaInvocation(GenericKubernetesResource object) {

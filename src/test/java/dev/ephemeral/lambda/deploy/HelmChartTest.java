@@ -529,7 +529,7 @@ class HelmChartTest {
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var resource = new LambdaInvocation();
     resource.setMetadata(new ObjectMetaBuilder().withName("r").withNamespace("team-a").build());
-    new OperatorMetrics(registry, () -> 0, () -> 0, () -> true)
+    new OperatorMetrics(registry, () -> 0, () -> 0, () -> true, () -> 0)
         .invoked(resource, Trigger.SPEC_CHANGED, ReadyReason.AccessDenied, Duration.ofMillis(5));
     MicrometerMetrics.withoutPerResourceMetrics(registry)
         .failedReconciliation(resource, new IllegalStateException("refused"), Map.of());

@@ -25,6 +25,8 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -71,6 +73,9 @@ final class OperatorHarness implements AutoCloseable {
 
   /** Where the invoker assumes policies' roles; empty means the SDK's own STS endpoint. */
   private Optional<URI> stsEndpoint = Optional.empty();
+
+  /** Sees every request of the operator's API client, when set (before the operator starts). */
+  private Interceptor operatorRequests;
 
   private AwsLambdaInvoker invoker;
   private LambdaInvocationOperator operator;
@@ -143,7 +148,18 @@ final class OperatorHarness implements AutoCloseable {
 
   void startOperator() {
     invoker = invoker(lambda, maxInFlight, stsEndpoint);
-    operatorClient = newClient(kubernetes, OPERATOR_USER_AGENT);
+    operatorClient =
+        operatorRequests == null
+            ? newClient(kubernetes, OPERATOR_USER_AGENT)
+            : new KubernetesClientBuilder()
+                .withConfig(
+                    KubernetesClientConfig.forApiServer(
+                        new ConfigBuilder(kubernetes.client().getConfiguration())
+                            .withUserAgent(OPERATOR_USER_AGENT)
+                            .build()))
+                .withHttpClientBuilderConsumer(
+                    http -> http.addOrReplaceInterceptor("test", operatorRequests))
+                .build();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var observer =
         InvocationObserver.all(
@@ -152,7 +168,8 @@ final class OperatorHarness implements AutoCloseable {
                     registry,
                     () -> operator == null ? 0 : operator.inFlight(),
                     () -> operator == null ? 0 : operator.waiting(),
-                    () -> operator != null && operator.mayStartCalls()),
+                    () -> operator != null && operator.mayStartCalls(),
+                    () -> operator == null ? 0 : operator.unreadablePolicies()),
                 new EventRecorder(operatorClient, Clock.systemUTC())));
     operator =
         new LambdaInvocationOperator(
@@ -167,6 +184,14 @@ final class OperatorHarness implements AutoCloseable {
                     : MicrometerMetrics.withoutPerResourceMetrics(registry)),
             Optional.empty());
     operator.start();
+  }
+
+  /**
+   * From the next start on, every request of the operator's API client passes {@code interceptor}
+   * first (which may hold it, as a slow API server would).
+   */
+  void interceptOperatorRequests(Interceptor interceptor) {
+    this.operatorRequests = interceptor;
   }
 
   void stopOperator() {

@@ -17,13 +17,19 @@ import dev.ephemeral.lambda.policy.PolicySettings;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +110,56 @@ class PolicyEnforcementTest {
     harness.awaitReason("api-key", "Invoked");
     assertThat(calls()).isEqualTo(1);
     assertThat(harness.secret("api-key")).isNotNull();
+  }
+
+  /**
+   * At a start (as at a leader change) the policies are listed in full before any resource is
+   * judged: with the API answering that list late, the resource a policy allows is never reported
+   * NotAllowed in the meantime, only invoked.
+   */
+  @Test
+  void aStartWhosePolicyListIsAnsweredLateJudgesNoResourceBeforeIt() throws Exception {
+    harness.stopOperator();
+    apply(policy("shop", s -> {}));
+    harness.create(invocation("api-key", "secret-generator", "{}"));
+    harness.create(invocation("refused", "Secret-generator", "{}"));
+    var listed = new CountDownLatch(1);
+    var answer = new CountDownLatch(1);
+    harness.interceptOperatorRequests(
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            URI uri = request.uri();
+            if (uri.getPath().endsWith("/lambdainvocationpolicies")
+                && (uri.getQuery() == null || !uri.getQuery().contains("watch=true"))) {
+              listed.countDown();
+              try {
+                answer.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        });
+    var started = CompletableFuture.runAsync(harness::startOperator);
+
+    assertThat(listed.await(20, TimeUnit.SECONDS)).as("the operator lists the policies").isTrue();
+    // Everything else is listed and watched meanwhile; no resource is judged without the policies.
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> harness.get("api-key").getStatus() == null);
+    answer.countDown();
+    started.get(30, TimeUnit.SECONDS);
+
+    harness.awaitReason("api-key", "Invoked");
+    harness.awaitReason("refused", "NotAllowed");
+    assertThat(harness.registry.get(OperatorMetrics.NOT_ALLOWED).counter().count())
+        .as("only the resource no policy allows was ever refused")
+        .isEqualTo(1.0);
+    assertThat(harness.client().v1().events().inNamespace(NAMESPACE).list().getItems())
+        .noneMatch(e -> "api-key".equals(e.getInvolvedObject().getName()));
+    assertThat(calls()).isEqualTo(1);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationPolicySpec;
 import dev.ephemeral.lambda.invoke.AssumedRole;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,89 @@ class PolicyEvaluatorTest {
         .isEqualTo(
             "no LambdaInvocationPolicy applies to namespace shop, so it may not invoke"
                 + " arn:aws:lambda:eu-west-1:111111111111:function:secret-generator");
+  }
+
+  @Test
+  void aStoredPolicyThatDoesNotFitTheModelIsReadAsUnreadableAndAllowsNothing() {
+    var broken =
+        Serialization.unmarshal(
+            "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocationPolicy\","
+                + "\"metadata\":{\"name\":\"broken\"},\"spec\":{\"namespaces\":[\"shop\"],"
+                + "\"functions\":[{\"name\":\"secret-*\"}],\"revoke\":\"sometimes\"}}",
+            LambdaInvocationPolicy.class);
+    assertThat(broken.getSpec().getUnreadable()).isEqualTo("spec.revoke: must be true or false");
+    assertThat(
+            Serialization.unmarshal(
+                    "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\","
+                        + "\"kind\":\"LambdaInvocationPolicy\",\"metadata\":{\"name\":\"newer\"},"
+                        + "\"spec\":{\"namespaces\":[\"shop\"],\"functions\":[{\"name\":\"x\","
+                        + "\"tags\":{}}]}}",
+                    LambdaInvocationPolicy.class)
+                .getSpec()
+                .getUnreadable())
+        .as("a field this model does not know, as a newer CRD's")
+        .isEqualTo("spec.functions[0].tags: is not a field of the model this operator reads");
+
+    var permit = (Permit.Denied) evaluate(call("secret-generator"), broken);
+    assertThat(permit.message()).startsWith("no LambdaInvocationPolicy applies to namespace shop");
+    assertThat(permit.revoke()).isFalse();
+    assertThat(evaluate(call("secret-generator"), broken, policy("shop", s -> {})))
+        .isEqualTo(new Permit.Allowed(Optional.of("shop"), Optional.empty()));
+  }
+
+  @Test
+  void aNullWhereTheSchemaRefusesOneMakesTheStoredPolicyUnreadable() {
+    assertThat(
+            readPolicy(
+                    "\"namespaces\":[\"shop\"],\"functions\":[{\"name\":\"x\"}],"
+                        + "\"roleArn\":\"arn:aws:iam::222222222222:role/a\","
+                        + "\"sessionTags\":{\"team\":null}")
+                .getSpec()
+                .getUnreadable())
+        .startsWith("spec.sessionTags.team: must be");
+    assertThat(
+            readPolicy("\"namespaces\":[null],\"functions\":[{\"name\":\"x\"}]")
+                .getSpec()
+                .getUnreadable())
+        .startsWith("spec.namespaces[0]: must be");
+    assertThat(
+            readPolicy("\"namespaces\":[\"shop\"],\"functions\":[null]").getSpec().getUnreadable())
+        .startsWith("spec.functions[0]: must be");
+  }
+
+  @Test
+  void aSelectorRequirementWithoutEntryOrKeySelectsNothingAndStopsNoOtherPolicy() {
+    var keyless =
+        readPolicy(
+            "\"namespaceSelector\":{\"matchExpressions\":[{\"operator\":\"DoesNotExist\"}]},"
+                + "\"functions\":[{\"name\":\"config-*\"}]");
+    var nullEntry =
+        readPolicy(
+            "\"namespaceSelector\":{\"matchExpressions\":[null]},"
+                + "\"functions\":[{\"name\":\"config-*\"}]");
+    for (Map<String, String> labels : List.of(Map.<String, String>of(), Map.of("team", "shop"))) {
+      assertThat(
+              evaluator.evaluate(
+                  "shop", labels, call("config-fetcher"), List.of(keyless, nullEntry)))
+          .isInstanceOf(Permit.Denied.class);
+      assertThat(
+              evaluator.evaluate(
+                  "shop",
+                  labels,
+                  call("secret-generator"),
+                  List.of(keyless, nullEntry, policy("shop", s -> {}))))
+          .isEqualTo(new Permit.Allowed(Optional.of("shop"), Optional.empty()));
+    }
+  }
+
+  /** A policy as the operator reads it from the API, its spec given as JSON members. */
+  private static LambdaInvocationPolicy readPolicy(String specMembers) {
+    return Serialization.unmarshal(
+        "{\"apiVersion\":\"lambda.ephemeral.dev/v1alpha1\",\"kind\":\"LambdaInvocationPolicy\","
+            + "\"metadata\":{\"name\":\"stored\"},\"spec\":{"
+            + specMembers
+            + "}}",
+        LambdaInvocationPolicy.class);
   }
 
   @Test

@@ -652,11 +652,25 @@ class SandboxCommandTest {
             "",
             Map.of(Expectation.ANNOTATION, "NotAllowed")));
 
-    Run run = sandbox("-f", dir.toString(), "--timeout", "20s");
+    var refusals = new ListAppender<ILoggingEvent>();
+    var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.ephemeral.lambda");
+    refusals.start();
+    logger.addAppender(refusals);
+    Run run;
+    try {
+      run = sandbox("-f", dir.toString(), "--timeout", "20s");
+    } finally {
+      logger.detachAppender(refusals);
+    }
 
     assertThat(run.exitCode()).as(run.describe()).isZero();
     var table = table(run.out());
     assertThat(table.get("allowed")).containsEntry("REASON", "Invoked");
+    // allowed.yaml comes before policy.yaml, yet the operator judged it only with the policy read.
+    assertThat(refusals.list)
+        .as("allowed was never refused, not even for a moment")
+        .map(ILoggingEvent::getFormattedMessage)
+        .noneMatch(line -> line.contains("function:secret-generator"));
     assertThat(table.get("refused"))
         .containsEntry("READY", "False")
         .containsEntry("REASON", "NotAllowed")
@@ -1086,6 +1100,32 @@ class SandboxCommandTest {
                         .toString()),
             "LambdaInvocation default/too-quick is invalid",
             "spec.timeout"),
+        bad(
+            "policy that does not fit the schema",
+            dir ->
+                args(
+                    "-f",
+                    write(
+                            dir,
+                            "policy.yaml",
+                            """
+                            apiVersion: lambda.ephemeral.dev/v1alpha1
+                            kind: LambdaInvocationPolicy
+                            metadata:
+                              name: sometimes
+                            spec:
+                              namespaces: [default]
+                              functions:
+                              - name: "secret-*"
+                              revoke: sometimes
+                            ---
+                            """
+                                + invocation(
+                                    "allowed", "default", "secret-generator", "", Map.of()))
+                        .toString()),
+            "LambdaInvocationPolicy",
+            "sometimes does not match the LambdaInvocationPolicy schema: spec.revoke: must be true"
+                + " or false"),
         bad(
             "unknown expect reason",
             dir ->
