@@ -34,6 +34,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,6 +64,9 @@ import org.slf4j.LoggerFactory;
     // itself (JOSDK's Cleaner would put one on every resource) and sees deletions.
     triggerReconcilerOnAllEvents = true,
     informer = @Informer(onUpdateFilter = InvocationTriggerFilter.class))
+// A reconcile that failed on the Kubernetes API is taken again until it succeeds: a finished call
+// waits in its event source until its status is written, and nothing else would bring it back.
+@GradualRetry(maxAttempts = -1, maxInterval = 300_000)
 public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> {
 
   public static final String CONTROLLER_NAME = "lambdainvocation";
