@@ -17,12 +17,16 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes Lambda's answers to an Invoke: the function's result or error with its headers, the
- * empty answers of DryRun and Event, and the service's own errors. Writes no log.
+ * empty answers of DryRun and Event, and the service's own errors. Logs nothing but a lost client.
  */
 final class InvokeResponseWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InvokeResponseWriter.class);
 
   private static final String JSON = "application/json";
 
@@ -91,6 +95,17 @@ final class InvokeResponseWriter {
       headers.put("Retry-After", error.retryAfterSeconds().toString());
     }
     return sendRaw(exchange, requestId, error.httpStatus(), headers, errorDocument(error));
+  }
+
+  /** Sends a service error after the route failed; a client gone meanwhile is only logged. */
+  static void trySendApiError(HttpExchange exchange, String requestId, ApiError error) {
+    try {
+      sendApiError(exchange, requestId, error);
+    } catch (IOException | RuntimeException e) {
+      LOG.atDebug()
+          .addKeyValue("error", e.getClass().getSimpleName())
+          .log("Lambda emulator lost a client");
+    }
   }
 
   /**

@@ -98,7 +98,7 @@ final class InvokeRoute implements HttpHandler {
           .addKeyValue("error", e.getClass().getName())
           .log("Lambda emulator failed to answer");
       if (exchange.getResponseCode() == -1) {
-        trySend(exchange, requestId, INTERNAL_ERROR);
+        InvokeResponseWriter.trySendApiError(exchange, requestId, INTERNAL_ERROR);
       }
     } finally {
       exchange.close();
@@ -370,16 +370,6 @@ final class InvokeRoute implements HttpHandler {
     }
   }
 
-
-  private static void trySend(HttpExchange exchange, String requestId, ApiError error) {
-    try {
-      InvokeResponseWriter.sendApiError(exchange, requestId, error);
-    } catch (IOException | RuntimeException e) {
-      LOG.atDebug()
-          .addKeyValue("error", e.getClass().getSimpleName())
-          .log("Lambda emulator lost a client");
-    }
-  }
 
   private static long saturatedMillis(Duration delay) {
     try {
