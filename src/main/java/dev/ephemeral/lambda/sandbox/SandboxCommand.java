@@ -1,7 +1,5 @@
 package dev.ephemeral.lambda.sandbox;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
@@ -35,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -151,12 +148,8 @@ public final class SandboxCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      setLogLevel();
-      if (lambdaEndpoint != null
-          && (lambdaEndpoint.getScheme() == null || lambdaEndpoint.getHost() == null)) {
-        throw new ManifestException(
-            "--lambda-endpoint must be an absolute URL such as http://localhost:4566");
-      }
+      SandboxLogging.setLevel(logLevel);
+      SandboxLambda.checkEndpoint(lambdaEndpoint);
       List<Path> sources = paths == null || paths.isEmpty() ? List.of(Path.of("examples")) : paths;
       List<GenericKubernetesResource> objects = new ManifestLoader().load(sources);
       List<String> warnings = new ArrayList<>();
@@ -366,19 +359,4 @@ public final class SandboxCommand implements Callable<Integer> {
       }
     }
   }
-
-  private void setLogLevel() throws ManifestException {
-    Level level = Level.toLevel(logLevel, null);
-    if (level == null) {
-      throw new ManifestException(
-          "--log-level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '" + logLevel + "'");
-    }
-    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-      context.getLogger("dev.ephemeral.lambda").setLevel(level);
-      // The framework's start-up chatter is not the sandbox's story; its warnings still show.
-      context.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
-      context.getLogger("Default ConfigurationService implementation").setLevel(Level.WARN);
-    }
-  }
-
 }

@@ -4,6 +4,8 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
+import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
+import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -13,12 +15,20 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * The Lambda side of the sandbox: the built-in endpoint serving the example functions, and the
- * region and credentials the operator's client signs with.
+ * The Lambda side of the sandbox: the endpoint --lambda-endpoint names or the built-in one serving
+ * the example functions, and the region and credentials the operator's client signs with.
  */
 final class SandboxLambda {
 
   private SandboxLambda() {}
+
+  /** The endpoint --lambda-endpoint names, if any, must be an absolute URL. */
+  static void checkEndpoint(URI endpoint) throws ManifestException {
+    if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null)) {
+      throw new ManifestException(
+          "--lambda-endpoint must be an absolute URL such as http://localhost:4566");
+    }
+  }
 
   /** The built-in endpoint on a free local port, serving the example functions. */
   static LambdaEmulator startEmulator() {
