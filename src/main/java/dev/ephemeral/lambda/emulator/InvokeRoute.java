@@ -3,28 +3,19 @@ package dev.ephemeral.lambda.emulator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.ephemeral.lambda.emulator.FunctionOutcome.ApiError;
 import dev.ephemeral.lambda.emulator.FunctionOutcome.Delayed;
-import dev.ephemeral.lambda.emulator.FunctionOutcome.FunctionError;
 import dev.ephemeral.lambda.emulator.FunctionOutcome.Result;
-import java.io.ByteArrayOutputStream;
+import dev.ephemeral.lambda.emulator.InvokeRequestReader.Body;
+import dev.ephemeral.lambda.emulator.InvokeResponseWriter.Answer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -66,9 +57,7 @@ final class InvokeRoute implements HttpHandler {
   private static final List<String> INVOCATION_TYPES =
       List.of("Event", "RequestResponse", "DryRun");
   private static final List<String> LOG_TYPES = List.of("Tail", "None");
-  private static final String DEFAULT_REGION = "us-east-1";
   private static final String DEFAULT_ACCOUNT = "123456789012";
-  private static final String JSON = "application/json";
   private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
   private static final ApiError INTERNAL_ERROR =
       new ApiError(
@@ -90,8 +79,8 @@ final class InvokeRoute implements HttpHandler {
       if ("POST".equals(exchange.getRequestMethod()) && path.matches()) {
         invoke(exchange, requestId, path.group(1));
       } else {
-        drain(exchange.getRequestBody());
-        sendApiError(
+        InvokeRequestReader.drain(exchange.getRequestBody());
+        InvokeResponseWriter.sendApiError(
             exchange,
             requestId,
             new ApiError(
@@ -109,7 +98,7 @@ final class InvokeRoute implements HttpHandler {
           .addKeyValue("error", e.getClass().getName())
           .log("Lambda emulator failed to answer");
       if (exchange.getResponseCode() == -1) {
-        trySend(exchange, requestId, INTERNAL_ERROR);
+        InvokeResponseWriter.trySendApiError(exchange, requestId, INTERNAL_ERROR);
       }
     } finally {
       exchange.close();
@@ -121,11 +110,12 @@ final class InvokeRoute implements HttpHandler {
     Instant receivedAt = Instant.now();
     String invocationType = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
     int limit = "Event".equals(invocationType) ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    Body body = readBody(exchange.getRequestBody(), limit);
+    Body body = InvokeRequestReader.readBody(exchange.getRequestBody(), limit);
 
-    String parameter = percentDecode(rawFunctionName);
+    String parameter = InvokeRequestReader.percentDecode(rawFunctionName);
     Optional<FunctionReference> reference = FunctionReference.parse(parameter);
-    String queryQualifier = queryParameter(exchange.getRequestURI().getRawQuery(), "Qualifier");
+    String queryQualifier =
+        InvokeRequestReader.queryParameter(exchange.getRequestURI().getRawQuery(), "Qualifier");
     String qualifier =
         queryQualifier != null
             ? queryQualifier
@@ -137,7 +127,7 @@ final class InvokeRoute implements HttpHandler {
             exchange.getRequestURI().getRawPath(),
             functionName,
             qualifier,
-            lowerCaseHeaders(exchange),
+            InvokeRequestReader.lowerCaseHeaders(exchange),
             body.bytes(),
             receivedAt));
 
@@ -151,7 +141,7 @@ final class InvokeRoute implements HttpHandler {
       return;
     }
     int status =
-        send(
+        InvokeResponseWriter.send(
             exchange,
             requestId,
             answer,
@@ -230,7 +220,8 @@ final class InvokeRoute implements HttpHandler {
 
     String arn =
         "arn:aws:lambda:"
-            + Optional.ofNullable(function.region()).orElseGet(() -> signingRegion(exchange))
+            + Optional.ofNullable(function.region())
+                .orElseGet(() -> InvokeRequestReader.signingRegion(exchange))
             + ":"
             + Optional.ofNullable(function.account()).orElse(DEFAULT_ACCOUNT)
             + ":function:"
@@ -291,113 +282,6 @@ final class InvokeRoute implements HttpHandler {
     return current;
   }
 
-  private static int send(
-      HttpExchange exchange, String requestId, Answer answer, String invocationType, boolean tail)
-      throws IOException {
-    FunctionOutcome outcome = answer.outcome();
-    if (outcome instanceof ApiError error) {
-      return sendApiError(exchange, requestId, error);
-    }
-    if ("DryRun".equals(invocationType)) {
-      return sendRaw(exchange, requestId, 204, Map.of(), new byte[0]);
-    }
-    if ("Event".equals(invocationType)) {
-      return sendRaw(exchange, requestId, 202, Map.of(), new byte[0]);
-    }
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Type", JSON);
-    headers.put("X-Amz-Executed-Version", answer.executedVersion());
-    if (outcome instanceof Result result && result.payload().length > MAX_RESPONSE_PAYLOAD) {
-      outcome =
-          new FunctionError(
-              "Unhandled",
-              "Function.ResponseSizeTooLarge",
-              "Response payload size exceeded maximum allowed payload size ("
-                  + MAX_RESPONSE_PAYLOAD
-                  + " bytes).",
-              result.logText());
-    }
-    if (tail) {
-      String functionLines =
-          outcome instanceof Result result ? result.logText() : ((FunctionError) outcome).logText();
-      headers.put(
-          "X-Amz-Log-Result",
-          logTail(
-              ExecutionLog.of(
-                  requestId, answer.executedVersion(), functionLines, answer.duration())));
-    }
-    if (outcome instanceof Result result) {
-      return sendRaw(exchange, requestId, 200, headers, result.payload());
-    }
-    FunctionError error = (FunctionError) outcome;
-    headers.put("X-Amz-Function-Error", error.kind());
-    ObjectNode document =
-        EmulatorJson.MAPPER
-            .createObjectNode()
-            .put("errorMessage", error.errorMessage())
-            .put("errorType", error.errorType());
-    if ("Unhandled".equals(error.kind())) {
-      document.put("requestId", requestId);
-    }
-    document.putArray("stackTrace");
-    return sendRaw(
-        exchange, requestId, 200, headers, EmulatorJson.MAPPER.writeValueAsBytes(document));
-  }
-
-  private static int sendApiError(HttpExchange exchange, String requestId, ApiError error)
-      throws IOException {
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Type", JSON);
-    headers.put("x-amzn-ErrorType", error.errorType());
-    if (error.retryAfterSeconds() != null) {
-      headers.put("Retry-After", error.retryAfterSeconds().toString());
-    }
-    return sendRaw(exchange, requestId, error.httpStatus(), headers, errorDocument(error));
-  }
-
-  /**
-   * Lambda's error body: {@code Type} and {@code message}; IAM's AccessDenied uses {@code Message}.
-   */
-  private static byte[] errorDocument(ApiError error) throws JsonProcessingException {
-    ObjectNode document = EmulatorJson.MAPPER.createObjectNode();
-    if ("AccessDeniedException".equals(error.errorType())) {
-      document.put("Message", error.message());
-      return EmulatorJson.MAPPER.writeValueAsBytes(document);
-    }
-    if ("TooManyRequestsException".equals(error.errorType())) {
-      document.put("Reason", "ConcurrentInvocationLimitExceeded");
-    }
-    document.put("Type", "ServiceException".equals(error.errorType()) ? "Service" : "User");
-    document.put("message", error.message());
-    if (error.retryAfterSeconds() != null) {
-      document.put("retryAfterSeconds", error.retryAfterSeconds().toString());
-    }
-    return EmulatorJson.MAPPER.writeValueAsBytes(document);
-  }
-
-  private static int sendRaw(
-      HttpExchange exchange, String requestId, int status, Map<String, String> headers, byte[] body)
-      throws IOException {
-    headers.forEach(exchange.getResponseHeaders()::set);
-    exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    }
-    return status;
-  }
-
-  private static void trySend(HttpExchange exchange, String requestId, ApiError error) {
-    try {
-      sendApiError(exchange, requestId, error);
-    } catch (IOException | RuntimeException e) {
-      LOG.atDebug()
-          .addKeyValue("error", e.getClass().getSimpleName())
-          .log("Lambda emulator lost a client");
-    }
-  }
 
   private static ApiError notFound(String arn) {
     return new ApiError(404, "ResourceNotFoundException", "Function not found: " + arn, null);
@@ -486,109 +370,6 @@ final class InvokeRoute implements HttpHandler {
     }
   }
 
-  /** Base64 of the last 4 KB of the log, as {@code X-Amz-Log-Result} carries it. */
-  static String logTail(String logText) {
-    byte[] log = logText == null ? new byte[0] : logText.getBytes(StandardCharsets.UTF_8);
-    byte[] tail =
-        log.length <= MAX_LOG_TAIL
-            ? log
-            : Arrays.copyOfRange(log, log.length - MAX_LOG_TAIL, log.length);
-    return Base64.getEncoder().encodeToString(tail);
-  }
-
-  /**
-   * The region of the SigV4 credential scope ({@code
-   * Credential=AKID/DATE/REGION/lambda/aws4_request}).
-   */
-  private static String signingRegion(HttpExchange exchange) {
-    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    if (authorization != null) {
-      int start = authorization.indexOf("Credential=");
-      if (start >= 0) {
-        String[] scope = authorization.substring(start + "Credential=".length()).split("[/,]");
-        if (scope.length > 2 && !scope[2].isBlank()) {
-          return scope[2];
-        }
-      }
-    }
-    return DEFAULT_REGION;
-  }
-
-  private static Map<String, List<String>> lowerCaseHeaders(HttpExchange exchange) {
-    Map<String, List<String>> headers = new LinkedHashMap<>();
-    exchange
-        .getRequestHeaders()
-        .forEach(
-            (name, values) ->
-                headers.merge(
-                    name.toLowerCase(Locale.ROOT),
-                    List.copyOf(values),
-                    (a, b) -> {
-                      List<String> merged = new ArrayList<>(a);
-                      merged.addAll(b);
-                      return List.copyOf(merged);
-                    }));
-    return Collections.unmodifiableMap(headers);
-  }
-
-  static String queryParameter(String rawQuery, String name) {
-    if (rawQuery == null || rawQuery.isEmpty()) {
-      return null;
-    }
-    for (String pair : rawQuery.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = percentDecode(eq < 0 ? pair : pair.substring(0, eq));
-      if (key.equals(name)) {
-        String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1));
-        return value.isEmpty() ? null : value;
-      }
-    }
-    return null;
-  }
-
-  /** Percent-decoding of a URI component; unlike form decoding, {@code +} stays a plus. */
-  static String percentDecode(String raw) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (c == '%'
-          && i + 2 < raw.length()
-          && isHex(raw.charAt(i + 1))
-          && isHex(raw.charAt(i + 2))) {
-        out.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        out.write(bytes, 0, bytes.length);
-      }
-    }
-    return out.toString(StandardCharsets.UTF_8);
-  }
-
-  private static boolean isHex(char c) {
-    return Character.digit(c, 16) >= 0;
-  }
-
-  private static Body readBody(InputStream in, int limit) throws IOException {
-    ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    byte[] buffer = new byte[16_384];
-    long total = 0;
-    for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-      long room = limit + 1L - total;
-      if (room > 0) {
-        kept.write(buffer, 0, (int) Math.min(n, room));
-      }
-      total += n;
-    }
-    return new Body(kept.toByteArray(), total > limit);
-  }
-
-  private static void drain(InputStream in) throws IOException {
-    byte[] buffer = new byte[16_384];
-    while (in.read(buffer) != -1) {
-      // discard: the client must be able to finish sending before it reads the answer
-    }
-  }
 
   private static long saturatedMillis(Duration delay) {
     try {
@@ -597,17 +378,6 @@ final class InvokeRoute implements HttpHandler {
       return Long.MAX_VALUE;
     }
   }
-
-  /**
-   * What to answer, the version that ran (null when the request was refused) and how long the
-   * function took.
-   */
-  private record Answer(FunctionOutcome outcome, String executedVersion, Duration duration) {}
-
-  /**
-   * The request body as kept (at most the limit plus one byte) and whether it exceeded the limit.
-   */
-  private record Body(byte[] bytes, boolean tooLarge) {}
 
   /** A request Lambda would refuse before running the function. */
   private static final class Rejected extends Exception {

@@ -1,7 +1,5 @@
 package dev.ephemeral.lambda.sandbox;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
@@ -9,17 +7,12 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
-import dev.ephemeral.lambda.customresource.RolloutRestartTarget;
-import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
-import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
-import dev.ephemeral.lambda.secret.SecretLayout;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,28 +26,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * Runs the real operator against an in-process Kubernetes API and a built-in Lambda endpoint,
@@ -95,12 +79,6 @@ public final class SandboxCommand implements Callable<Integer> {
    * when the files hold a policy (AWS_ACCOUNT_ID overrides it).
    */
   static final String SANDBOX_ACCOUNT = "123456789012";
-
-  /**
-   * The sandbox's own thread: Jackson's serializers recurse once per nesting level, and a manifest
-   * may nest as deep as an API server accepts (10,000 levels).
-   */
-  private static final long STACK_BYTES = 256L * 1024 * 1024;
 
   @Option(
       names = {"-f", "--filename"},
@@ -165,45 +143,15 @@ public final class SandboxCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    var outcome = new AtomicReference<Object>();
-    Thread worker =
-        new Thread(
-            null,
-            () -> {
-              try {
-                outcome.set(runCommand());
-              } catch (Exception | Error e) {
-                outcome.set(e);
-              }
-            },
-            "lambda-invocation-sandbox",
-            STACK_BYTES);
-    worker.start();
-    try {
-      worker.join();
-    } catch (InterruptedException e) {
-      worker.interrupt();
-      throw e;
-    }
-    if (outcome.get() instanceof Exception e) {
-      throw e;
-    }
-    if (outcome.get() instanceof Error e) {
-      throw e;
-    }
-    return (Integer) outcome.get();
+    return DeepStackRunner.call("lambda-invocation-sandbox", this::runCommand);
   }
 
   private int runCommand() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      setLogLevel();
-      if (lambdaEndpoint != null
-          && (lambdaEndpoint.getScheme() == null || lambdaEndpoint.getHost() == null)) {
-        throw new ManifestException(
-            "--lambda-endpoint must be an absolute URL such as http://localhost:4566");
-      }
+      SandboxLogging.setLevel(logLevel);
+      SandboxLambda.checkEndpoint(lambdaEndpoint);
       List<Path> sources = paths == null || paths.isEmpty() ? List.of(Path.of("examples")) : paths;
       List<GenericKubernetesResource> objects = new ManifestLoader().load(sources);
       List<String> warnings = new ArrayList<>();
@@ -232,7 +180,7 @@ public final class SandboxCommand implements Callable<Integer> {
     OperatorConfig production = OperatorConfig.fromEnvironment(environment);
     Optional<URI> external = Optional.ofNullable(lambdaEndpoint).or(production::lambdaEndpoint);
     Optional<LambdaEmulator> builtIn =
-        external.isEmpty() ? Optional.of(startEmulator()) : Optional.empty();
+        external.isEmpty() ? Optional.of(SandboxLambda.startEmulator()) : Optional.empty();
     URI endpoint = external.orElseGet(() -> builtIn.orElseThrow().endpoint());
     // One replica in one process: no Lease to compete for, and no health or metrics port.
     OperatorConfig config =
@@ -246,14 +194,16 @@ public final class SandboxCommand implements Callable<Integer> {
       config =
           config.withPolicy(
               PolicySettings.enforce(
-                  production.policy().accountId().orElse(SANDBOX_ACCOUNT), region()));
+                  production.policy().accountId().orElse(SANDBOX_ACCOUNT),
+                  SandboxLambda.region(environment)));
     }
     try (var kubernetes = InProcessKubernetes.start();
         // The operator's own client, built as in production (deep-stack watch threads).
         var operatorClient = KubernetesClientConfig.newClient(kubernetes.client().getConfiguration());
         var invoker =
             new AwsLambdaInvoker(
-                lambdaSettings(config, builtIn.isPresent()), SandboxJson.mapper());
+                SandboxLambda.lambdaSettings(environment, config, builtIn.isPresent()),
+                SandboxJson.mapper());
         var operator =
             new LambdaInvocationOperator(
                 operatorClient, config, invoker, Clock.systemUTC(), counter)) {
@@ -265,21 +215,23 @@ public final class SandboxCommand implements Callable<Integer> {
       operator.start();
 
       Instant deadline = Instant.now().plus(timeout);
-      while (Instant.now().isBefore(deadline) && !allSettled(kubernetes.client(), expectations)) {
+      while (Instant.now().isBefore(deadline)
+          && !SandboxResults.allSettled(kubernetes.client(), expectations)) {
         Thread.sleep(POLL.toMillis());
       }
       if (!duration.isZero()) {
         Thread.sleep(duration.toMillis());
       }
 
-      List<LambdaInvocation> invocations = invocations(kubernetes.client(), expectations.keySet());
-      Map<String, Secret> secrets = secrets(kubernetes.client(), invocations);
+      List<LambdaInvocation> invocations =
+          SandboxResults.invocations(kubernetes.client(), expectations.keySet());
+      Map<String, Secret> secrets = SandboxResults.secrets(kubernetes.client(), invocations);
       out.print(
           SandboxReport.render(
               output,
               invocations,
               secrets,
-              restartTargets(kubernetes.client(), invocations),
+              SandboxResults.restartTargets(kubernetes.client(), invocations),
               i -> counter.count(i.getMetadata().getNamespace(), i.getMetadata().getName())));
       out.flush();
       boolean allMet =
@@ -441,132 +393,6 @@ public final class SandboxCommand implements Callable<Integer> {
       } catch (KubernetesClientException e) {
         throw new ManifestException(ApplyFailure.describe(object, e));
       }
-    }
-  }
-
-  private static boolean allSettled(
-      KubernetesClient client, Map<String, Expectation> expectations) {
-    List<LambdaInvocation> current = invocations(client, expectations.keySet());
-    return current.size() == expectations.size()
-        && current.stream().allMatch(i -> expectations.get(SandboxReport.key(i)).isSettled(i));
-  }
-
-  private static List<LambdaInvocation> invocations(KubernetesClient client, Set<String> keys) {
-    return client.resources(LambdaInvocation.class).inAnyNamespace().list().getItems().stream()
-        .filter(i -> keys.contains(SandboxReport.key(i)))
-        .sorted(Comparator.comparing(SandboxReport::key))
-        .toList();
-  }
-
-  private static Map<String, Secret> secrets(
-      KubernetesClient client, List<LambdaInvocation> invocations) {
-    Map<String, Secret> byInvocation = new HashMap<>();
-    for (Secret secret :
-        client
-            .secrets()
-            .inAnyNamespace()
-            .withLabel(SecretLayout.MANAGED_BY_LABEL, SecretLayout.MANAGED_BY_VALUE)
-            .list()
-            .getItems()) {
-      var refs = secret.getMetadata().getOwnerReferences();
-      for (LambdaInvocation invocation : invocations) {
-        boolean owned =
-            refs != null
-                && refs.stream()
-                    .anyMatch(r -> invocation.getMetadata().getUid().equals(r.getUid()));
-        if (owned
-            && secret
-                .getMetadata()
-                .getNamespace()
-                .equals(invocation.getMetadata().getNamespace())) {
-          byInvocation.put(SandboxReport.key(invocation), secret);
-        }
-      }
-    }
-    return byInvocation;
-  }
-
-  /**
-   * The workloads the LambdaInvocations' secret.rolloutRestartTargets name, those that exist, each
-   * once: the report shows their pod template's restart annotation.
-   */
-  private static List<HasMetadata> restartTargets(
-      KubernetesClient client, List<LambdaInvocation> invocations) {
-    Map<String, HasMetadata> targets = new LinkedHashMap<>();
-    for (LambdaInvocation invocation : invocations) {
-      var secret = invocation.getSpec().getSecret();
-      if (secret == null || secret.getRolloutRestartTargets() == null) {
-        continue;
-      }
-      String namespace = invocation.getMetadata().getNamespace();
-      for (RolloutRestartTarget target : secret.getRolloutRestartTargets()) {
-        String id = namespace + "/" + target.getKind() + "/" + target.getName();
-        if (targets.containsKey(id)) {
-          continue;
-        }
-        GenericKubernetesResource workload =
-            client
-                .genericKubernetesResources("apps/v1", target.getKind())
-                .inNamespace(namespace)
-                .withName(target.getName())
-                .get();
-        if (workload != null) {
-          targets.put(id, workload);
-        }
-      }
-    }
-    return List.copyOf(targets.values());
-  }
-
-  private static LambdaEmulator startEmulator() {
-    LambdaEmulator emulator = LambdaEmulator.start("127.0.0.1", 0);
-    ExampleFunctions.registerAll(emulator);
-    return emulator;
-  }
-
-  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
-  private String region() {
-    return Optional.ofNullable(environment.get("AWS_REGION"))
-        .or(() -> Optional.ofNullable(environment.get("AWS_DEFAULT_REGION")))
-        .orElse("us-east-1");
-  }
-
-  private LambdaClientSettings lambdaSettings(OperatorConfig config, boolean builtIn) {
-    String region = region();
-    AwsCredentialsProvider credentials =
-        !builtIn && environment.containsKey("AWS_ACCESS_KEY_ID")
-            ? DefaultCredentialsProvider.builder().build()
-            : StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    return new LambdaClientSettings(
-        config.lambdaEndpoint(), Optional.of(Region.of(region)), credentials, config.maxInFlight());
-  }
-
-  private void setLogLevel() throws ManifestException {
-    Level level = Level.toLevel(logLevel, null);
-    if (level == null) {
-      throw new ManifestException(
-          "--log-level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '" + logLevel + "'");
-    }
-    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-      context.getLogger("dev.ephemeral.lambda").setLevel(level);
-      // The framework's start-up chatter is not the sandbox's story; its warnings still show.
-      context.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
-      context.getLogger("Default ConfigurationService implementation").setLevel(Level.WARN);
-    }
-  }
-
-  /** Parses Kubernetes-style durations (90s, 10m, 1h30m). */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) throws Exception {
-      if (!value.matches(dev.ephemeral.lambda.customresource.SpecRules.DURATION_PATTERN)
-          && !value.equals("0")) {
-        throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a duration such as 30s, 5m or 1h30m");
-      }
-      return value.equals("0")
-          ? Duration.ZERO
-          : io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
     }
   }
 }
