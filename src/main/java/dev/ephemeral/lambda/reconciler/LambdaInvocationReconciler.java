@@ -112,7 +112,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     this.observer = observer;
     this.inputs = inputs;
     this.policies = policies;
-    this.recorder = new StatusRecorder(observer);
+    this.recorder = new StatusRecorder(observer, clock);
   }
 
   /** The Lambda calls: how many run and wait, and the stop that lets running ones finish. */
@@ -176,7 +176,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       calls.consume(resource, call.get());
       call = Optional.empty();
     }
-    return recorder.record(resource, context, outcome(resource, context, call, now), now);
+    return recorder.record(resource, context, outcome(resource, context, call, now));
   }
 
   private Outcome outcome(

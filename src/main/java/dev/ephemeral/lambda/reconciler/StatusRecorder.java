@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -35,9 +36,11 @@ final class StatusRecorder {
   private static final int HTTP_NOT_FOUND = 404;
 
   private final InvocationObserver observer;
+  private final Clock clock;
 
-  StatusRecorder(InvocationObserver observer) {
+  StatusRecorder(InvocationObserver observer, Clock clock) {
     this.observer = observer;
+    this.clock = clock;
   }
 
   /** The status belongs to a resource that no longer exists. */
@@ -48,12 +51,14 @@ final class StatusRecorder {
   }
 
   /**
-   * Records {@code outcome}, reached at {@code now}.
+   * Records {@code outcome}. The status is built right before it is written, so the times in it
+   * (a retry's, a refresh's) count from the write.
    *
    * @throws KubernetesClientException when the API refused or failed the status write
    */
   UpdateControl<LambdaInvocation> record(
-      LambdaInvocation resource, Context<LambdaInvocation> context, Outcome outcome, Instant now) {
+      LambdaInvocation resource, Context<LambdaInvocation> context, Outcome outcome) {
+    Instant now = clock.instant();
     LambdaInvocationStatus previous = resource.getStatus();
     LambdaInvocationStatus next = outcome.status().apply(resource, previous, now);
     Optional<LambdaInvocation> written = Optional.of(resource);

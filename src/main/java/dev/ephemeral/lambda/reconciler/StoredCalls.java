@@ -84,6 +84,21 @@ final class StoredCalls {
       Trigger trigger,
       InvocationResult.Failed failed,
       String secretVersion) {
+    return failed(retryPolicy, decidedOn, plan, trigger, failed, secretVersion);
+  }
+
+  /**
+   * The status of a failed attempt. Its retry is counted from the moment the status is recorded,
+   * each time it is: a status write that failed and is made again later carries a retry time
+   * counted from that later write, never one already past.
+   */
+  static Outcome failed(
+      RetryPolicy retryPolicy,
+      LambdaInvocation decidedOn,
+      InvocationPlan plan,
+      Trigger trigger,
+      InvocationResult.Failed failed,
+      String secretVersion) {
     return Outcome.status(
         (resource, current, now) ->
             StatusFactory.failed(
