@@ -1,6 +1,12 @@
 package dev.ephemeral.lambda.invoke;
 
 import static dev.ephemeral.lambda.customresource.ReadyReason.*;
+import static dev.ephemeral.lambda.invoke.FailureDetails.causeOf;
+import static dev.ephemeral.lambda.invoke.FailureDetails.errorCode;
+import static dev.ephemeral.lambda.invoke.FailureDetails.hasCause;
+import static dev.ephemeral.lambda.invoke.FailureDetails.retryAfter;
+import static dev.ephemeral.lambda.invoke.FailureDetails.rootCauseName;
+import static dev.ephemeral.lambda.invoke.FailureDetails.statusAndCode;
 import static dev.ephemeral.lambda.invoke.RetryClass.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +16,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -181,8 +186,6 @@ public final class InvokeErrorTable {
               new Entry(
                   InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request's content type")));
 
-  private static final Pattern SAFE_ERROR_TYPE = Pattern.compile("^[A-Za-z0-9_.$:-]{1,128}$");
-
   private final ObjectMapper mapper;
 
   public InvokeErrorTable(ObjectMapper mapper) {
@@ -194,7 +197,7 @@ public final class InvokeErrorTable {
    * belong to the result and are never shown.
    */
   public Failed functionError(String kind, byte[] errorPayload) {
-    String errorType = errorType(errorPayload);
+    String errorType = FailureDetails.errorType(mapper, errorPayload);
     String safeKind = "Handled".equals(kind) ? "Handled" : "Unhandled";
     String message =
         "the function returned an error ("
@@ -303,7 +306,7 @@ public final class InvokeErrorTable {
     AwsServiceException service = causeOf(e, AwsServiceException.class);
     if (service != null) {
       int status = service.statusCode();
-      String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+      String code = errorCode(service);
       if (status >= 500 || status == 429 || "Throttling".equals(code)) {
         return new Failed(
             InvocationFailed, BACKOFF, step + " (" + statusAndCode(service) + "): STS failed");
@@ -346,14 +349,8 @@ public final class InvokeErrorTable {
     return new Failed(InvocationFailed, BACKOFF, step + " (" + e.getClass().getSimpleName() + ")");
   }
 
-  /** "HTTP 403 AccessDenied", or without the code when AWS gave none. */
-  private static String statusAndCode(AwsServiceException e) {
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-    return "HTTP " + e.statusCode() + (code == null ? "" : " " + code);
-  }
-
   private Failed serviceError(AwsServiceException e) {
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    String code = errorCode(e);
     int status = e.statusCode();
     Entry entry = code == null ? null : BY_ERROR_CODE.get(code);
     if (entry == null) {
@@ -390,59 +387,5 @@ public final class InvokeErrorTable {
       return new Entry(InvocationFailed, BACKOFF, "Lambda failed");
     }
     return new Entry(InvocationFailed, ON_SPEC_CHANGE, "Lambda rejected the request: fix the spec");
-  }
-
-  private static Optional<Duration> retryAfter(TooManyRequestsException e) {
-    String seconds = e.retryAfterSeconds();
-    if (seconds == null
-        && e.awsErrorDetails() != null
-        && e.awsErrorDetails().sdkHttpResponse() != null) {
-      seconds =
-          e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
-    }
-    if (seconds == null) {
-      return Optional.empty();
-    }
-    try {
-      long value = Long.parseLong(seconds.trim());
-      return value >= 0 ? Optional.of(Duration.ofSeconds(value)) : Optional.empty();
-    } catch (NumberFormatException ignored) {
-      return Optional.empty();
-    }
-  }
-
-  private String errorType(byte[] errorPayload) {
-    try {
-      var node = mapper.readTree(errorPayload);
-      if (node != null && node.path("errorType").isTextual()) {
-        String type = node.path("errorType").asText();
-        return SAFE_ERROR_TYPE.matcher(type).matches() ? type : null;
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // Not JSON: there is no errorType to report.
-    }
-    return null;
-  }
-
-  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-    return causeOf(e, type) != null;
-  }
-
-  /** {@code e} or its first cause of {@code type}; null when none is. */
-  private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
-  }
-
-  private static String rootCauseName(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName();
   }
 }
