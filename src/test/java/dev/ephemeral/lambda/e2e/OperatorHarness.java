@@ -31,6 +31,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -133,6 +134,28 @@ final class OperatorHarness implements AutoCloseable {
 
   ReconcileCounter reconciles() {
     return reconciles;
+  }
+
+  /**
+   * Waits until the reconcile that stores the outcome of {@code function}'s latest call (made for
+   * {@code name}) is done and no call is queued or running: the call count is final then, unless
+   * the status plans a wake-up.
+   */
+  void awaitCallStored(String name, String function) {
+    Instant received =
+        lambda.invocations().stream()
+            .filter(c -> c.functionName().equals(function))
+            .map(c -> c.receivedAt())
+            .max(Instant::compareTo)
+            .orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                reconciles.settledAfter(NAMESPACE + "/" + name, received)
+                    && operator.inFlight() == 0
+                    && operator.waiting() == 0);
   }
 
   /** Reconcile executions of {@code name} (in {@link #NAMESPACE}) started so far. */

@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.processing.Controller;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.Event;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +22,7 @@ final class ReconcileCounter implements Metrics {
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
+  private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
 
   /** From now on, passes every call on to {@code next}. */
   void passTo(Metrics next) {
@@ -53,6 +55,15 @@ final class ReconcileCounter implements Metrics {
     return begun > startedBefore && get(finished, key) == begun;
   }
 
+  /**
+   * Whether an execution of namespace/name {@code key} that started after {@code instant} has
+   * finished, and none is running.
+   */
+  boolean settledAfter(String key, Instant instant) {
+    Instant last = lastStarted.get(key);
+    return last != null && last.isAfter(instant) && get(finished, key) == get(started, key);
+  }
+
   @Override
   public void reconcileCustomResource(
       HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
@@ -62,6 +73,7 @@ final class ReconcileCounter implements Metrics {
 
   @Override
   public void reconciliationExecutionStarted(HasMetadata resource, Map<String, Object> metadata) {
+    lastStarted.put(key(resource), Instant.now());
     increment(started, resource);
     next.reconciliationExecutionStarted(resource, metadata);
   }
