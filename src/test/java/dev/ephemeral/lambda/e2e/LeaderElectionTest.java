@@ -54,7 +54,8 @@ class LeaderElectionTest {
   record Call(String replica, String resource, Trigger trigger) {}
 
   /** One operator replica and its hold on the Lease. */
-  record Replica(LambdaInvocationOperator operator, LeaderLease lease, ReconcileCounter reconciles) {
+  record Replica(
+      LambdaInvocationOperator operator, LeaderLease lease, ReconcileCounter reconciles) {
 
     /** A clean stop, as on SIGTERM: the operator stops, then gives up the Lease. */
     boolean stop() {

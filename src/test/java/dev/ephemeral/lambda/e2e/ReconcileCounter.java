@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the framework's reconciles of each resource, by namespace/name, across operator restarts,
- * and passes every call on to the running operator's framework metrics. Counting finished executions too tells a test when the
- * operator has decided on an event, so it can assert "no call" without an idle wait.
+ * and passes every call on to the running operator's framework metrics. Counting finished
+ * executions too tells a test when the operator has decided on an event, so it can assert "no
+ * call" without an idle wait.
  */
 final class ReconcileCounter implements Metrics {
 
