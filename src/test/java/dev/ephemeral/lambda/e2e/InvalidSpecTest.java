@@ -60,10 +60,9 @@ class InvalidSpecTest {
           assertThat(condition.getMessage()).as(example.name()).contains(example.field());
           assertThat(reported.getStatus().getSecretName()).isNull();
         });
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocations().isEmpty());
+    // Each reported, and its reconcile over with no call queued: none is coming.
+    byName.keySet().forEach(name -> harness.awaitDecided(name, 0));
+    assertThat(harness.lambda.invocations()).isEmpty();
     byName.keySet().forEach(name -> assertThat(harness.secret(name)).isNull());
   }
 
@@ -81,6 +80,7 @@ class InvalidSpecTest {
         "held", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of("api_key", "k"))));
     own.create(OperatorHarness.invocation("edited-during-call", "held", "{}"));
     await().atMost(Duration.ofSeconds(10)).until(() -> own.lambda.invocationCount("held") == 1);
+    int startedBefore = own.reconcilesStarted("edited-during-call");
 
     OperatorHarness.edit(
         own.client(),
@@ -89,11 +89,16 @@ class InvalidSpecTest {
           r.getSpec().setTimeout("0s");
           return r;
         });
-    // The edit reaches the operator while the call still runs.
+    // The edit reaches the operator, and is reconciled, while the call still runs.
     await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> own.secret("edited-during-call") == null);
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                own.reconciles()
+                    .settledSince(
+                        OperatorHarness.NAMESPACE + "/edited-during-call", startedBefore));
+    assertThat(own.operator().inFlight()).isEqualTo(1);
+    assertThat(own.secret("edited-during-call")).isNull();
     release.countDown();
 
     LambdaInvocation reported = own.awaitReason("edited-during-call", "InvalidSpec");
@@ -128,10 +133,10 @@ class InvalidSpecTest {
         release.countDown();
       }
       own.awaitReason("holding", "Invoked");
-      await()
-          .during(Duration.ofSeconds(1))
-          .atMost(Duration.ofSeconds(3))
-          .until(() -> own.lambda.invocationCount("waiting") == 0);
+      // The slot is free again: a call of queued still waiting would run now.
+      own.awaitDecided("queued", 0);
+      own.awaitDecided("holding", 0);
+      assertThat(own.lambda.invocationCount("waiting")).isZero();
     }
   }
 }

@@ -58,19 +58,14 @@ class InvocationEngineTest {
     harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
     harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
     createReady(20, InvokePolicy.OnChange);
-    int reconcilesBefore = harness.reconciles().total();
+    int[] startedBefore = startedBefore(20);
     int requestsBefore = harness.kubernetes.requests().size();
 
     harness.restartOperator();
 
     // The new process reconciles all 20 (trigger 5), and decides each time not to invoke.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> harness.reconciles().total() >= reconcilesBefore + 20);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount("constant") == 20);
+    awaitDecided(startedBefore);
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(20);
     assertThat(operatorWritesSince(requestsBefore)).isEmpty();
   }
 
@@ -79,16 +74,23 @@ class InvocationEngineTest {
     harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
     harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
     createReady(20, InvokePolicy.EveryReconcile);
+    int[] startedBefore = startedBefore(20);
 
     harness.restartOperator();
 
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> harness.lambda.invocationCount("constant") == 40);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount("constant") == 40);
+    // Each resource's second reconcile stores its call's result; once that one is done and
+    // nothing is queued, no further call is coming.
+    for (int i = 0; i < 20; i++) {
+      int index = i;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> harness.reconcilesStarted("r" + index) >= startedBefore[index] + 2);
+    }
+    awaitDecided(startedBefore);
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(40);
     for (int i = 0; i < 20; i++) {
       assertThat(harness.get("r" + i).getStatus().isReady()).isTrue();
     }
@@ -99,6 +101,7 @@ class InvocationEngineTest {
     harness = OperatorHarness.startCountingReconciles(OperatorHarness.FAST_RETRIES, 4);
     harness.lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
     createReady(3, InvokePolicy.OnChange);
+    int[] startedBefore = startedBefore(3);
 
     harness.stopOperator();
     harness
@@ -119,10 +122,8 @@ class InvocationEngineTest {
             () ->
                 !"dGFtcGVyZWQ=".equals(harness.secret("r1").getData().get("result"))
                     && harness.get("r1").getStatus().isReady());
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount("constant") == 4);
+    awaitDecided(startedBefore);
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(4);
   }
 
   @Test
@@ -202,7 +203,8 @@ class InvocationEngineTest {
 
     assertThat(harness.lambda.invocationCount("queued")).isEqualTo(resources);
     // Call k (k >= limit, in order of arrival) took the slot that the (k - limit)-th finished
-    // call released: it must have arrived within 100 ms of that.
+    // call released: it must have arrived soon after that, not at a reconcile's or a retry's pace
+    // (a bound of a second, so a loaded machine does not fail it).
     List<Instant> received =
         harness.lambda.invocations().stream()
             .filter(c -> c.functionName().equals("queued"))
@@ -214,7 +216,7 @@ class InvocationEngineTest {
     for (int k = limit; k < resources; k++) {
       startDelays.add(Duration.between(released.get(k - limit), received.get(k)).toMillis());
     }
-    assertThat(startDelays).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(100));
+    assertThat(startDelays).allSatisfy(ms -> assertThat(ms).isLessThan(1000));
     assertThat(harness.reconciles().counts())
         .hasSize(resources + 4 * limit)
         .allSatisfy((name, n) -> assertThat(n).as(name).isLessThanOrEqualTo(3));
@@ -285,9 +287,12 @@ class InvocationEngineTest {
 
     harness.create(invocation("single", "constant", "{}"));
     harness.awaitReason("single", "Invoked");
+    harness.awaitDecided("single", 0);
+    // The watch events of the operator's own writes come within milliseconds; a reconcile they
+    // started would show in a second (the one fixed wait here, as "none" is the point).
     await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
         .until(() -> harness.reconciles().counts().get(NAMESPACE + "/single") == 2);
 
     // One reconcile decides and queues the call, one stores its result; the operator's own Secret
@@ -322,6 +327,7 @@ class InvocationEngineTest {
 
   @Test
   void aFailureAfterTheCallSucceededEndsInAStatusAndNeverInAnotherCall() throws Exception {
+    var reconciles = new ReconcileCounter();
     try (var kubernetes = InProcessKubernetes.start();
         var lambda = LambdaEmulator.start("127.0.0.1", 0);
         var client = OperatorHarness.newClient(kubernetes, OPERATOR_USER_AGENT);
@@ -337,7 +343,9 @@ class InvocationEngineTest {
                 Clock.systemUTC(),
                 (resource, trigger, outcome, latency) -> {
                   throw new IllegalStateException("observer broke");
-                })) {
+                },
+                Optional.of(reconciles),
+                Optional.empty())) {
       lambda.function("constant", call -> FunctionOutcome.json(Map.of("key", "value")));
       operator.start();
       kubernetes.client().resource(invocation("faulty", "constant", "{}")).create();
@@ -353,10 +361,18 @@ class InvocationEngineTest {
           .contains("the function ran, but the operator failed to store its result")
           .contains("not retried until the next trigger")
           .doesNotContain("observer broke");
+      // No wake-up is planned (the next one comes from these times) and the reconcile that wrote
+      // this status is over with nothing queued: no other call is coming.
+      assertThat(failed.getStatus().getNextRetryTime()).isNull();
+      assertThat(failed.getStatus().getNextRefreshTime()).isNull();
       await()
-          .during(Duration.ofSeconds(3))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> lambda.invocationCount("constant") == 1);
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  reconciles.settledSince(NAMESPACE + "/faulty", 0)
+                      && operator.inFlight() == 0
+                      && operator.waiting() == 0);
+      assertThat(lambda.invocationCount("constant")).isEqualTo(1);
     }
   }
 
@@ -371,6 +387,18 @@ class InvocationEngineTest {
       harness.awaitReason("r" + i, "Invoked");
     }
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(count);
+  }
+
+  /** Reconciles started so far of r0..r{count-1}. */
+  private int[] startedBefore(int count) {
+    return IntStream.range(0, count).map(i -> harness.reconcilesStarted("r" + i)).toArray();
+  }
+
+  /** Waits until r0..r{n-1} have each been reconciled since {@code startedBefore} and decided. */
+  private void awaitDecided(int[] startedBefore) {
+    for (int i = 0; i < startedBefore.length; i++) {
+      harness.awaitDecided("r" + i, startedBefore[i]);
+    }
   }
 
   private List<InProcessKubernetes.Request> operatorWritesSince(int index) {

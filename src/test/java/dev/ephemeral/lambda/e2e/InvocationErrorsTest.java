@@ -288,14 +288,25 @@ class InvocationErrorsTest {
     return resource.getStatus().condition(type).orElseThrow().getStatus();
   }
 
+  /**
+   * Waits for {@code expected} calls of {@code function} (its resource has the same name), then
+   * until the operator has stored the last outcome with no wake-up planned (the next one comes from
+   * the status's retry, refresh and expiry times) and is done deciding with no call queued: no
+   * further call is coming, so the count is final.
+   */
   private static void awaitSettledCount(String function, long expected) {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> harness.lambda.invocationCount(function) >= expected);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount(function) == expected);
+    harness.awaitResource(
+        function,
+        r ->
+            r.getStatus() != null
+                && r.getStatus().getNextRetryTime() == null
+                && r.getStatus().getNextRefreshTime() == null
+                && r.getStatus().getExpiryTime() == null);
+    harness.awaitDecided(function, 0);
+    assertThat(harness.lambda.invocationCount(function)).isEqualTo(expected);
   }
 
   static byte[] bytes(String text) {

@@ -133,10 +133,13 @@ class InvocationLifecycleTest {
     LambdaInvocation ready = harness.awaitReason("idle", "Invoked");
     String resourceVersion = ready.getMetadata().getResourceVersion();
     String secretVersion = harness.secret("idle").getMetadata().getResourceVersion();
+    harness.awaitDecided("idle", 0);
+    assertNoWakeUpPlanned("idle");
 
+    // Nothing planned and nothing to react to: a short look that nothing moves after all.
     await()
-        .during(Duration.ofSeconds(4))
-        .atMost(Duration.ofSeconds(6))
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
         .until(
             () ->
                 harness.lambda.invocationCount("constant") == 1
@@ -166,7 +169,7 @@ class InvocationLifecycleTest {
                 && Long.valueOf(2).equals(r.getStatus().getObservedGeneration())
                 && r.getStatus().isReady());
     assertThat(decode(harness.secret("api-key"), "result")).contains("key-2");
-    assertOneMoreInvocationOnly("secret-generator", 2);
+    assertOneMoreInvocationOnly("api-key", "secret-generator", 2);
     assertThat(new String(harness.lambda.invocations().get(1).body(), StandardCharsets.UTF_8))
         .isEqualTo("{\"length\":32}");
   }
@@ -184,7 +187,7 @@ class InvocationLifecycleTest {
             r -> "2026-11-26T10:00:00Z".equals(r.getStatus().getLastHandledInvokeRequest()));
     assertThat(after.getMetadata().getGeneration()).isEqualTo(1);
     assertThat(decode(harness.secret("api-key"), "result")).contains("key-2");
-    assertOneMoreInvocationOnly("secret-generator", 2);
+    assertOneMoreInvocationOnly("api-key", "secret-generator", 2);
   }
 
   @Test
@@ -201,7 +204,7 @@ class InvocationLifecycleTest {
               Secret secret = harness.secret("api-key");
               return secret != null && decode(secret, "result").contains("key-2");
             });
-    assertOneMoreInvocationOnly("secret-generator", 2);
+    assertOneMoreInvocationOnly("api-key", "secret-generator", 2);
   }
 
   @Test
@@ -227,7 +230,7 @@ class InvocationLifecycleTest {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> decode(harness.secret("api-key"), "result").contains("key-2"));
-    assertOneMoreInvocationOnly("secret-generator", 2);
+    assertOneMoreInvocationOnly("api-key", "secret-generator", 2);
   }
 
   @Test
@@ -277,17 +280,15 @@ class InvocationLifecycleTest {
         .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
     assertThat(harness.secret("short")).isNull();
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
+    int startedBefore = harness.reconcilesStarted("short");
 
     harness.restartOperator();
 
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                harness.lambda.invocationCount("constant") == 1
-                    && harness.get("short").getStatus().hasReason("Expired")
-                    && harness.secret("short") == null);
+    // The new process reconciles it on start and decides to do nothing.
+    harness.awaitDecided("short", startedBefore);
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
+    assertThat(harness.get("short").getStatus().hasReason("Expired")).isTrue();
+    assertThat(harness.secret("short")).isNull();
 
     requestInvocation("short", "again");
     harness.awaitReason("short", "Invoked");
@@ -302,16 +303,27 @@ class InvocationLifecycleTest {
     harness.awaitReason("one", "Invoked");
     harness.awaitReason("two", "Invoked");
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(2);
+    int oneBefore = harness.reconcilesStarted("one");
+    int twoBefore = harness.reconcilesStarted("two");
 
     harness.restartOperator();
 
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> harness.lambda.invocationCount("constant") == 4);
+    // One reconcile on start makes the call, the next stores it; once that one is done with no
+    // call queued and no wake-up planned, no other call is coming.
     await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> harness.lambda.invocationCount("constant") == 4);
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                harness.reconcilesStarted("one") >= oneBefore + 2
+                    && harness.reconcilesStarted("two") >= twoBefore + 2);
+    harness.awaitDecided("one", oneBefore);
+    harness.awaitDecided("two", twoBefore);
+    assertNoWakeUpPlanned("one");
+    assertNoWakeUpPlanned("two");
+    assertThat(harness.lambda.invocationCount("constant")).isEqualTo(4);
     assertThat(harness.lambda.invocations())
         .extracting(call -> new String(call.body(), StandardCharsets.UTF_8))
         .containsExactlyInAnyOrder("{\"n\":1}", "{\"n\":2}", "{\"n\":1}", "{\"n\":2}");
@@ -351,7 +363,7 @@ class InvocationLifecycleTest {
         r -> r.getStatus() != null && r.getStatus().isReady()
             && decode(harness.secret("replaced"), "result").equals("{\"v\":2}"));
     assertThat(ready.getMetadata().getUid()).isEqualTo(second.getMetadata().getUid());
-    assertOneMoreInvocationOnly("slow-echo", 2);
+    assertOneMoreInvocationOnly("replaced", "slow-echo", 2);
     assertThat(harness.secret("replaced").getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(second.getMetadata().getUid()));
@@ -405,11 +417,22 @@ class InvocationLifecycleTest {
         });
   }
 
-  private void assertOneMoreInvocationOnly(String function, long expected) {
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount(function) == expected);
+  /**
+   * The caller saw the new call's result stored: once the operator is done deciding with no call
+   * queued, and the status plans no wake-up, {@code function}'s count is final.
+   */
+  private void assertOneMoreInvocationOnly(String name, String function, long expected) {
+    harness.awaitDecided(name, 0);
+    assertNoWakeUpPlanned(name);
+    assertThat(harness.lambda.invocationCount(function)).isEqualTo(expected);
+  }
+
+  /** The operator's next wake-up comes from these status times: with none, it plans none. */
+  private void assertNoWakeUpPlanned(String name) {
+    var status = harness.get(name).getStatus();
+    assertThat(status.getNextRetryTime()).as("nextRetryTime").isNull();
+    assertThat(status.getNextRefreshTime()).as("nextRefreshTime").isNull();
+    assertThat(status.getExpiryTime()).as("expiryTime").isNull();
   }
 
   static String decode(Secret secret, String key) {

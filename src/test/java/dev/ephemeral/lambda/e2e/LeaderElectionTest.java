@@ -65,12 +65,27 @@ class LeaderElectionTest {
   record Call(String replica, String resource, Trigger trigger) {}
 
   /** One operator replica and its hold on the Lease. */
-  record Replica(LambdaInvocationOperator operator, LeaderLease lease) {
+  record Replica(
+      LambdaInvocationOperator operator, LeaderLease lease, ReconcileCounter reconciles) {
 
     /** A clean stop, as on SIGTERM: the operator stops, then gives up the Lease. */
     boolean stop() {
       operator.close();
       return lease.releaseIfHeld();
+    }
+
+    /**
+     * Waits until this replica has reconciled {@code name} after {@code instant} and has no call
+     * queued or running: what it decided then is done.
+     */
+    void awaitDecidedAfter(String name, Instant instant) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  reconciles.settledAfter(OperatorHarness.NAMESPACE + "/" + name, instant)
+                      && operator.inFlight() == 0
+                      && operator.waiting() == 0);
     }
   }
 
@@ -97,18 +112,20 @@ class LeaderElectionTest {
 
   @Test
   void onlyTheLeaderInvokesAndTheStandbyTakesOverWithoutRepeatingATrigger() throws Exception {
-    LambdaInvocationOperator a = replica("a", SHORT_LEASE).operator();
+    Replica leader = replica("a", SHORT_LEASE);
+    LambdaInvocationOperator a = leader.operator();
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> "a".equals(holder()));
-    LambdaInvocationOperator b = replica("b", SHORT_LEASE).operator();
+    Replica standby = replica("b", SHORT_LEASE);
+    LambdaInvocationOperator b = standby.operator();
     b.start();
 
     kubernetes.client().resource(invocation("api-key", "constant", "{}")).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> ready("api-key"));
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> calls.size() == 1);
+    // The leader stored its call and is done; the standby, which watches the same resource,
+    // reconciled nothing at all.
+    leader.awaitDecidedAfter("api-key", lambda.invocations().get(0).receivedAt());
+    assertThat(standby.reconciles().total()).isZero();
     assertThat(calls).containsExactly(new Call("a", "api-key", Trigger.SPEC_CHANGED));
     assertThat(a.isReady()).isTrue();
     assertThat(b.isReady()).as("a standby replica is ready too").isTrue();
@@ -129,10 +146,8 @@ class LeaderElectionTest {
           return r;
         });
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 3);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> calls.size() == 3);
+    standby.awaitDecidedAfter("api-key", lambda.invocations().get(2).receivedAt());
+    assertThat(calls).hasSize(3);
     assertThat(calls.get(2)).isEqualTo(new Call("b", "api-key", Trigger.INVOKE_REQUESTED));
     assertThat(lambda.invocationCount("constant")).isEqualTo(3);
   }
@@ -185,10 +200,11 @@ class LeaderElectionTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> "b".equals(holder()));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 4);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> calls.size() == 4);
+    // The new leader stored the restoring call and decided on the other two: no call follows.
+    b.awaitDecidedAfter("two", lambda.invocations().get(3).receivedAt());
+    b.awaitDecidedAfter("one", Instant.EPOCH);
+    b.awaitDecidedAfter("three", Instant.EPOCH);
+    assertThat(calls).hasSize(4);
     assertThat(calls.get(3)).isEqualTo(new Call("b", "two", Trigger.SECRET_CHANGED));
     assertThat(lambda.invocationCount("constant")).isEqualTo(4);
   }
@@ -347,6 +363,7 @@ class LeaderElectionTest {
             .withRetryPeriod(Duration.ofMillis(250))
             .withExitOnStopLeading(false)
             .build();
+    var reconciles = new ReconcileCounter();
     var operator =
         new LambdaInvocationOperator(
             client,
@@ -354,13 +371,15 @@ class LeaderElectionTest {
             invoker,
             Clock.systemUTC(),
             observer,
-            Optional.empty(),
+            Optional.of(reconciles),
             Optional.of(leaderElection));
     closeables.add(0, client);
     closeables.add(0, invoker);
     closeables.add(0, operator);
     return new Replica(
-        operator, new LeaderLease(client, LEASE_NAMESPACE, OperatorConfig.LEASE_NAME, identity));
+        operator,
+        new LeaderLease(client, LEASE_NAMESPACE, OperatorConfig.LEASE_NAME, identity),
+        reconciles);
   }
 
   private String holder() {

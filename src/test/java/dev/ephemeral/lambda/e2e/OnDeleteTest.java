@@ -81,11 +81,10 @@ class OnDeleteTest {
     assertThat(onDelete.functionName()).isEqualTo("credential-generator");
     assertThat(onDelete.header("X-Amz-Client-Context")).isEqualTo(clientContext);
     assertThat(onDelete.header("X-Amz-Invocation-Type")).isEqualTo("RequestResponse");
-    // Exactly once: nothing calls again after the resource is gone.
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount("credential-generator") == 2);
+    // Exactly once: nothing calls again after the resource is gone (its last reconcile over,
+    // nothing queued).
+    harness.awaitDecided("api-key", 0);
+    assertThat(harness.lambda.invocationCount("credential-generator")).isEqualTo(2);
   }
 
   @Test
@@ -97,10 +96,8 @@ class OnDeleteTest {
     delete("plain");
 
     awaitGone("plain");
-    await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> harness.lambda.invocationCount("credential-generator") == 1);
+    harness.awaitDecided("plain", 0);
+    assertThat(harness.lambda.invocationCount("credential-generator")).isEqualTo(1);
   }
 
   @Test
@@ -282,10 +279,10 @@ class OnDeleteTest {
         .filteredOn(c -> c.functionName().equals("credential-generator"))
         .extracting(c -> new String(c.body(), StandardCharsets.UTF_8))
         .containsExactly(REVOKE);
-    await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> harness.lambda.invocationCount("credential-generator") == 1);
+    // The slots are free again: a regular call still queued would run now.
+    harness.awaitDecided("plain", 0);
+    harness.awaitDecided("api-key", 0);
+    assertThat(harness.lambda.invocationCount("credential-generator")).isEqualTo(1);
   }
 
   @Test

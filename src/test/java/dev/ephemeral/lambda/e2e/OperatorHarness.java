@@ -33,6 +33,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,8 +66,8 @@ final class OperatorHarness implements AutoCloseable {
   private final RetryPolicy retryPolicy;
   private final int maxInFlight;
 
-  /** Counts reconciles instead of JOSDK's Micrometer metrics, when started with it. */
-  private final ReconcileCounter reconciles;
+  /** Counts reconciles, passing them on to JOSDK's Micrometer metrics. */
+  private final ReconcileCounter reconciles = new ReconcileCounter();
 
   /** Whether the operator enforces LambdaInvocationPolicies; off unless started enforcing. */
   private PolicySettings policy = PolicySettings.OFF;
@@ -82,10 +83,9 @@ final class OperatorHarness implements AutoCloseable {
   private KubernetesClient operatorClient;
   PrometheusMeterRegistry registry;
 
-  private OperatorHarness(RetryPolicy retryPolicy, int maxInFlight, ReconcileCounter reconciles) {
+  private OperatorHarness(RetryPolicy retryPolicy, int maxInFlight) {
     this.retryPolicy = retryPolicy;
     this.maxInFlight = maxInFlight;
-    this.reconciles = reconciles;
     this.kubernetes = InProcessKubernetes.start();
     this.lambda = LambdaEmulator.start("127.0.0.1", 0);
   }
@@ -110,17 +110,17 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   static OperatorHarness start(RetryPolicy retryPolicy) {
-    var harness = new OperatorHarness(retryPolicy, 4, null);
+    var harness = new OperatorHarness(retryPolicy, 4);
     harness.startOperator();
     return harness;
   }
 
   /**
    * An operator with at most {@code maxInFlight} invocations in flight, whose reconciles are
-   * counted in {@link #reconciles()} (JOSDK's Micrometer metrics are not collected then).
+   * counted in {@link #reconciles()}.
    */
   static OperatorHarness startCountingReconciles(RetryPolicy retryPolicy, int maxInFlight) {
-    var harness = new OperatorHarness(retryPolicy, maxInFlight, new ReconcileCounter());
+    var harness = new OperatorHarness(retryPolicy, maxInFlight);
     harness.startOperator();
     return harness;
   }
@@ -130,7 +130,7 @@ final class OperatorHarness implements AutoCloseable {
    * roles through the STS endpoint {@code stsEndpoint} when given.
    */
   static OperatorHarness startEnforcing(PolicySettings policy, Optional<URI> stsEndpoint) {
-    var harness = new OperatorHarness(FAST_RETRIES, 4, null);
+    var harness = new OperatorHarness(FAST_RETRIES, 4);
     harness.policy = policy;
     harness.stsEndpoint = stsEndpoint;
     harness.startOperator();
@@ -139,6 +139,49 @@ final class OperatorHarness implements AutoCloseable {
 
   ReconcileCounter reconciles() {
     return reconciles;
+  }
+
+  /**
+   * Waits until the reconcile that stores the outcome of {@code function}'s latest call (made for
+   * {@code name}) is done and no call is queued or running: the call count is final then, unless
+   * the status plans a wake-up.
+   */
+  void awaitCallStored(String name, String function) {
+    Instant received =
+        lambda.invocations().stream()
+            .filter(c -> c.functionName().equals(function))
+            .map(c -> c.receivedAt())
+            .max(Instant::compareTo)
+            .orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                reconciles.settledAfter(NAMESPACE + "/" + name, received)
+                    && operator.inFlight() == 0
+                    && operator.waiting() == 0);
+  }
+
+  /** Reconcile executions of {@code name} (in {@link #NAMESPACE}) started so far. */
+  int reconcilesStarted(String name) {
+    return reconciles.started(NAMESPACE + "/" + name);
+  }
+
+  /**
+   * Waits until the operator has reconciled {@code name} after {@code startedBefore} executions
+   * (see {@link #reconcilesStarted}) and has no call queued or running: whatever it decided on the
+   * events before that reconcile is done, so "no call" can be asserted right away.
+   */
+  void awaitDecided(String name, int startedBefore) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                reconciles.settledSince(NAMESPACE + "/" + name, startedBefore)
+                    && operator.inFlight() == 0
+                    && operator.waiting() == 0);
   }
 
   OperatorConfig config() {
@@ -161,6 +204,7 @@ final class OperatorHarness implements AutoCloseable {
                     http -> http.addOrReplaceInterceptor("test", operatorRequests))
                 .build();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    reconciles.passTo(MicrometerMetrics.withoutPerResourceMetrics(registry));
     var observer =
         InvocationObserver.all(
             List.of(
@@ -178,10 +222,7 @@ final class OperatorHarness implements AutoCloseable {
             invoker,
             Clock.systemUTC(),
             observer,
-            Optional.of(
-                reconciles != null
-                    ? reconciles
-                    : MicrometerMetrics.withoutPerResourceMetrics(registry)),
+            Optional.of(reconciles),
             Optional.empty());
     operator.start();
   }

@@ -8,12 +8,15 @@ import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
+import dev.ephemeral.lambda.emulator.RecordedInvocation;
+import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,8 +44,16 @@ class PayloadFromNamespacesTest {
               Optional.of(lambda.endpoint()),
               4,
               OperatorHarness.FAST_RETRIES);
+      var reconciles = new ReconcileCounter();
       try (var operator =
-          new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC())) {
+          new LambdaInvocationOperator(
+              client,
+              config,
+              invoker,
+              Clock.systemUTC(),
+              InvocationObserver.NONE,
+              Optional.of(reconciles),
+              Optional.empty())) {
         operator.start();
         KubernetesClient user = kubernetes.client();
         configMap(user, "team-a", "db", "a-1");
@@ -59,10 +70,24 @@ class PayloadFromNamespacesTest {
         configMap(user, "team-a", "db", "a-2");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> lambda.invocations().size() == 3);
-        await()
-            .during(Duration.ofSeconds(2))
-            .atMost(Duration.ofSeconds(4))
-            .until(() -> lambda.invocations().size() == 3);
+        // Each watched namespace's last call is stored and the operator is done deciding with no
+        // call queued: no other call is coming.
+        for (String namespace : List.of("team-a", "team-b")) {
+          Instant lastCall =
+              lambda.invocations().stream()
+                  .filter(c -> namespace.equals(namespaceOf(body(c))))
+                  .map(c -> c.receivedAt())
+                  .max(Instant::compareTo)
+                  .orElseThrow();
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      reconciles.settledAfter(namespace + "/setup", lastCall)
+                          && operator.inFlight() == 0
+                          && operator.waiting() == 0);
+        }
+        assertThat(lambda.invocations()).hasSize(3);
         assertThat(bodies(lambda))
             .containsExactlyInAnyOrder(
                 "team-a {\"host\":\"a-1\"}",
@@ -70,15 +95,20 @@ class PayloadFromNamespacesTest {
                 "team-a {\"host\":\"a-2\"}");
         // team-c is not watched: its resource is never reconciled at all.
         assertThat(get(user, "team-c").getStatus()).isNull();
+        assertThat(reconciles.counts()).doesNotContainKey("team-c/setup");
       }
     }
   }
 
   private static List<String> bodies(LambdaEmulator lambda) {
     return lambda.invocations().stream()
-        .map(c -> new String(c.body(), StandardCharsets.UTF_8))
+        .map(PayloadFromNamespacesTest::body)
         .map(body -> namespaceOf(body) + " " + body)
         .toList();
+  }
+
+  private static String body(RecordedInvocation call) {
+    return new String(call.body(), StandardCharsets.UTF_8);
   }
 
   /** The payload carries no namespace: the function name is the same, so tell by the value. */

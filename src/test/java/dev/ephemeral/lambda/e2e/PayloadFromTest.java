@@ -88,34 +88,40 @@ class PayloadFromTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> !firstHash.equals(harness.get("setup").getStatus().getInputsHash()));
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    harness.awaitDecided("setup", 0);
+    assertThat(harness.lambda.invocations()).hasSize(2);
     assertThat(harness.get("setup").getStatus().isReady()).isTrue();
   }
 
   @Test
   void aChangeWhileACallIsRunningInvokesOnceMoreAfterIt() {
+    var release = new java.util.concurrent.CountDownLatch(1);
     harness.lambda.function(
-        "slow",
-        call -> FunctionOutcome.delay(Duration.ofMillis(1500), FunctionOutcome.json(Map.of())));
+        "slow", OperatorHarness.heldUntil(release, FunctionOutcome.json(Map.of())));
     configMap("db", Map.of("host", "db-1.internal"));
     var resource = invocation("setup", "slow", "{}");
     resource.getSpec().setPayloadFrom(List.of(fromConfigMap("/host", "db", "host")));
     harness.create(resource);
-    await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocations().size() == 1);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.lambda.invocations().size() == 1);
+      int startedBefore = harness.reconcilesStarted("setup");
 
-    // The call is still running: its finish must not swallow the change.
-    configMap("db", Map.of("host", "db-2.internal"));
+      // The call is still running (held) when the operator reconciles the change: its finish
+      // must not swallow the change.
+      configMap("db", Map.of("host", "db-2.internal"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> harness.reconciles().settledSince(NAMESPACE + "/setup", startedBefore));
+      assertThat(harness.operator().inFlight()).isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
 
     await().atMost(Duration.ofSeconds(15)).until(() -> harness.lambda.invocations().size() == 2);
     assertThat(body(0)).isEqualTo("{\"host\":\"db-1.internal\"}");
     assertThat(body(1)).isEqualTo("{\"host\":\"db-2.internal\"}");
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(6))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    harness.awaitCallStored("setup", "slow");
+    assertThat(harness.lambda.invocations()).hasSize(2);
     harness.awaitReason("setup", "Invoked");
   }
 
@@ -145,10 +151,13 @@ class PayloadFromTest {
     } finally {
       release.countDown();
     }
-    await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> harness.lambda.invocationCount("setup") == 0);
+    // The held calls end and are stored; a call of setup still queued would run now.
+    harness.awaitDecided("setup", 0);
+    for (int i = 0; i < 4; i++) {
+      harness.awaitReason("held-" + i, "Invoked");
+    }
+    harness.awaitDecided("setup", 0);
+    assertThat(harness.lambda.invocationCount("setup")).isZero();
   }
 
   @Test
@@ -185,10 +194,8 @@ class PayloadFromTest {
                 .filter(c -> c.functionName().equals("setup"))
                 .map(c -> new String(c.body(), StandardCharsets.UTF_8)))
         .containsExactly("{\"key\":\"key-1\"}", "{\"key\":\"key-2\"}");
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocationCount("setup") == 2);
+    harness.awaitCallStored("consumer", "setup");
+    assertThat(harness.lambda.invocationCount("setup")).isEqualTo(2);
   }
 
   @Test
@@ -207,7 +214,9 @@ class PayloadFromTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> harness.reconciles().counts().getOrDefault(NAMESPACE + "/setup", 0) >= 2);
+    harness.awaitDecided("setup", 0);
     int reconcilesBefore = harness.reconciles().counts().get(NAMESPACE + "/setup");
+    int startedBefore = harness.reconcilesStarted("setup");
 
     // Other objects: not even a reconcile.
     configMap("other", Map.of("host", "elsewhere"));
@@ -217,9 +226,11 @@ class PayloadFromTest {
     configMap("db", Map.of("host", "db.internal", "unused", "2"));
     secret("db-credentials", Map.of("password", "pa55word", "unused", "2"));
 
+    harness.awaitDecided("setup", startedBefore);
+    // The two edits may come as two reconciles: a short look that no call follows the second.
     await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
         .until(() -> harness.lambda.invocations().size() == 1);
     assertThat(harness.get("setup").getStatus().isReady()).isTrue();
     // Only the two edits of referenced objects reconcile (the framework may fold them into one).
@@ -259,10 +270,8 @@ class PayloadFromTest {
 
     configMap("db", Map.of("host", "db.internal"));
     harness.awaitReason("setup", "Invoked");
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocations().size() == 1);
+    harness.awaitDecided("setup", 0);
+    assertThat(harness.lambda.invocations()).hasSize(1);
     assertThat(body(0)).isEqualTo("{\"host\":\"db.internal\"}");
   }
 
@@ -279,10 +288,8 @@ class PayloadFromTest {
     configMap("db", Map.of("host", "db.internal"));
 
     harness.awaitReason("setup", "Invoked");
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> harness.lambda.invocations().size() == 2);
+    harness.awaitDecided("setup", 0);
+    assertThat(harness.lambda.invocations()).hasSize(2);
   }
 
   @Test

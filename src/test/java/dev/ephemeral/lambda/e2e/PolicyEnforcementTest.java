@@ -264,13 +264,17 @@ class PolicyEnforcementTest {
             }));
     harness.create(invocation("api-key", "secret-slow", "{}"));
     await().atMost(Duration.ofSeconds(10)).until(() -> calls() == 1);
+    int startedBefore = harness.reconcilesStarted("api-key");
 
-    // The call is under way: the policy's removal must not be lost when it finishes.
+    // The call is under way when the operator reconciles the policy's removal, which must not be
+    // lost when the call finishes.
     delete("shop");
     await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> calls() == 1 && harness.secret("api-key") == null);
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> harness.reconciles().settledSince(NAMESPACE + "/api-key", startedBefore));
+    assertThat(harness.operator().inFlight()).isEqualTo(1);
+    assertThat(harness.secret("api-key")).isNull();
     release.countDown();
 
     harness.awaitReason("api-key", "NotAllowed");
@@ -301,10 +305,10 @@ class PolicyEnforcementTest {
     } finally {
       release.countDown();
     }
-    await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> harness.lambda.invocationCount("secret-generator") == 0);
+    // Once the held calls end (no call running), a call of api-key still queued would run: none
+    // may be running or waiting.
+    harness.awaitDecided("api-key", 0);
+    assertThat(harness.lambda.invocationCount("secret-generator")).isZero();
     assertThat(harness.get("api-key").getStatus().hasReason("NotAllowed")).isTrue();
   }
 

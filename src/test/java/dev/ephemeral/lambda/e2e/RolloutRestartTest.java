@@ -135,17 +135,14 @@ class RolloutRestartTest {
                       });
             });
 
-    // Restarting (or failing to) starts nothing: no other call, no other restart, still Ready.
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(
-            () ->
-                calls() == 1
-                    && patches("statefulsets", "db") == 1
-                    && patches("daemonsets", "agent") == 1
-                    && patches("deployments", "gone") == 1
-                    && harness.get("api-key").getStatus().isReady());
+    // Restarting (or failing to) starts nothing: once the operator is done deciding, no other
+    // call, no other restart, still Ready.
+    harness.awaitDecided("api-key", 0);
+    assertThat(calls()).isEqualTo(1);
+    assertThat(patches("statefulsets", "db")).isEqualTo(1);
+    assertThat(patches("daemonsets", "agent")).isEqualTo(1);
+    assertThat(patches("deployments", "gone")).isEqualTo(1);
+    assertThat(harness.get("api-key").getStatus().isReady()).isTrue();
     assertThat(events("api-key"))
         .filteredOn(e -> e.getReason().equals("RolloutRestartTargetNotFound"))
         .hasSize(1);
