@@ -176,7 +176,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       calls.consume(resource, call.get());
       call = Optional.empty();
     }
-    return recorder.record(resource, context, outcome(resource, context, call, now));
+    return recorder.record(resource, context, outcome(resource, context, call, now), now);
   }
 
   private Outcome outcome(

@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -54,10 +55,15 @@ final class StatusRecorder {
    * Records {@code outcome}. The status is built right before it is written, so the times in it
    * (a retry's, a refresh's) count from the write.
    *
+   * @param decidedAt when the reconcile read the clock to decide: the status's times up to then
+   *     were decided on (see {@link Outcome.Wake})
    * @throws KubernetesClientException when the API refused or failed the status write
    */
   UpdateControl<LambdaInvocation> record(
-      LambdaInvocation resource, Context<LambdaInvocation> context, Outcome outcome) {
+      LambdaInvocation resource,
+      Context<LambdaInvocation> context,
+      Outcome outcome,
+      Instant decidedAt) {
     Instant now = clock.instant();
     LambdaInvocationStatus previous = resource.getStatus();
     LambdaInvocationStatus next = outcome.status().apply(resource, previous, now);
@@ -70,11 +76,14 @@ final class StatusRecorder {
     if (written.isEmpty()) {
       return UpdateControl.noUpdate();
     }
-    if (outcome.redecideNow()) {
-      return UpdateControl.<LambdaInvocation>noUpdate().rescheduleAfter(WakeUp.MARGIN);
-    }
+    Optional<Duration> wake =
+        switch (outcome.wake()) {
+          case NOW -> Optional.of(WakeUp.MARGIN);
+          case ALL_TIMES -> WakeUp.after(next, Instant.MIN, now);
+          case AS_DECIDED -> WakeUp.after(next, decidedAt, now);
+        };
     UpdateControl<LambdaInvocation> control = UpdateControl.noUpdate();
-    WakeUp.after(next, now).ifPresent(control::rescheduleAfter);
+    wake.ifPresent(control::rescheduleAfter);
     return control;
   }
 

@@ -53,7 +53,8 @@ final class StoredCalls {
 
   /**
    * The outcome of a finished call: stored the first time, and the call leaves the event source
-   * once its status is written. A trigger that came while it ran is decided on right after.
+   * once its status is written. A trigger that came while it ran is decided on right after, and so
+   * is a time of the new status already past (a short refresh interval).
    */
   Outcome store(LambdaInvocation resource, Call<PendingInvocation> call) {
     Outcome outcome =
@@ -68,7 +69,7 @@ final class StoredCalls {
                 });
     return outcome
         .thenAfterWrite(written -> calls.consume(resource, call))
-        .redecidingNow(call.redecideWhenStoredRequested());
+        .waking(call.redecideWhenStoredRequested() ? Outcome.Wake.NOW : Outcome.Wake.ALL_TIMES);
   }
 
   /** A regular call of a resource being deleted: nothing of it is stored; it is only reported. */

@@ -11,8 +11,10 @@ import java.util.stream.Stream;
 
 /**
  * When a resource needs its next reconcile, from its status alone: the next refresh, expiry, retry
- * or spec.onDelete attempt. Only times still ahead count: one that has passed was acted on by the
- * reconcile that wrote this status, and waking for it again would spin.
+ * or spec.onDelete attempt. Only times after the decision that wrote the status count: one before
+ * it was acted on (or rightly not), and waking for it again would spin. A time after the decision
+ * but already past when the status is written (a short refresh interval, a slow write) wakes at
+ * once.
  */
 final class WakeUp {
 
@@ -21,8 +23,13 @@ final class WakeUp {
 
   private WakeUp() {}
 
-  /** The delay until the next reconcile, if any is due. */
-  static Optional<Duration> after(LambdaInvocationStatus status, Instant now) {
+  /**
+   * The delay until the next reconcile, if any is due.
+   *
+   * @param decidedAt the times up to this instant were decided on
+   * @param now when the status is recorded
+   */
+  static Optional<Duration> after(LambdaInvocationStatus status, Instant decidedAt, Instant now) {
     if (status == null) {
       return Optional.empty();
     }
@@ -38,9 +45,9 @@ final class WakeUp {
             status.getOnDelete() == null ? null : status.getOnDelete().getNextAttemptTime())
         .map(WakeUp::instant)
         .flatMap(Optional::stream)
-        .filter(now::isBefore)
+        .filter(decidedAt::isBefore)
         .min(Instant::compareTo)
-        .map(at -> Duration.between(now, at).plus(MARGIN));
+        .map(at -> at.isAfter(now) ? Duration.between(now, at).plus(MARGIN) : MARGIN);
   }
 
   /** An RFC 3339 time of the status; one that does not parse counts as none. */
