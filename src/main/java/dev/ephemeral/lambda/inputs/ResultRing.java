@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -32,12 +33,12 @@ public final class ResultRing {
    *
    * @param plan the resource's validated plan (its payloadFrom and its result Secret's name)
    * @param namespaceResources the LambdaInvocations of the resource's namespace (it may be among
-   *     them)
+   *     them), listed only when the resource reads a Secret
    */
   public static Optional<String> find(
       LambdaInvocation resource,
       InvocationPlan plan,
-      Stream<LambdaInvocation> namespaceResources) {
+      Supplier<Stream<LambdaInvocation>> namespaceResources) {
     List<PayloadSource> reads =
         plan.payloadFrom().stream().filter(s -> s.kind() == PayloadSource.Kind.Secret).toList();
     if (reads.isEmpty()) {
@@ -46,6 +47,7 @@ public final class ResultRing {
     String self = resource.getMetadata().getName();
     Map<String, List<LambdaInvocation>> writers = new HashMap<>();
     namespaceResources
+        .get()
         .filter(r -> !self.equals(r.getMetadata().getName()))
         .forEach(r -> writers.computeIfAbsent(resultSecretOf(r), k -> new ArrayList<>()).add(r));
     for (PayloadSource read : reads) {

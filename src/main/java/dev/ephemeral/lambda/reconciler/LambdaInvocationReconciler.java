@@ -199,7 +199,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             : ResultRing.find(
                 resource,
                 ((SpecValidator.Valid) validation).plan(),
-                context.getPrimaryCache().list(resource.getMetadata().getNamespace()));
+                () -> context.getPrimaryCache().list(resource.getMetadata().getNamespace()));
     if (invalid.isPresent()) {
       policies.notChecked(ResourceID.fromResource(resource));
       acts.retirement().retireIfExpired(resource, now);

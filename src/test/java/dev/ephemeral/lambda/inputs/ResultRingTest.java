@@ -92,7 +92,7 @@ class ResultRingTest {
   private Optional<String> ring(LambdaInvocation resource, LambdaInvocation... namespace) {
     var validation = validator.validate(resource);
     InvocationPlan plan = ((SpecValidator.Valid) validation).plan();
-    return ResultRing.find(resource, plan, Arrays.stream(namespace));
+    return ResultRing.find(resource, plan, () -> Arrays.stream(namespace));
   }
 
   private static LambdaInvocation reading(String name, String secret) {
