@@ -325,12 +325,14 @@ class ArgoCdHealthCheckTest {
 
     JsonNode invocation = null;
     JsonNode deployment = null;
+    JsonNode policy = null;
     try (Stream<Path> files = Files.list(EXAMPLE_APP)) {
       for (Path file : (Iterable<Path>) files.sorted()::iterator) {
         JsonNode object = YAML.readTree(file.toFile());
         switch (object.path("kind").asText()) {
           case "LambdaInvocation" -> invocation = object;
           case "Deployment" -> deployment = object;
+          case "LambdaInvocationPolicy" -> policy = object;
           default -> throw new AssertionError("unexpected manifest " + file);
         }
       }
@@ -341,6 +343,17 @@ class ArgoCdHealthCheckTest {
     assertThat(invocation.path("apiVersion").asText()).isEqualTo("lambda.ephemeral.dev/v1alpha1");
     assertThat(syncWave(invocation)).isEqualTo("-1");
     assertThat(syncWave(deployment)).isEqualTo("0");
+    // The operator enforces policies by default and installs none: the app brings the one its
+    // LambdaInvocation needs, in an earlier wave, synced even when the CRD is new (no dry run).
+    assertThat(policy).as("the example app's LambdaInvocationPolicy").isNotNull();
+    assertThat(Integer.parseInt(syncWave(policy)))
+        .isLessThan(Integer.parseInt(syncWave(invocation)));
+    assertThat(policy.path("metadata").path("annotations").path("argocd.argoproj.io/sync-options")
+            .asText())
+        .isEqualTo("SkipDryRunOnMissingResource=true");
+    assertThat(policy.path("spec").path("namespaces"))
+        .extracting(JsonNode::asText)
+        .containsExactly(invocation.path("metadata").path("namespace").asText());
     JsonNode spec = invocation.path("spec");
     assertThat(spec.path("functionName").asText()).isEqualTo("secret-generator");
     assertThat(spec.path("payload").path("service").asText()).isEqualTo("api");

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed CRD in {@code crds/} is exactly what the model generates, and the generated CRD has
- * what the README promises: names, scope, status subresource, printer columns, a description on
- * every field (for {@code kubectl explain}) and no schema defaults (so Argo CD sees no drift).
+ * what docs/resource.md promises: names, scope, status subresource, printer columns, a description
+ * on every field (for {@code kubectl explain}) and no schema defaults (so Argo CD sees no drift).
  */
 class CrdUpToDateTest {
 

@@ -238,36 +238,42 @@ class PolicyCrdTest {
   }
 
   @Test
-  void theExamplePolicyThatDeployInstallsIsAdmitted() throws Exception {
+  void theTemplatePolicyOfDeployPoliciesIsAdmitted() throws Exception {
     Path example = Path.of("deploy", "policies", "example-policy.yaml");
     JsonNode policy = YAML.readTree(java.nio.file.Files.readString(example));
     assertThat(policy.path("kind").asText()).isEqualTo("LambdaInvocationPolicy");
     assertThat(validator.validate(policy, new HashSet<>())).as(example.toString()).isEmpty();
   }
 
-  /** The policies users try in the sandbox (examples/policies/) would be admitted. */
+  /**
+   * The policies the examples come with would be admitted: examples/00-namespace.yaml (the one
+   * that lets the examples run on a default install), examples/policies/ and the Argo CD example
+   * app's.
+   */
   @Test
-  void theSandboxsExamplePoliciesAreAdmitted() throws Exception {
-    Path directory = Path.of("examples", "policies");
-    List<JsonNode> policies = new ArrayList<>();
-    try (var files = java.nio.file.Files.list(directory)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        try (var parser = new YAMLFactory().createParser(file.toFile())) {
-          YAML.readValues(parser, JsonNode.class)
-              .forEachRemaining(
-                  document -> {
-                    if ("LambdaInvocationPolicy".equals(document.path("kind").asText())) {
-                      policies.add(document);
-                    }
-                  });
-        }
+  void theExamplesPoliciesAreAdmitted() throws Exception {
+    List<Path> files = new ArrayList<>();
+    for (Path directory :
+        List.of(Path.of("examples"), Path.of("deploy", "argocd", "example-app"))) {
+      try (var walk = java.nio.file.Files.walk(directory)) {
+        walk.filter(f -> f.toString().endsWith(".yaml")).sorted().forEach(files::add);
       }
     }
-    assertThat(policies).as("a policy in " + directory).isNotEmpty();
-    policies.forEach(
-        policy ->
-            assertThat(validator.validate(policy, new HashSet<>()))
-                .as(policy.at("/metadata/name").asText())
-                .isEmpty());
+    List<String> names = new ArrayList<>();
+    for (Path file : files) {
+      try (var parser = new YAMLFactory().createParser(file.toFile())) {
+        YAML.readValues(parser, JsonNode.class)
+            .forEachRemaining(
+                document -> {
+                  if ("LambdaInvocationPolicy".equals(document.path("kind").asText())) {
+                    names.add(document.at("/metadata/name").asText());
+                    assertThat(validator.validate(document, new HashSet<>()))
+                        .as(file + ": " + document.at("/metadata/name").asText())
+                        .isEmpty();
+                  }
+                });
+      }
+    }
+    assertThat(names).as("the examples' policies").contains("demo", "shop", "shop-api");
   }
 }

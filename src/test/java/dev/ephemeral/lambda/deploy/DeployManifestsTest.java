@@ -204,6 +204,38 @@ class DeployManifestsTest {
   }
 
   /**
+   * A first apply works and allows no tenant that may not exist: the install ships no
+   * LambdaInvocationPolicy (applied in the same apply as its CRD, a policy fails with "no matches
+   * for kind" until the CRD is served).
+   */
+  @ParameterizedTest
+  @MethodSource("variants")
+  void variantShipsNoPolicy(Path variant) {
+    assertThat(Kustomize.build(variant).ofKind("LambdaInvocationPolicy")).isEmpty();
+  }
+
+  /**
+   * The policies kept beside the install (deploy/policies/, applied on their own) sync with Argo CD
+   * even in the sync that installs the CRD: no dry run while the kind is unknown, and a wave after
+   * the CRD's.
+   */
+  @Test
+  void tenantPoliciesAreAppliedApartAndSyncAfterTheCrd() {
+    List<ObjectNode> policies =
+        Kustomize.build(DeployFiles.DEPLOY.resolve("policies")).ofKind("LambdaInvocationPolicy");
+    assertThat(policies).isNotEmpty();
+    for (ObjectNode policy : policies) {
+      JsonNode annotations = policy.path("metadata").path("annotations");
+      assertThat(annotations.path("argocd.argoproj.io/sync-options").asText())
+          .as(DeployFiles.id(policy))
+          .isEqualTo("SkipDryRunOnMissingResource=true");
+      assertThat(Integer.parseInt(annotations.path("argocd.argoproj.io/sync-wave").asText("0")))
+          .as(DeployFiles.id(policy) + ": after the CRD (wave 0)")
+          .isPositive();
+    }
+  }
+
+  /**
    * The ServiceAccount in the operator's namespace; every namespaced object sets its namespace,
    * which is the operator's but for the RBAC granting access to watched namespaces.
    */

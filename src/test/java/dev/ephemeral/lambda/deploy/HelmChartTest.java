@@ -206,10 +206,9 @@ class HelmChartTest {
     Kustomize.Build chart = template(valuesFiles, values);
     Kustomize.Build deploy = Kustomize.build(variant, components);
 
-    // The same objects, but the namespace (helm install --create-namespace), the CRDs (crds/) and
-    // deploy/'s example LambdaInvocationPolicy (policies are the administrator's to write).
-    Set<String> notTemplated =
-        Set.of("Namespace", "CustomResourceDefinition", "LambdaInvocationPolicy");
+    // The same objects, but the namespace (helm install --create-namespace) and the CRDs (crds/).
+    // Neither ships a LambdaInvocationPolicy: policies are the administrator's to write.
+    Set<String> notTemplated = Set.of("Namespace", "CustomResourceDefinition");
     assertThat(ids(chart.objects()))
         .containsExactlyInAnyOrderElementsOf(
             ids(

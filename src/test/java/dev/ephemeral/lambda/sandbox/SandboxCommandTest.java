@@ -339,6 +339,23 @@ class SandboxCommandTest {
     }
   }
 
+  /**
+   * The Argo CD example app, as Argo CD would sync it: with the policy it brings (the sandbox then
+   * enforces policies, as a default install does), its LambdaInvocation ends Ready.
+   */
+  @Test
+  void theArgoCdExampleAppIsAllowedByItsOwnPolicyAndEndsReady() {
+    Run run = sandbox("-f", "deploy/argocd/example-app/", "--timeout", "20s");
+
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    assertThat(table(run.out())).containsOnlyKeys("api-key");
+    assertThat(table(run.out()).get("api-key"))
+        .containsEntry("READY", "True")
+        .containsEntry("REASON", "Invoked")
+        .containsEntry("KEYS", "api_key,result")
+        .containsEntry("INVOCATIONS", "1");
+  }
+
   @Test
   void thePolicyExamplesRunOnTheirOwnEnforcingThePolicy() {
     Run run = sandbox("-f", "examples/policies/", "--timeout", "20s");

@@ -81,7 +81,7 @@ class SpecValidatorTest {
         .map(example -> dynamicTest(example.name(), () -> checkInvalid(example)));
   }
 
-  /** Every row of the README's field table has at least one invalid example. */
+  /** Every row of the field table in docs/resource.md has at least one invalid example. */
   @Test
   void everyFieldRuleHasAnInvalidExample() {
     Set<String> fields =
