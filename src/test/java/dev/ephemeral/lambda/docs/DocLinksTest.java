@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +24,11 @@ class DocLinksTest {
 
   /** The issue that split the README asked for a front door of about this size. */
   private static final int README_MAX_LINES = 300;
+
+  /** kubectl apply or delete of a file or kustomization of this repository. */
+  private static final Pattern KUBECTL_FILE =
+      Pattern.compile(
+          "kubectl (?:apply|delete)[^`\\n]*? -[fk] ((?:examples|deploy|crds|charts)/[^\\s`]*)");
 
   private final MarkdownLinks markdown = new MarkdownLinks(Path.of(""));
 
@@ -51,6 +58,24 @@ class DocLinksTest {
             .map(target -> Path.of(target).normalize())
             .toList();
     assertThat(linked).containsAll(docsPages());
+  }
+
+  /** What a reader is told to apply from this repository (examples/, deploy/...) is there. */
+  @Test
+  void theFilesTheDocsTellKubectlToApplyExist() throws IOException {
+    List<String> missing = new ArrayList<>();
+    int checked = 0;
+    for (Path file : pages()) {
+      Matcher m = KUBECTL_FILE.matcher(Files.readString(file));
+      while (m.find()) {
+        checked++;
+        if (!Files.exists(Path.of(m.group(1)))) {
+          missing.add(file + ": " + m.group());
+        }
+      }
+    }
+    assertThat(checked).as("kubectl commands checked").isGreaterThanOrEqualTo(5);
+    assertThat(missing).isEmpty();
   }
 
   @Test
