@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class HelmChartNotesTest {
 
   private static final String EXAMPLES_NAMESPACE = "demo";
+  private static final Path CHART_DOCS = Path.of("docs", "helm-chart.md");
   private static final Pattern HEREDOC =
       Pattern.compile("kubectl apply -f - <<'EOF'\\n(.*?)\\n\\s*EOF\\n", Pattern.DOTALL);
 
@@ -63,6 +64,13 @@ class HelmChartNotesTest {
   }
 
   @Test
+  void chartDocsShowTheSamePolicyAsTheNotes() {
+    assertThat(policyDocument(DeployFiles.read(CHART_DOCS)))
+        .as(CHART_DOCS + " and NOTES.txt")
+        .isEqualTo(policyDocument(notes(Map.of())));
+  }
+
+  @Test
   void offSaysEveryLambdaInvocationIsInvokedAndShowsNoPolicy() {
     String notes = notes(Map.of("policyMode", "Off"));
     assertThat(notes).contains("policyMode is Off").doesNotContain("NOTHING IS INVOKED");
@@ -84,10 +92,15 @@ class HelmChartNotesTest {
     return HelmChart.notes(HelmChartTest.RELEASE, OPERATOR_NAMESPACE, values);
   }
 
-  /** The policy of the notes' {@code kubectl apply -f - <<'EOF'}, as the API would read it. */
-  private static LambdaInvocationPolicy policyIn(String notes) {
-    Matcher heredoc = HEREDOC.matcher(notes);
-    assertThat(heredoc.find()).as("a kubectl apply of a policy in:\n" + notes).isTrue();
+  /** The policy of the text's {@code kubectl apply -f - <<'EOF'}, as the API would read it. */
+  private static LambdaInvocationPolicy policyIn(String text) {
+    return KubernetesModel.typed(policyDocument(text), LambdaInvocationPolicy.class);
+  }
+
+  /** The one document of the text's {@code kubectl apply -f - <<'EOF'}. */
+  private static ObjectNode policyDocument(String text) {
+    Matcher heredoc = HEREDOC.matcher(text);
+    assertThat(heredoc.find()).as("a kubectl apply of a policy in:\n" + text).isTrue();
     String indented = heredoc.group(1);
     String indent = indented.substring(0, indented.indexOf("apiVersion"));
     String yaml =
@@ -97,7 +110,7 @@ class HelmChartNotesTest {
             .collect(Collectors.joining("\n"));
     List<ObjectNode> documents = DeployFiles.documents("NOTES.txt", yaml);
     assertThat(documents).hasSize(1);
-    return KubernetesModel.typed(documents.get(0), LambdaInvocationPolicy.class);
+    return documents.get(0);
   }
 
   /** The LambdaInvocations of examples/*.yaml, those that the sandbox runs by default. */
