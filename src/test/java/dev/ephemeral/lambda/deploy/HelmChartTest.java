@@ -114,6 +114,16 @@ class HelmChartTest {
     }
   }
 
+  @Test
+  void chartHasNoHelmCrdsDirectory() {
+    // Helm would create the CRDs from crds/ before the templates, and then refuse
+    // templates/crds.yaml
+    // (the objects exist, not owned by the release): the copies belong in files/crds/.
+    assertThat(HelmChart.CHART.resolve("crds"))
+        .as("copy the CRDs to " + HelmChart.CRDS + "/ instead")
+        .doesNotExist();
+  }
+
   private static List<Path> fileNames(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(Path::getFileName).sorted().toList();
