@@ -24,13 +24,24 @@ else "<release>-<chart>". Kubernetes names are at most 63 characters.
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* The labels of every object. */}}
+{{/*
+The labels of every object: the chart's own, then commonLabels (which may not replace one of
+them: the selector and Helm's bookkeeping rely on them).
+*/}}
 {{- define "lambda-invocation-operator.labels" -}}
-helm.sh/chart: {{ include "lambda-invocation-operator.chart" . }}
-{{ include "lambda-invocation-operator.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: lambda-invocation-operator
+{{- $own := dict
+  "helm.sh/chart" (include "lambda-invocation-operator.chart" .)
+  "app.kubernetes.io/name" (include "lambda-invocation-operator.name" .)
+  "app.kubernetes.io/instance" .Release.Name
+  "app.kubernetes.io/version" (.Chart.AppVersion | toString)
+  "app.kubernetes.io/managed-by" .Release.Service
+  "app.kubernetes.io/part-of" "lambda-invocation-operator" }}
+{{- range $key, $_ := .Values.commonLabels }}
+{{- if or (hasKey $own $key) (eq $key "app.kubernetes.io/component") }}
+{{- fail (printf "commonLabels: %q is set by the chart and cannot be replaced" $key) }}
+{{- end }}
+{{- end }}
+{{- toYaml (merge (dict) $own .Values.commonLabels) }}
 {{- end }}
 
 {{/* The labels that select the operator's pods: fixed for the life of a release. */}}
@@ -57,7 +68,11 @@ deploy/namespaced/rbac.yaml (a test compares them).
   lambdainvocations/finalizers  update            blockOwnerDeletion on the Secrets' ownerReferences
                                                   (where OwnerReferencesPermissionEnforcement runs)
   secrets                       get, list, watch, create, update, delete   the result Secrets
+  configmaps                    get, list, watch  spec.inputs read from ConfigMaps
   events                        create            Events on LambdaInvocations
+  deployments, statefulsets,    patch             secret.rolloutRestartTargets (only with
+  daemonsets                                      rolloutRestarts.enabled)
+  namespaces                    get               the namespace's labels, for policies
 */}}
 {{- define "lambda-invocation-operator.watchRules" -}}
 - apiGroups: ["lambda.ephemeral.dev"]
@@ -78,9 +93,11 @@ deploy/namespaced/rbac.yaml (a test compares them).
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- if .Values.rolloutRestarts.enabled }}
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["patch"]
+{{- end }}
 - apiGroups: [""]
   resources: ["namespaces"]
   verbs: ["get"]
@@ -117,4 +134,20 @@ Off
 {{- else -}}
 {{- fail (printf "policyMode: %q is neither Off nor Enforce (quote the value in YAML)" (toString $mode)) -}}
 {{- end -}}
+{{- end }}
+
+{{/*
+The ServiceAccount the operator runs as: the chart's (named fullname unless serviceAccount.name
+says otherwise), or, with serviceAccount.create false, one you create, named in
+serviceAccount.name. Never the namespace's "default": the RBAC below would grant every pod there
+what the operator may do.
+*/}}
+{{- define "lambda-invocation-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "lambda-invocation-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else if .Values.serviceAccount.name }}
+{{- .Values.serviceAccount.name }}
+{{- else }}
+{{- fail "serviceAccount.name: name the ServiceAccount the operator runs as when serviceAccount.create is false (the namespace's default ServiceAccount is never used)" }}
+{{- end }}
 {{- end }}

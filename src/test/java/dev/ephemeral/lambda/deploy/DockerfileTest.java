@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 /**
  * What can be checked of the image without a Docker engine: the jar the runtime stage copies is the
  * operator's, the one {@code mvn package} writes by pom.xml's finalName (PackagedJarsIT opens it),
- * the image's build skips the sandbox's jar, both stages run Java of the pom's release, the final
- * user is numeric and not root, the exposed port is the operator's default HTTP port and the one
- * the Deployment probes, the JVM works on a read-only root with /tmp an emptyDir.
+ * the image's build skips the sandbox's jar, the build's JDK is of the pom's release and links the
+ * runtime the final stage runs from the module list JlinkRuntimeIT checks, base images are pinned
+ * by digest, the final user is numeric and not root, the exposed port is the operator's default
+ * HTTP port and the one the Deployment probes, the JVM works on a read-only root with /tmp an
+ * emptyDir.
  */
 class DockerfileTest {
 
@@ -31,6 +33,8 @@ class DockerfileTest {
   private static final Pattern JAVA_REPOSITORY =
       Pattern.compile("temurin|openjdk|jdk|jre|corretto|java");
   private static final Pattern PROPERTY_REFERENCE = Pattern.compile("\\$\\{([^}]+)}");
+  private static final Pattern PINNED = Pattern.compile("[^@\\s]+:[^@:/\\s]+@sha256:[0-9a-f]{64}");
+  private static final String MAVEN_CACHE_MOUNT = "--mount=type=cache,target=/root/.m2";
 
   /** The pom's maven-shade-plugin executions that write the operator's and the sandbox's jars. */
   private static final String OPERATOR_JAR = "operator-jar";
@@ -45,17 +49,49 @@ class DockerfileTest {
   void isMultiStage() {
     assertThat(dockerfile.stages()).hasSizeGreaterThanOrEqualTo(2);
     assertThat(dockerfile.stages().get(0).image()).startsWith("maven:");
-    assertThat(runtime.image()).startsWith("eclipse-temurin:").contains("jre");
+    assertThat(runtime.image()).as("a slim base, no JDK or JRE").startsWith("debian:");
+    assertThat(javaMajor(runtime.image())).isEmpty();
   }
 
   @Test
-  void everyStageRunsTheJavaReleaseOfThePom() {
-    int release = pom.javaRelease();
+  void everyBaseImageIsPinnedByTagAndDigest() {
     for (Stage stage : dockerfile.stages()) {
-      assertThat(javaMajor(stage.image()))
-          .as("Java version of stage %d's image %s", stage.index(), stage.image())
-          .contains(release);
+      assertThat(stage.image()).as("stage %d", stage.index()).matches(PINNED);
     }
+  }
+
+  @Test
+  void buildStageRunsTheJavaReleaseOfThePom() {
+    assertThat(javaMajor(buildStage().image()))
+        .as("Java version of the build stage's image %s", buildStage().image())
+        .contains(pom.javaRelease());
+  }
+
+  @Test
+  void runtimeRunsTheJavaThatTheBuildStageLinksFromTheModuleList() {
+    Instruction jlink =
+        only(
+            "RUN jlink in the build stage",
+            buildStage().instructions().stream()
+                .filter(i -> i.keyword().equals("RUN") && i.words().contains("jlink"))
+                .toList());
+    assertThat(jlink.arguments())
+        .as("jlink reads the list JlinkRuntimeIT checks")
+        .contains("--add-modules", JlinkRuntimeIT.MODULES.toString());
+    List<String> words = jlink.words();
+    Path output = Path.of(buildStage().workdir()).resolve(words.get(words.indexOf("--output") + 1));
+
+    Copy copy =
+        only(
+            "COPY of jlink's output " + output,
+            copies().stream()
+                .filter(
+                    c -> Path.of(buildStage().workdir()).resolve(c.sources().get(0)).equals(output))
+                .toList());
+    assertThat(copy.from()).hasValue(buildStage().name().orElseThrow());
+    List<String> argv = runtime.last("ENTRYPOINT").orElseThrow().execForm();
+    assertThat(argv.get(0)).isEqualTo(copy.destination() + "/bin/java");
+    assertThat(env(runtime, "JAVA_HOME")).contains(copy.destination());
   }
 
   @Test
@@ -65,6 +101,8 @@ class DockerfileTest {
     assertThat(javaMajor("eclipse-temurin:17.0.13_11-jre-alpine")).contains(17);
     assertThat(javaMajor("eclipse-temurin:21-jre-jammy")).contains(21);
     assertThat(javaMajor("maven:3.9-eclipse-temurin-21-alpine")).contains(21);
+    assertThat(javaMajor("maven:3.9.16-eclipse-temurin-17@sha256:" + "0".repeat(64))).contains(17);
+    assertThat(javaMajor("debian:bookworm-20260316-slim@sha256:" + "0".repeat(64))).isEmpty();
     assertThat(javaMajor("eclipse-temurin")).isEmpty();
     assertThat(javaMajor("maven:3.9")).isEmpty();
   }
@@ -97,6 +135,11 @@ class DockerfileTest {
         .isGreaterThan(copySrc)
         .isGreaterThan(copyCrds);
     assertThat(steps.get(packageStep).arguments()).contains("-B");
+    for (Instruction mvn : List.of(steps.get(goOffline), steps.get(packageStep))) {
+      assertThat(mvn.words())
+          .as("Maven's repository in a BuildKit cache")
+          .contains(MAVEN_CACHE_MOUNT);
+    }
   }
 
   @Test
@@ -113,10 +156,14 @@ class DockerfileTest {
     String jar = pom.jarName();
     assertThat(jar).isEqualTo(pom.artifactId() + ".jar");
 
-    List<Instruction> copies = new ArrayList<>(runtime.all("COPY"));
-    copies.addAll(runtime.all("ADD"));
-    assertThat(copies).as("COPY/ADD in the runtime stage").hasSize(1);
-    Copy copy = Copy.of(copies.get(0));
+    // The jar, and the Java runtime (runtimeRunsTheJavaThatTheBuildStageLinksFromTheModuleList).
+    assertThat(runtime.all("ADD")).isEmpty();
+    List<Copy> copies = copies();
+    assertThat(copies).as("COPY in the runtime stage").hasSize(2);
+    Copy copy =
+        only(
+            "COPY of a jar",
+            copies.stream().filter(c -> c.sources().get(0).endsWith(".jar")).toList());
     Stage from =
         copy.from()
             .flatMap(dockerfile::stage)
@@ -201,7 +248,7 @@ class DockerfileTest {
               assertThat(cmd.execForm()).containsExactly("run");
             });
     List<String> argv = entrypoint.execForm();
-    assertThat(argv.get(0)).isEqualTo("java");
+    assertThat(argv.get(0)).endsWith("/bin/java");
 
     List<String> jvmFlags = new ArrayList<>(argv);
     env(runtime, "JAVA_TOOL_OPTIONS")
@@ -255,6 +302,15 @@ class DockerfileTest {
   }
 
   // --- helpers
+
+  private static <T> T only(String what, List<T> found) {
+    assertThat(found).as(what).hasSize(1);
+    return found.get(0);
+  }
+
+  private List<Copy> copies() {
+    return runtime.all("COPY").stream().map(Copy::of).toList();
+  }
 
   private Stage buildStage() {
     return dockerfile.stages().stream()
@@ -319,7 +375,8 @@ class DockerfileTest {
    * The Java major version of a JDK/JRE image, from its tag: eclipse-temurin:17-jre,
    * maven:3.9-eclipse-temurin-17.
    */
-  static Optional<Integer> javaMajor(String image) {
+  static Optional<Integer> javaMajor(String reference) {
+    String image = reference.replaceFirst("@sha256:[0-9a-f]+$", "");
     int colon = image.lastIndexOf(':');
     if (colon < 0 || image.indexOf('/', colon) >= 0) {
       return Optional.empty(); // no tag: whatever "latest" is today

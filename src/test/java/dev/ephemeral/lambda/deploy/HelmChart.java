@@ -2,6 +2,7 @@ package dev.ephemeral.lambda.deploy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
@@ -22,7 +23,12 @@ final class HelmChart {
   static final Path CHART = Path.of("charts", "lambda-invocation-operator");
   static final Path CHART_YAML = CHART.resolve("Chart.yaml");
   static final Path VALUES = CHART.resolve("values.yaml");
-  static final Path CRDS = CHART.resolve("crds");
+
+  /**
+   * The chart's copies of crds/, which templates/crds.yaml renders (Helm's crds/ never upgrades).
+   */
+  static final Path CRDS = CHART.resolve("files").resolve("crds");
+
   static final Path NAMESPACED_VALUES = CHART.resolve("ci").resolve("namespaced-values.yaml");
   static final Path MONITORING_VALUES = CHART.resolve("ci").resolve("monitoring-values.yaml");
 
@@ -59,6 +65,26 @@ final class HelmChart {
     }
     return new Kustomize.Build(objects, Set.of());
   }
+
+  /**
+   * The NOTES.txt that {@code helm install <release> -n <namespace>} prints with these values (a
+   * client-only dry run: Helm renders everything as it would install it, and talks to no cluster).
+   */
+  static String notes(String release, String namespace, Map<String, ?> values) {
+    InstallCommand install =
+        new Helm(CHART).install().withName(release).withNamespace(namespace).clientOnly().dryRun();
+    if (!values.isEmpty()) {
+      install.withValuesFile(write(values));
+    }
+    String output = install.call().getOutput();
+    int notes = output.indexOf(NOTES_HEADING);
+    if (notes < 0) {
+      throw new AssertionError("helm install --dry-run printed no NOTES:\n" + output);
+    }
+    return output.substring(notes + NOTES_HEADING.length());
+  }
+
+  private static final String NOTES_HEADING = "\nNOTES:\n";
 
   private static Path write(Map<String, ?> values) {
     try {
