@@ -10,8 +10,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Optional;
 
 /**
- * Reads and writes result Secrets through the API server (not the informer cache), so a conflict
- * check sees Secrets the operator does not watch.
+ * Writes result Secrets through the API server. Every write is conditional, so it never lands on a
+ * Secret that is not the owner's: a create fails (409) when any Secret holds the name, an update
+ * names the resourceVersion of the owner's Secret it replaces, a delete its uid and
+ * resourceVersion. On a 409 the writer reads what holds the name now (a Secret the operator does
+ * not watch included) and gives up on a foreign one.
  */
 public final class SecretWriter {
 
@@ -69,8 +72,10 @@ public final class SecretWriter {
    * Creates or replaces the Secret. A rewrite of the owner's own Secret keeps what others added to
    * it (labels, annotations, finalizers), unless its type changes (it is then deleted and created
    * anew); a takeover of a predecessor's Secret keeps nothing of it.
-   * The caller has checked that any existing Secret of that name is the owner's (or its
-   * predecessor's); on a write race this checks again and gives up on a foreign one.
+   * {@code existing} is the Secret as the caller knows it, from the cache, where a Secret the
+   * operator does not watch shows as absent: the create then fails with 409, this reads the Secret
+   * that holds the name, and gives up on a foreign one. Only a Secret that is the owner's (or its
+   * predecessor's) is updated, and only the version that was checked.
    *
    * @return what was stored, or empty when a foreign Secret appeared in the meantime
    */
