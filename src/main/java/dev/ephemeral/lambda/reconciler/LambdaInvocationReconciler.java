@@ -126,8 +126,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     var configuration =
         InformerEventSourceConfiguration.from(Secret.class, LambdaInvocation.class)
             .withName("secrets")
-            // Only the operator's own Secrets are cached, never every Secret of the cluster.
-            .withLabelSelector(SecretLayout.MANAGED_SELECTOR)
+            // Only the operator's own Secrets are cached, never every Secret of the cluster; and
+            // only this shard's.
+            .withLabelSelector(
+                SecretLayout.MANAGED_SELECTOR + "," + resultSecret.shard().selector())
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(LambdaInvocation.class))
             .withNamespacesInheritedFromController()
             .build();

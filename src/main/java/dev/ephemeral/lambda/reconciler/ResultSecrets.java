@@ -6,6 +6,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.secret.SecretWriter;
 import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.Shard;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -23,6 +24,7 @@ final class ResultSecrets {
   private final InformerEventSource<Secret, LambdaInvocation> informer;
   private final SecretWriter writer;
   private final ResultSecret resultSecret;
+  private final Shard shard;
 
   ResultSecrets(
       InformerEventSource<Secret, LambdaInvocation> informer,
@@ -31,6 +33,7 @@ final class ResultSecrets {
     this.informer = informer;
     this.writer = writer;
     this.resultSecret = resultSecret;
+    this.shard = resultSecret.shard();
   }
 
   /** The state of the Secret the plan names, and of the one the status says was written. */
@@ -45,10 +48,13 @@ final class ResultSecrets {
       // Before reading the written Secret as deleted, ask the API: when its type changed, the
       // operator deleted and re-created it, and the cache may show the delete but not yet the
       // create. Only this case costs a read: a Secret the status does not name is not expected.
+      // Or the resource came from another shard (relabelled), whose label its Secret still
+      // carries: this shard takes the Secret over by relabelling it, and caches it from then on.
       target =
           writer
               .get(resource.getMetadata().getNamespace(), plan.secretName())
-              .filter(s -> ResultSecret.isControlledBy(s, resource));
+              .filter(s -> ResultSecret.isControlledBy(s, resource))
+              .map(s -> shard.holds(s.getMetadata().getLabels()) ? s : writer.relabel(s, shard));
     }
     SecretObservation observation =
         target

@@ -2,12 +2,15 @@ package dev.ephemeral.lambda.secret;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.model.SecretTypes;
+import dev.ephemeral.lambda.model.Shard;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Writes result Secrets through the API server. Every write is conditional, so it never lands on a
@@ -110,6 +113,26 @@ public final class SecretWriter {
         current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
       }
     }
+  }
+
+  /**
+   * Moves the owner's {@code secret} to {@code shard}: its shard label set as the shard's, nothing
+   * else changed. The update names the version that was read, so a Secret changed or replaced
+   * meanwhile is not touched (409, and the next reconcile looks again).
+   *
+   * @return the Secret as stored
+   */
+  public Secret relabel(Secret secret, Shard shard) {
+    Secret update = copy(secret);
+    var labels =
+        new TreeMap<String, String>(
+            update.getMetadata().getLabels() == null ? Map.of() : update.getMetadata().getLabels());
+    labels.remove(Shard.LABEL);
+    labels.putAll(shard.labels());
+    update.getMetadata().setLabels(labels);
+    String previousVersion = secret.getMetadata().getResourceVersion();
+    ownWrites.beforeWrite(update, previousVersion);
+    return written(client.secrets().resource(update).update(), Optional.of(secret)).stored();
   }
 
   /**
