@@ -129,6 +129,7 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             new SpecValidator(mapper),
             invoker,
             config.maxInFlight(),
+            config.maxInFlightPerFunction(),
             leaseGuard.<CallGate>map(guard -> guard).orElse(CallGate.OPEN),
             new ResultSecret(mapper, dataHash, config.shard()),
             config.retryPolicy(),

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * @param leaseNamespace namespace of the Lease; empty means the client's namespace
  * @param policy whether and how LambdaInvocationPolicies are enforced
  * @param shard the slice of the LambdaInvocations this instance takes, and its Lease
+ * @param maxInFlightPerFunction the most invocations of one function in flight at once (at most
+ *     {@code maxInFlight}); Lambda's throttling lowers it further while it lasts
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -38,7 +40,8 @@ public record OperatorConfig(
     boolean leaderElection,
     Optional<String> leaseNamespace,
     PolicySettings policy,
-    Shard shard) {
+    Shard shard,
+    int maxInFlightPerFunction) {
 
   /** Settings of the instance without a shard name. */
   public OperatorConfig(
@@ -59,7 +62,8 @@ public record OperatorConfig(
         leaderElection,
         leaseNamespace,
         policy,
-        Shard.NONE);
+        Shard.NONE,
+        maxInFlight);
   }
 
   /** Settings without policy enforcement (POLICY_MODE=Off). */
@@ -93,7 +97,8 @@ public record OperatorConfig(
         leaderElection,
         leaseNamespace,
         policy,
-        shard);
+        shard,
+        maxInFlightPerFunction);
   }
 
   /** The same settings for the instance of {@code shard}. */
@@ -107,7 +112,23 @@ public record OperatorConfig(
         leaderElection,
         leaseNamespace,
         policy,
-        shard);
+        shard,
+        maxInFlightPerFunction);
+  }
+
+  /** The same settings with at most {@code max} invocations of one function in flight. */
+  public OperatorConfig withMaxInFlightPerFunction(int max) {
+    return new OperatorConfig(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        policy,
+        shard,
+        max);
   }
 
   /** The Lease this instance's replicas compete for: one per shard. */
@@ -140,6 +161,7 @@ public record OperatorConfig(
   public static final String AWS_ACCOUNT_ID = "AWS_ACCOUNT_ID";
   public static final String AWS_REGION = "AWS_REGION";
   public static final String SHARD = "SHARD";
+  public static final String MAX_IN_FLIGHT_PER_FUNCTION = "MAX_IN_FLIGHT_PER_FUNCTION";
 
   /** Name of the Lease that the replicas compete for; a shard's appends its name. */
   public static final String LEASE_NAME = "lambda-invocation-operator";
@@ -171,7 +193,11 @@ public record OperatorConfig(
             policyMode(env.get(POLICY_MODE)),
             reader.read(AWS_ACCOUNT_ID, Optional.empty(), OperatorConfig::account),
             reader.read(AWS_REGION, Optional.empty(), v -> Optional.of(v))),
-        shard(env.get(SHARD)));
+        shard(env.get(SHARD)),
+        reader.read(
+            MAX_IN_FLIGHT_PER_FUNCTION,
+            reader.read(MAX_INVOCATIONS_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, v -> positive(v, 1000)),
+            v -> positive(v, 1000)));
   }
 
   /**

@@ -8,6 +8,9 @@ import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +38,13 @@ import org.slf4j.LoggerFactory;
  * yet stored), so the queue is bounded by the number of resources. When a resource is deleted, the
  * framework tells this source: a call still waiting is not made, and a finished one is dropped.
  *
+ * <p>Within that limit, each function and each region has its own, adapted to Lambda's throttling
+ * ({@link ConcurrencyLimits}). A worker that takes a call its function or region cannot start now
+ * sets it aside and takes the next one, so a throttled function never holds up the others; the
+ * calls set aside go back in line when a call ends or a pause is over. A throttled call (429: the
+ * function did not run) waits in line again, up to {@link #MAX_THROTTLES} times; after that its
+ * failure is the resource's, retried with backoff.
+ *
  * @param <T> what the reconciler keeps with a call, to store its result later
  */
 public final class CallEventSource<T> extends AbstractEventSource<Call<T>, LambdaInvocation>
@@ -41,10 +52,26 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
 
   private static final Logger LOG = LoggerFactory.getLogger(CallEventSource.class);
 
+  /** Throttles a call meets in line before its failure is the resource's. */
+  static final int MAX_THROTTLES = 5;
+
   private final LambdaInvoker invoker;
   private final Clock clock;
   private final CallGate gate;
   private final ThreadPoolExecutor workers;
+  private final ConcurrencyLimits limits;
+
+  /** Calls set aside because their function or region is at its limit, in arrival order. */
+  private final Set<Call<T>> setAside = new LinkedHashSet<>();
+
+  /** Puts the calls set aside back in line once a pause is over. */
+  private final ScheduledExecutorService pauses =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "lambda-invoker-pauses");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   /**
    * Tells the framework that a call finished, on its own thread: a worker goes straight to the
@@ -69,12 +96,27 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean accepting = true;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public CallEventSource(LambdaInvoker invoker, int maxInFlight, Clock clock, CallGate gate) {
+    this(
+        invoker,
+        maxInFlight,
+        clock,
+        gate,
+        new ConcurrencyLimits(maxInFlight, maxInFlight, clock, ConcurrencyLimits.Listener.NONE));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public CallEventSource(
+      LambdaInvoker invoker,
+      int maxInFlight,
+      Clock clock,
+      CallGate gate,
+      ConcurrencyLimits limits) {
     super((Class) Call.class, "lambda-calls");
     this.invoker = invoker;
     this.clock = clock;
     this.gate = gate;
+    this.limits = limits;
     var threads = new AtomicInteger();
     this.workers =
         new ThreadPoolExecutor(
@@ -139,11 +181,18 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       // Interrupted: the source is closing.
       return;
     }
+    if (!limits.tryAcquire(call.request())) {
+      // Its function or region is at its limit: the worker goes on to the next call.
+      setAside(call);
+      return;
+    }
     if (!call.claim()) {
       // Cancelled while it waited.
+      limits.release(call.request(), false);
       return;
     }
     if (!accepting || call.orphaned()) {
+      limits.release(call.request(), false);
       // Stopping, or the resource is gone: a call that has not started is not started (the next
       // leader or start decides).
       calls.remove(id, call);
@@ -167,9 +216,17 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
                 RetryClass.BACKOFF,
                 "the invocation failed inside the operator (" + e.getClass().getSimpleName() + ")");
       }
+      if (result instanceof InvocationResult.Failed failed && failed.throttled().isPresent()) {
+        if (throttled(call, failed)) {
+          return;
+        }
+      } else {
+        limits.release(call.request(), !(result instanceof InvocationResult.Failed f) || ran(f));
+      }
       call.finished(result, clock.instant());
     } finally {
       running.decrementAndGet();
+      backInLine();
     }
     try {
       notifier.execute(
@@ -190,6 +247,64 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   }
 
   /**
+   * A throttled call (the function did not run): its limits shrink and pause as the throttle says,
+   * and it goes back to waiting, unless it met too many throttles already.
+   *
+   * @return whether the call waits again
+   */
+  private boolean throttled(Call<T> call, InvocationResult.Failed failed) {
+    var pausedUntil =
+        limits.throttled(call.request(), failed.throttled().get(), failed.retryAfter());
+    pausedUntil.ifPresent(
+        until ->
+            pauses.schedule(
+                this::backInLine,
+                Math.max(0, Duration.between(clock.instant(), until).toMillis()),
+                TimeUnit.MILLISECONDS));
+    if (!accepting || call.throttles() >= MAX_THROTTLES) {
+      return false;
+    }
+    call.requeue();
+    setAside(call);
+    return true;
+  }
+
+  /** Whether the function ran, whatever it returned: a function error is its own answer. */
+  private static boolean ran(InvocationResult.Failed failed) {
+    return failed.reason() == ReadyReason.FunctionError;
+  }
+
+  private void setAside(Call<T> call) {
+    synchronized (setAside) {
+      setAside.add(call);
+    }
+    // A call ended meanwhile may have freed the place this one waited for.
+    if (limits.admits(call.request())) {
+      backInLine();
+    }
+  }
+
+  /** Puts the calls set aside that may start now back in the workers' line, oldest first. */
+  private void backInLine() {
+    List<Call<T>> ready = new ArrayList<>();
+    synchronized (setAside) {
+      var it = setAside.iterator();
+      while (it.hasNext()) {
+        var call = it.next();
+        if (limits.admits(call.request())) {
+          it.remove();
+          ready.add(call);
+        }
+      }
+    }
+    try {
+      ready.forEach(call -> workers.execute(call.task));
+    } catch (RejectedExecutionException e) {
+      // Closing: the calls set aside are not made.
+    }
+  }
+
+  /**
    * Drops a call that is still waiting for a worker: it is never made. A call already running or
    * finished is left as it is.
    *
@@ -201,6 +316,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     }
     // Out of the workers' queue, so it no longer counts as waiting.
     workers.remove(call.task);
+    unsetAside(call);
     calls.remove(ResourceID.fromResource(resource), call);
     signalChange();
     return true;
@@ -236,8 +352,15 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       return false;
     }
     workers.remove(call.task);
+    unsetAside(call);
     calls.remove(id, call);
     return true;
+  }
+
+  private void unsetAside(Call<T> call) {
+    synchronized (setAside) {
+      setAside.remove(call);
+    }
   }
 
   /** Calls running now. */
@@ -245,9 +368,11 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     return running.get();
   }
 
-  /** Calls waiting for a worker. */
+  /** Calls waiting for a worker, or for their function's or region's limit. */
   public int waiting() {
-    return workers.getQueue().size();
+    synchronized (setAside) {
+      return workers.getQueue().size() + setAside.size();
+    }
   }
 
   public boolean isAccepting() {
@@ -300,5 +425,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     stopAccepting();
     workers.shutdownNow();
     notifier.shutdownNow();
+    pauses.shutdownNow();
   }
 }
