@@ -97,23 +97,9 @@ public final class Call<T> {
     return claimed.compareAndSet(false, true);
   }
 
-  /** Throttles this call met and was queued again after (the function did not run). */
-  private int throttles;
-
-  /**
-   * Lambda throttled the call, so the function did not run: it goes back to waiting, where a
-   * cancel can still claim it.
-   */
-  synchronized void requeue() {
-    state = State.QUEUED;
-    started = null;
-    throttles++;
-    claimed.set(false);
-  }
-
-  /** The throttles after which this call waited again. */
-  synchronized int throttles() {
-    return throttles;
+  /** When the request was sent; null before. */
+  synchronized Instant startedAt() {
+    return started;
   }
 
   synchronized void started(Instant at) {

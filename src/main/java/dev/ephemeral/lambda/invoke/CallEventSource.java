@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * ({@link ConcurrencyLimits}). A worker that takes a call its function or region cannot start now
  * sets it aside and takes the next one, so a throttled function never holds up the others; the
  * calls set aside go back in line when a call ends or a pause is over. A throttled call (429: the
- * function did not run) waits in line again, up to {@link #MAX_THROTTLES} times; after that its
- * failure is the resource's, retried with backoff.
+ * function did not run) finishes as such, and its resource retries it with backoff, as any other
+ * failure: under the lowered limit, and not before the pause the throttle asked for.
  *
  * @param <T> what the reconciler keeps with a call, to store its result later
  */
@@ -51,9 +51,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     implements ResourceEventAware<LambdaInvocation>, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CallEventSource.class);
-
-  /** Throttles a call meets in line before its failure is the resource's. */
-  static final int MAX_THROTTLES = 5;
 
   private final LambdaInvoker invoker;
   private final Clock clock;
@@ -217,9 +214,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
                 "the invocation failed inside the operator (" + e.getClass().getSimpleName() + ")");
       }
       if (result instanceof InvocationResult.Failed failed && failed.throttled().isPresent()) {
-        if (throttled(call, failed)) {
-          return;
-        }
+        throttled(call, failed);
       } else {
         limits.release(call.request(), !(result instanceof InvocationResult.Failed f) || ran(f));
       }
@@ -247,26 +242,18 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   }
 
   /**
-   * A throttled call (the function did not run): its limits shrink and pause as the throttle says,
-   * and it goes back to waiting, unless it met too many throttles already.
-   *
-   * @return whether the call waits again
+   * A throttled call (the function did not run): its limits shrink and pause as the throttle says;
+   * once the pause is over, the calls set aside for it go back in line.
    */
-  private boolean throttled(Call<T> call, InvocationResult.Failed failed) {
-    var pausedUntil =
-        limits.throttled(call.request(), failed.throttled().get(), failed.retryAfter());
-    pausedUntil.ifPresent(
-        until ->
-            pauses.schedule(
-                this::backInLine,
-                Math.max(0, Duration.between(clock.instant(), until).toMillis()),
-                TimeUnit.MILLISECONDS));
-    if (!accepting || call.throttles() >= MAX_THROTTLES) {
-      return false;
-    }
-    call.requeue();
-    setAside(call);
-    return true;
+  private void throttled(Call<T> call, InvocationResult.Failed failed) {
+    limits
+        .throttled(call.request(), failed.throttled().get(), failed.retryAfter(), call.startedAt())
+        .ifPresent(
+            until ->
+                pauses.schedule(
+                    this::backInLine,
+                    Math.max(0, Duration.between(clock.instant(), until).toMillis()),
+                    TimeUnit.MILLISECONDS));
   }
 
   /** Whether the function ran, whatever it returned: a function error is its own answer. */

@@ -54,6 +54,12 @@ public final class ConcurrencyLimits {
     private int inFlight;
     private Instant pausedUntil = Instant.MIN;
 
+    /**
+     * When it last shrank: the throttles of calls sent before then answer the limit it had then,
+     * and are not counted again (as TCP halves its window once per round trip).
+     */
+    private Instant shrunkAt = Instant.MIN;
+
     Limit(int ceiling) {
       this.ceiling = ceiling;
       this.value = ceiling;
@@ -75,8 +81,12 @@ public final class ConcurrencyLimits {
       }
     }
 
-    private void shrink() {
+    private void shrink(Instant sentAt, Instant now) {
+      if (sentAt != null && sentAt.isBefore(shrunkAt)) {
+        return;
+      }
       value = Math.max(1, value * BACKOFF_RATIO);
+      shrunkAt = now;
     }
   }
 
@@ -149,13 +159,18 @@ public final class ConcurrencyLimits {
 
   /**
    * A call acquired with {@link #tryAcquire} was throttled: its place is given back and the limit
-   * of what the throttle applies to shrinks, and is paused as the service asked.
+   * of what the throttle applies to shrinks (once for the calls sent under the same limit), and is
+   * paused as the service asked.
    *
+   * @param sentAt when the throttled call was sent
    * @return until when it is paused; empty when not (a call of it still in flight lets the next
    *     start when it ends)
    */
   public synchronized Optional<Instant> throttled(
-      InvocationRequest request, ThrottleScope scope, Optional<Duration> retryAfter) {
+      InvocationRequest request,
+      ThrottleScope scope,
+      Optional<Duration> retryAfter,
+      Instant sentAt) {
     Limit function = function(request);
     Limit region = region(request);
     Limit limited = scope == ThrottleScope.REGION ? region : function;
@@ -163,7 +178,7 @@ public final class ConcurrencyLimits {
       synchronized (region) {
         function.inFlight--;
         region.inFlight--;
-        limited.shrink();
+        limited.shrink(sentAt, clock.instant());
         listener.throttled(scope);
         Optional<Duration> pause =
             retryAfter.isPresent()

@@ -57,7 +57,7 @@ class ConcurrencyLimitsTest {
   @Test
   void aFunctionThrottleHalvesThatFunctionsLimitOnly() {
     fill("a", 8);
-    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty());
+    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), now);
 
     assertThat(limit("FUNCTION eu-west-1/a")).isEqualTo(4);
     assertThat(limit("REGION eu-west-1")).isEqualTo(8);
@@ -70,7 +70,7 @@ class ConcurrencyLimitsTest {
   @Test
   void anAccountThrottleHalvesTheRegionForEveryFunctionThereButNotOtherRegions() {
     fill("a", 4);
-    limits.throttled(request("a", "eu-west-1"), ThrottleScope.REGION, Optional.empty());
+    limits.throttled(request("a", "eu-west-1"), ThrottleScope.REGION, Optional.empty(), now);
 
     assertThat(limit("REGION eu-west-1")).isEqualTo(4);
     assertThat(limit("FUNCTION eu-west-1/a")).isEqualTo(8);
@@ -81,11 +81,24 @@ class ConcurrencyLimitsTest {
   }
 
   @Test
+  void throttlesOfCallsSentBeforeTheLimitShrankCountOnce() {
+    Instant sent = now;
+    fill("a", 8);
+    now = now.plusSeconds(1);
+    for (int i = 0; i < 6; i++) {
+      limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), sent);
+    }
+
+    assertThat(limit("FUNCTION eu-west-1/a")).isEqualTo(4);
+    assertThat(throttles).as("each throttle is counted as one").isEqualTo(6);
+  }
+
+  @Test
   void aRetryAfterPausesTheFunctionUntilThen() {
     assertThat(limits.tryAcquire(request("a", "eu-west-1"))).isTrue();
     var until =
         limits.throttled(
-            request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.of(Duration.ofSeconds(3)));
+            request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.of(Duration.ofSeconds(3)), now);
 
     assertThat(until).contains(now.plusSeconds(3));
     assertThat(limits.admits(request("a", "eu-west-1"))).isFalse();
@@ -97,19 +110,19 @@ class ConcurrencyLimitsTest {
   void withoutRetryAfterOnlyAFunctionWithNothingInFlightIsPaused() {
     fill("a", 2);
     assertThat(
-            limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty()))
+            limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), now))
         .as("one call of a still runs: its end lets the next start")
         .isEmpty();
     assertThat(
-            limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty()))
+            limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), now))
         .contains(now.plus(ConcurrencyLimits.IDLE_PAUSE));
   }
 
   @Test
   void callsThatRanGrowTheLimitBackToItsCeiling() {
     fill("a", 8);
-    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty());
-    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty());
+    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), now);
+    limits.throttled(request("a", "eu-west-1"), ThrottleScope.FUNCTION, Optional.empty(), now);
     assertThat(limit("FUNCTION eu-west-1/a")).isEqualTo(2);
 
     for (int i = 0; i < 6; i++) {
@@ -140,6 +153,18 @@ class ConcurrencyLimitsTest {
     assertThat(capped.tryAcquire(request("b", "eu-west-1"))).isTrue();
     capped.release(request("a", "eu-west-1"), true);
     assertThat(shown.get("FUNCTION eu-west-1/a").current()).isEqualTo(3);
+  }
+
+  @Test
+  void theAccountsReasonsThrottleTheRegionAndAnyOtherReasonTheFunction() {
+    assertThat(ThrottleScope.of("ConcurrentInvocationLimitExceeded"))
+        .isEqualTo(ThrottleScope.REGION);
+    assertThat(ThrottleScope.of("CallerRateLimitExceeded")).isEqualTo(ThrottleScope.REGION);
+    assertThat(ThrottleScope.of("ReservedFunctionConcurrentInvocationLimitExceeded"))
+        .isEqualTo(ThrottleScope.FUNCTION);
+    assertThat(ThrottleScope.of("FunctionInvocationRateLimitExceeded"))
+        .isEqualTo(ThrottleScope.FUNCTION);
+    assertThat(ThrottleScope.of(null)).isEqualTo(ThrottleScope.FUNCTION);
   }
 
   /** {@code n} calls of {@code function} in eu-west-1 in flight. */

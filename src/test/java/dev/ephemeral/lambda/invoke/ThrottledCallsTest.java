@@ -25,9 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Throttled calls in the call queue: a throttled call (the function did not run) waits again,
- * aside, while other functions' calls go on; it runs once its pause is over; and one throttled too
- * often finishes as Throttled, for the resource to retry with backoff.
+ * Throttled calls in the call queue: a throttled call (the function did not run) finishes as
+ * Throttled for its resource to retry; a call of a function paused by a throttle waits aside while
+ * other functions' calls go on, and runs once the pause is over; a call waiting aside can still be
+ * cancelled.
  */
 class ThrottledCallsTest {
 
@@ -93,18 +94,24 @@ class ThrottledCallsTest {
   }
 
   @Test
-  void aThrottledFunctionWaitsAsideWhileOtherFunctionsRunAndRunsOnceItsPauseIsOver() {
+  void aThrottledCallFinishesAsThrottledAndTheRetryWaitsAsideWhileOtherFunctionsRun() {
     var calls = source(2);
     throttlesLeft.put("limited", new AtomicInteger(1));
     holds.put("other", new CountDownLatch(1));
     var limited = resource("limited");
 
     calls.submit(limited, request("limited"), "limited");
-    await().until(() -> calls.waiting() == 1 && sent.equals(List.of("limited")));
-    // Paused for its Retry-After: the other function's calls take both slots meanwhile.
+    await().until(() -> only(calls, limited).isFinished());
+    var throttled = (InvocationResult.Failed) only(calls, limited).result();
+    assertThat(throttled.reason()).isEqualTo(ReadyReason.Throttled);
+    calls.consume(limited, only(calls, limited));
+
+    // The resource's retry comes within the function's pause (its Retry-After): it waits aside,
+    // and the other function's calls take both slots meanwhile.
+    calls.submit(limited, request("limited"), "retry");
     calls.submit(resource("o1"), request("other"), "o1");
     calls.submit(resource("o2"), request("other"), "o2");
-    await().until(() -> calls.inFlight() == 2);
+    await().until(() -> calls.inFlight() == 2 && sent.size() == 3);
     assertThat(calls.waiting()).isEqualTo(1);
     assertThat(only(calls, limited).state()).isEqualTo(Call.State.QUEUED);
 
@@ -118,38 +125,15 @@ class ThrottledCallsTest {
   }
 
   @Test
-  void aCallThrottledTooOftenFinishesAsThrottledForTheResourceToRetry() {
-    var calls = source(2);
-    throttlesLeft.put("limited", new AtomicInteger(Integer.MAX_VALUE));
-    var limited = resource("limited");
-
-    calls.submit(limited, request("limited"), "limited");
-    for (int i = 1; i <= CallEventSource.MAX_THROTTLES; i++) {
-      int sentSoFar = i;
-      await()
-          .until(
-              () ->
-                  sent.stream().filter("limited"::equals).count() == sentSoFar
-                      && calls.waiting() == 1
-                      && calls.inFlight() == 0);
-      now = now.plus(Duration.ofHours(1));
-      // Any call that ends puts the calls set aside back in line.
-      calls.submit(resource("o" + i), request("other"), "o" + i);
-    }
-
-    await().until(() -> only(calls, limited).isFinished());
-    var result = (InvocationResult.Failed) only(calls, limited).result();
-    assertThat(result.reason()).isEqualTo(ReadyReason.Throttled);
-    assertThat(sent.stream().filter("limited"::equals)).hasSize(CallEventSource.MAX_THROTTLES + 1);
-  }
-
-  @Test
   void aCancelledCallWaitingAsideIsNeverMade() {
     var calls = source(2);
     throttlesLeft.put("limited", new AtomicInteger(1));
     var limited = resource("limited");
     calls.submit(limited, request("limited"), "limited");
-    await().until(() -> calls.waiting() == 1 && sent.size() == 1);
+    await().until(() -> only(calls, limited).isFinished());
+    calls.consume(limited, only(calls, limited));
+    calls.submit(limited, request("limited"), "retry");
+    await().until(() -> calls.waiting() == 1);
 
     assertThat(calls.cancel(limited, only(calls, limited))).isTrue();
     now = now.plus(Duration.ofHours(1));
