@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -248,12 +249,25 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private void throttled(Call<T> call, InvocationResult.Failed failed) {
     limits
         .throttled(call.request(), failed.throttled().get(), failed.retryAfter(), call.startedAt())
-        .ifPresent(
-            until ->
-                pauses.schedule(
-                    this::backInLine,
-                    Math.max(0, Duration.between(clock.instant(), until).toMillis()),
-                    TimeUnit.MILLISECONDS));
+        .ifPresent(this::backInLineAt);
+  }
+
+  /**
+   * Puts the calls set aside back in line at {@code until}, on the clock the limits read: a timer
+   * that fires early (it counts on another clock) waits again for the rest.
+   */
+  private void backInLineAt(Instant until) {
+    Duration left = Duration.between(clock.instant(), until);
+    if (left.isNegative() || left.isZero()) {
+      backInLine();
+      return;
+    }
+    try {
+      pauses.schedule(
+          () -> backInLineAt(until), left.toNanos() + 1, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closing: the calls set aside are not made.
+    }
   }
 
   /** Whether the function ran, whatever it returned: a function error is its own answer. */
