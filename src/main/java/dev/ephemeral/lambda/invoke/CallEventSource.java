@@ -8,10 +8,6 @@ import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,18 +53,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private final CallGate gate;
   private final ThreadPoolExecutor workers;
   private final ConcurrencyLimits limits;
-
-  /** Calls set aside because their function or region is at its limit, in arrival order. */
-  private final Set<Call<T>> setAside = new LinkedHashSet<>();
-
-  /** Puts the calls set aside back in line once a pause is over. */
-  private final ScheduledExecutorService pauses =
-      Executors.newSingleThreadScheduledExecutor(
-          task -> {
-            Thread thread = new Thread(task, "lambda-invoker-pauses");
-            thread.setDaemon(true);
-            return thread;
-          });
+  private final CallsSetAside<T> setAside;
 
   /**
    * Tells the framework that a call finished, on its own thread: a worker goes straight to the
@@ -128,6 +112,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
               thread.setDaemon(true);
               return thread;
             });
+    this.setAside = new CallsSetAside<>(limits, clock, call -> workers.execute(call.task));
   }
 
   public CallEventSource(LambdaInvoker invoker, int maxInFlight, Clock clock) {
@@ -181,7 +166,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     }
     if (!limits.tryAcquire(call.request())) {
       // Its function or region is at its limit: the worker goes on to the next call.
-      setAside(call);
+      setAside.add(call);
       return;
     }
     if (!call.claim()) {
@@ -222,7 +207,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       call.finished(result, clock.instant());
     } finally {
       running.decrementAndGet();
-      backInLine();
+      setAside.backInLine();
     }
     try {
       notifier.execute(
@@ -249,60 +234,12 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private void throttled(Call<T> call, InvocationResult.Failed failed) {
     limits
         .throttled(call.request(), failed.throttled().get(), failed.retryAfter(), call.startedAt())
-        .ifPresent(this::backInLineAt);
-  }
-
-  /**
-   * Puts the calls set aside back in line at {@code until}, on the clock the limits read: a timer
-   * that fires early (it counts on another clock) waits again for the rest.
-   */
-  private void backInLineAt(Instant until) {
-    Duration left = Duration.between(clock.instant(), until);
-    if (left.isNegative() || left.isZero()) {
-      backInLine();
-      return;
-    }
-    try {
-      pauses.schedule(
-          () -> backInLineAt(until), left.toNanos() + 1, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      // Closing: the calls set aside are not made.
-    }
+        .ifPresent(setAside::backInLineAt);
   }
 
   /** Whether the function ran, whatever it returned: a function error is its own answer. */
   private static boolean ran(InvocationResult.Failed failed) {
     return failed.reason() == ReadyReason.FunctionError;
-  }
-
-  private void setAside(Call<T> call) {
-    synchronized (setAside) {
-      setAside.add(call);
-    }
-    // A call ended meanwhile may have freed the place this one waited for.
-    if (limits.admits(call.request())) {
-      backInLine();
-    }
-  }
-
-  /** Puts the calls set aside that may start now back in the workers' line, oldest first. */
-  private void backInLine() {
-    List<Call<T>> ready = new ArrayList<>();
-    synchronized (setAside) {
-      var it = setAside.iterator();
-      while (it.hasNext()) {
-        var call = it.next();
-        if (limits.admits(call.request())) {
-          it.remove();
-          ready.add(call);
-        }
-      }
-    }
-    try {
-      ready.forEach(call -> workers.execute(call.task));
-    } catch (RejectedExecutionException e) {
-      // Closing: the calls set aside are not made.
-    }
   }
 
   /**
@@ -317,7 +254,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     }
     // Out of the workers' queue, so it no longer counts as waiting.
     workers.remove(call.task);
-    unsetAside(call);
+    setAside.remove(call);
     calls.remove(ResourceID.fromResource(resource), call);
     signalChange();
     return true;
@@ -353,15 +290,9 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       return false;
     }
     workers.remove(call.task);
-    unsetAside(call);
+    setAside.remove(call);
     calls.remove(id, call);
     return true;
-  }
-
-  private void unsetAside(Call<T> call) {
-    synchronized (setAside) {
-      setAside.remove(call);
-    }
   }
 
   /** Calls running now. */
@@ -371,9 +302,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
 
   /** Calls waiting for a worker, or for their function's or region's limit. */
   public int waiting() {
-    synchronized (setAside) {
-      return workers.getQueue().size() + setAside.size();
-    }
+    return workers.getQueue().size() + setAside.size();
   }
 
   public boolean isAccepting() {
@@ -426,6 +355,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     stopAccepting();
     workers.shutdownNow();
     notifier.shutdownNow();
-    pauses.shutdownNow();
+    setAside.close();
   }
 }
