@@ -129,8 +129,9 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             new SpecValidator(mapper),
             invoker,
             config.maxInFlight(),
+            config.maxInFlightPerFunction(),
             leaseGuard.<CallGate>map(guard -> guard).orElse(CallGate.OPEN),
-            new ResultSecret(mapper, dataHash),
+            new ResultSecret(mapper, dataHash, config.shard()),
             config.retryPolicy(),
             clock,
             observer,
@@ -161,6 +162,8 @@ public final class LambdaInvocationOperator implements AutoCloseable {
     operator.register(
         reconciler,
         c -> {
+          // Only this shard's resources: another instance (another shard) takes the rest.
+          c.withLabelSelector(config.shard().selector());
           if (!config.watchNamespaces().isEmpty()) {
             c.settingNamespaces(config.watchNamespaces());
           }

@@ -151,12 +151,12 @@ public final class OperatorMain implements Callable<Integer> {
                 .leaseNamespace()
                 .orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
         var lease =
-            new LeaderLease(client, leaseNamespace, OperatorConfig.LEASE_NAME, leaderIdentity());
+            new LeaderLease(client, leaseNamespace, config.leaseName(), leaderIdentity());
         Optional<LeaderElectionConfiguration> leaderElection =
             config.leaderElection()
                 ? Optional.of(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
-                            OperatorConfig.LEASE_NAME)
+                            config.leaseName())
                         .withLeaseNamespace(leaseNamespace)
                         .withIdentity(lease.identity())
                         // Losing the Lease while running means another replica may lead: exit, and

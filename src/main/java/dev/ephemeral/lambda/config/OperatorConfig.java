@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.config;
 
 import dev.ephemeral.lambda.invoke.RetryPolicy;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.policy.PolicyMode;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import java.net.URI;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * @param leaderElection whether replicas elect a leader through a Lease (only the leader invokes)
  * @param leaseNamespace namespace of the Lease; empty means the client's namespace
  * @param policy whether and how LambdaInvocationPolicies are enforced
+ * @param shard the slice of the LambdaInvocations this instance takes, and its Lease
+ * @param maxInFlightPerFunction the most invocations of one function in flight at once (at most
+ *     {@code maxInFlight}); Lambda's throttling lowers it further while it lasts
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -35,7 +39,32 @@ public record OperatorConfig(
     RetryPolicy retryPolicy,
     boolean leaderElection,
     Optional<String> leaseNamespace,
-    PolicySettings policy) {
+    PolicySettings policy,
+    Shard shard,
+    int maxInFlightPerFunction) {
+
+  /** Settings of the instance without a shard name. */
+  public OperatorConfig(
+      Set<String> watchNamespaces,
+      Optional<URI> lambdaEndpoint,
+      int maxInFlight,
+      int httpPort,
+      RetryPolicy retryPolicy,
+      boolean leaderElection,
+      Optional<String> leaseNamespace,
+      PolicySettings policy) {
+    this(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        policy,
+        Shard.NONE,
+        maxInFlight);
+  }
 
   /** Settings without policy enforcement (POLICY_MODE=Off). */
   public OperatorConfig(
@@ -67,7 +96,44 @@ public record OperatorConfig(
         retryPolicy,
         leaderElection,
         leaseNamespace,
-        policy);
+        policy,
+        shard,
+        maxInFlightPerFunction);
+  }
+
+  /** The same settings for the instance of {@code shard}. */
+  public OperatorConfig withShard(Shard shard) {
+    return new OperatorConfig(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        policy,
+        shard,
+        maxInFlightPerFunction);
+  }
+
+  /** The same settings with at most {@code max} invocations of one function in flight. */
+  public OperatorConfig withMaxInFlightPerFunction(int max) {
+    return new OperatorConfig(
+        watchNamespaces,
+        lambdaEndpoint,
+        maxInFlight,
+        httpPort,
+        retryPolicy,
+        leaderElection,
+        leaseNamespace,
+        policy,
+        shard,
+        max);
+  }
+
+  /** The Lease this instance's replicas compete for: one per shard. */
+  public String leaseName() {
+    return shard.leaseName(LEASE_NAME);
   }
 
   /** Settings for an operator without leader election (the sandbox, tests). */
@@ -94,8 +160,10 @@ public record OperatorConfig(
   public static final String POLICY_MODE = "POLICY_MODE";
   public static final String AWS_ACCOUNT_ID = "AWS_ACCOUNT_ID";
   public static final String AWS_REGION = "AWS_REGION";
+  public static final String SHARD = "SHARD";
+  public static final String MAX_IN_FLIGHT_PER_FUNCTION = "MAX_IN_FLIGHT_PER_FUNCTION";
 
-  /** Name of the Lease that the replicas compete for. */
+  /** Name of the Lease that the replicas compete for; a shard's appends its name. */
   public static final String LEASE_NAME = "lambda-invocation-operator";
 
   public static final int DEFAULT_MAX_IN_FLIGHT = 10;
@@ -124,7 +192,33 @@ public record OperatorConfig(
         new PolicySettings(
             policyMode(env.get(POLICY_MODE)),
             reader.read(AWS_ACCOUNT_ID, Optional.empty(), OperatorConfig::account),
-            reader.read(AWS_REGION, Optional.empty(), v -> Optional.of(v))));
+            reader.read(AWS_REGION, Optional.empty(), v -> Optional.of(v))),
+        shard(env.get(SHARD)),
+        reader.read(
+            MAX_IN_FLIGHT_PER_FUNCTION,
+            reader.read(MAX_INVOCATIONS_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, v -> positive(v, 1000)),
+            v -> positive(v, 1000)));
+  }
+
+  /**
+   * No shard when unset. A value that is not a shard name fails closed, to no shard: that
+   * instance then competes for the Lease of the instance without a shard instead of taking a
+   * slice no Lease guards, so no resource is invoked by two leaders.
+   */
+  private static Shard shard(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return Shard.NONE;
+    }
+    try {
+      return Shard.named(raw.trim());
+    } catch (IllegalArgumentException e) {
+      LOG.atWarn()
+          .addKeyValue("variable", SHARD)
+          .addKeyValue("value", raw)
+          .log("Ignoring invalid environment variable, taking the resources without a shard: {}",
+              e.getMessage());
+      return Shard.NONE;
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -30,6 +31,10 @@ public final class ExampleFunctions {
   public static final String CREDENTIAL_GENERATOR = "credential-generator";
   public static final String ALWAYS_FAILS = "always-fails";
   public static final String REGISTRY_TOKEN = "registry-token";
+  public static final String LIMITED_CONCURRENCY = "limited-concurrency";
+
+  /** The reserved concurrency of limited-concurrency: more calls at once are throttled (429). */
+  static final int LIMITED_CONCURRENCY_LIMIT = 2;
 
   static final int DEFAULT_SECRET_LENGTH = 32;
   static final int MAX_SECRET_LENGTH = 1024;
@@ -55,7 +60,13 @@ public final class ExampleFunctions {
         .function(CONFIG_FETCHER, ExampleFunctions::configFetcher)
         .function(CREDENTIAL_GENERATOR, ExampleFunctions::credentialGenerator)
         .function(ALWAYS_FAILS, ExampleFunctions::alwaysFails)
-        .function(REGISTRY_TOKEN, ExampleFunctions::registryToken);
+        .function(REGISTRY_TOKEN, ExampleFunctions::registryToken)
+        .function(
+            LIMITED_CONCURRENCY,
+            new ConcurrencyLimitedFunction(
+                LIMITED_CONCURRENCY_LIMIT,
+                Duration.ofMillis(200),
+                call -> FunctionOutcome.json(Map.of("ok", true))));
   }
 
   /** {@code {"api_key": 2*length hex chars, "service": .., "environment": ..}}. */

@@ -36,9 +36,18 @@ public sealed interface FunctionOutcome {
     }
   }
 
-  /** An error of the Lambda service itself, before or instead of running the function. */
-  record ApiError(int httpStatus, String errorType, String message, Integer retryAfterSeconds)
+  /**
+   * An error of the Lambda service itself, before or instead of running the function.
+   *
+   * @param reason a throttle's Reason (TooManyRequestsException); null: the account's concurrency
+   */
+  record ApiError(
+      int httpStatus, String errorType, String message, Integer retryAfterSeconds, String reason)
       implements FunctionOutcome {
+    public ApiError(int httpStatus, String errorType, String message, Integer retryAfterSeconds) {
+      this(httpStatus, errorType, message, retryAfterSeconds, null);
+    }
+
     public ApiError {
       if (httpStatus < 400 || httpStatus > 599) {
         throw new IllegalArgumentException("httpStatus must be 4xx or 5xx, was " + httpStatus);
@@ -92,6 +101,11 @@ public sealed interface FunctionOutcome {
   static FunctionOutcome apiError(
       int httpStatus, String errorType, String message, Integer retryAfterSeconds) {
     return new ApiError(httpStatus, errorType, message, retryAfterSeconds);
+  }
+
+  /** Lambda's throttle: 429 TooManyRequestsException with {@code reason}; the function did not run. */
+  static FunctionOutcome throttled(String reason, Integer retryAfterSeconds) {
+    return new ApiError(429, "TooManyRequestsException", "Rate Exceeded.", retryAfterSeconds, reason);
   }
 
   static FunctionOutcome delay(Duration delay, FunctionOutcome then) {

@@ -118,7 +118,8 @@ final class InvokeResponseWriter {
       return EmulatorJson.MAPPER.writeValueAsBytes(document);
     }
     if ("TooManyRequestsException".equals(error.errorType())) {
-      document.put("Reason", "ConcurrentInvocationLimitExceeded");
+      document.put(
+          "Reason", error.reason() == null ? "ConcurrentInvocationLimitExceeded" : error.reason());
     }
     document.put("Type", "ServiceException".equals(error.errorType()) ? "Service" : "User");
     document.put("message", error.message());

@@ -97,6 +97,11 @@ public final class Call<T> {
     return claimed.compareAndSet(false, true);
   }
 
+  /** When the request was sent; null before. */
+  synchronized Instant startedAt() {
+    return started;
+  }
+
   synchronized void started(Instant at) {
     started = at;
     state = State.RUNNING;

@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * yet stored), so the queue is bounded by the number of resources. When a resource is deleted, the
  * framework tells this source: a call still waiting is not made, and a finished one is dropped.
  *
+ * <p>Within that limit, each function and each region has its own, adapted to Lambda's throttling
+ * ({@link ConcurrencyLimits}). A worker that takes a call its function or region cannot start now
+ * sets it aside and takes the next one, so a throttled function never holds up the others; the
+ * calls set aside go back in line when a call ends or a pause is over. A throttled call (429: the
+ * function did not run) finishes as such, and its resource retries it with backoff, as any other
+ * failure: under the lowered limit, and not before the pause the throttle asked for.
+ *
  * @param <T> what the reconciler keeps with a call, to store its result later
  */
 public final class CallEventSource<T> extends AbstractEventSource<Call<T>, LambdaInvocation>
@@ -45,6 +52,8 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private final Clock clock;
   private final CallGate gate;
   private final ThreadPoolExecutor workers;
+  private final ConcurrencyLimits limits;
+  private final CallsSetAside<T> setAside;
 
   /**
    * Tells the framework that a call finished, on its own thread: a worker goes straight to the
@@ -69,12 +78,27 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean accepting = true;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public CallEventSource(LambdaInvoker invoker, int maxInFlight, Clock clock, CallGate gate) {
+    this(
+        invoker,
+        maxInFlight,
+        clock,
+        gate,
+        new ConcurrencyLimits(maxInFlight, maxInFlight, clock, ConcurrencyLimits.Listener.NONE));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public CallEventSource(
+      LambdaInvoker invoker,
+      int maxInFlight,
+      Clock clock,
+      CallGate gate,
+      ConcurrencyLimits limits) {
     super((Class) Call.class, "lambda-calls");
     this.invoker = invoker;
     this.clock = clock;
     this.gate = gate;
+    this.limits = limits;
     var threads = new AtomicInteger();
     this.workers =
         new ThreadPoolExecutor(
@@ -88,6 +112,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
               thread.setDaemon(true);
               return thread;
             });
+    this.setAside = new CallsSetAside<>(limits, clock, call -> workers.execute(call.task));
   }
 
   public CallEventSource(LambdaInvoker invoker, int maxInFlight, Clock clock) {
@@ -139,11 +164,18 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       // Interrupted: the source is closing.
       return;
     }
+    if (!limits.tryAcquire(call.request())) {
+      // Its function or region is at its limit: the worker goes on to the next call.
+      setAside.add(call);
+      return;
+    }
     if (!call.claim()) {
       // Cancelled while it waited.
+      limits.release(call.request(), false);
       return;
     }
     if (!accepting || call.orphaned()) {
+      limits.release(call.request(), false);
       // Stopping, or the resource is gone: a call that has not started is not started (the next
       // leader or start decides).
       calls.remove(id, call);
@@ -167,9 +199,15 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
                 RetryClass.BACKOFF,
                 "the invocation failed inside the operator (" + e.getClass().getSimpleName() + ")");
       }
+      if (result instanceof InvocationResult.Failed failed && failed.throttled().isPresent()) {
+        throttled(call, failed);
+      } else {
+        limits.release(call.request(), !(result instanceof InvocationResult.Failed f) || ran(f));
+      }
       call.finished(result, clock.instant());
     } finally {
       running.decrementAndGet();
+      setAside.backInLine();
     }
     try {
       notifier.execute(
@@ -190,6 +228,21 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
   }
 
   /**
+   * A throttled call (the function did not run): its limits shrink and pause as the throttle says;
+   * once the pause is over, the calls set aside for it go back in line.
+   */
+  private void throttled(Call<T> call, InvocationResult.Failed failed) {
+    limits
+        .throttled(call.request(), failed.throttled().get(), failed.retryAfter(), call.startedAt())
+        .ifPresent(setAside::backInLineAt);
+  }
+
+  /** Whether the function ran, whatever it returned: a function error is its own answer. */
+  private static boolean ran(InvocationResult.Failed failed) {
+    return failed.reason() == ReadyReason.FunctionError;
+  }
+
+  /**
    * Drops a call that is still waiting for a worker: it is never made. A call already running or
    * finished is left as it is.
    *
@@ -201,6 +254,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     }
     // Out of the workers' queue, so it no longer counts as waiting.
     workers.remove(call.task);
+    setAside.remove(call);
     calls.remove(ResourceID.fromResource(resource), call);
     signalChange();
     return true;
@@ -236,6 +290,7 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
       return false;
     }
     workers.remove(call.task);
+    setAside.remove(call);
     calls.remove(id, call);
     return true;
   }
@@ -245,9 +300,9 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     return running.get();
   }
 
-  /** Calls waiting for a worker. */
+  /** Calls waiting for a worker, or for their function's or region's limit. */
   public int waiting() {
-    return workers.getQueue().size();
+    return workers.getQueue().size() + setAside.size();
   }
 
   public boolean isAccepting() {
@@ -300,5 +355,6 @@ public final class CallEventSource<T> extends AbstractEventSource<Call<T>, Lambd
     stopAccepting();
     workers.shutdownNow();
     notifier.shutdownNow();
+    setAside.close();
   }
 }

@@ -26,11 +26,23 @@ public sealed interface InvocationResult {
    * The invocation failed. {@code message} is safe to show: it never holds result or log data.
    *
    * @param retryAfter how long the service asked us to wait (throttling), if it said
+   * @param throttled what Lambda's throttling (429: the function did not run) applied to, when
+   *     that is why it failed
    */
-  record Failed(ReadyReason reason, RetryClass retry, String message, Optional<Duration> retryAfter)
+  record Failed(
+      ReadyReason reason,
+      RetryClass retry,
+      String message,
+      Optional<Duration> retryAfter,
+      Optional<ThrottleScope> throttled)
       implements InvocationResult {
     public Failed(ReadyReason reason, RetryClass retry, String message) {
-      this(reason, retry, message, Optional.empty());
+      this(reason, retry, message, Optional.empty(), Optional.empty());
+    }
+
+    public Failed(
+        ReadyReason reason, RetryClass retry, String message, Optional<Duration> retryAfter) {
+      this(reason, retry, message, retryAfter, Optional.empty());
     }
   }
 }

@@ -367,10 +367,14 @@ public final class InvokeErrorTable {
             + ")"
             + awsMessage.map(text -> ": " + text).orElse("");
     Optional<Duration> retryAfter = Optional.empty();
+    Optional<ThrottleScope> scope = Optional.empty();
     if (e instanceof TooManyRequestsException throttled) {
       retryAfter = retryAfter(throttled);
+      scope = Optional.of(ThrottleScope.of(throttled.reasonAsString()));
+    } else if (status == 429) {
+      scope = Optional.of(ThrottleScope.FUNCTION);
     }
-    return new Failed(entry.reason(), entry.retry(), message, retryAfter);
+    return new Failed(entry.reason(), entry.retry(), message, retryAfter, scope);
   }
 
   private static Entry byStatus(int status) {

@@ -27,6 +27,8 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String NOT_ALLOWED = "lambda_invocations_not_allowed";
   public static final String MAY_START = "lambda_invocations_may_start";
   public static final String POLICIES_UNREADABLE = "lambda_invocation_policies_unreadable";
+  public static final String CONCURRENCY_LIMIT = "lambda_invocations_concurrency_limit";
+  public static final String THROTTLED = "lambda_invocations_throttled";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
@@ -106,6 +108,32 @@ public final class OperatorMetrics implements InvocationObserver {
     if (reason == ReadyReason.NotAllowed) {
       notAllowed.increment();
     }
+  }
+
+  /**
+   * The current limit as a gauge. Its key (a region, or a region and function name as the specs
+   * name it) is a label: a target the operator calls, bounded by the functions in use, never data.
+   */
+  @Override
+  public void concurrencyLimit(String scope, String key, IntSupplier current) {
+    Gauge.builder(CONCURRENCY_LIMIT, current::getAsInt)
+        .description(
+            "Lambda invocations that may be in flight now, per function and per region, lowered"
+                + " by Lambda's throttling and grown back as calls succeed")
+        .tag("scope", scope)
+        .tag("key", key)
+        .register(registry);
+  }
+
+  @Override
+  public void throttled(String scope) {
+    Counter.builder(THROTTLED)
+        .description(
+            "Lambda invocations throttled (HTTP 429: the function did not run), by what the"
+                + " throttle applied to")
+        .tag("scope", scope)
+        .register(registry)
+        .increment();
   }
 
   @Override

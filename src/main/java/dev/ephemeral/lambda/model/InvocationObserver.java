@@ -6,6 +6,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.model.Trigger;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 /**
  * Hears what the reconciler does: for metrics, Events and the sandbox's report. It is only ever
@@ -49,6 +50,18 @@ public interface InvocationObserver {
    * nothing); {@code message} names the field and the rule, never a value.
    */
   default void policyIgnored(LambdaInvocationPolicy policy, String message) {}
+
+  /**
+   * An adaptive in-flight limit came into use (see the call queue's concurrency limits).
+   *
+   * @param scope "function" or "region"
+   * @param key the region, or the region and function name, that it limits
+   * @param current the calls it lets be in flight now
+   */
+  default void concurrencyLimit(String scope, String key, IntSupplier current) {}
+
+  /** Lambda throttled a call (429: the function did not run), for {@code scope}. */
+  default void throttled(String scope) {}
 
   InvocationObserver NONE = (resource, trigger, outcome, latency) -> {};
 
@@ -94,6 +107,16 @@ public interface InvocationObserver {
       @Override
       public void policyIgnored(LambdaInvocationPolicy policy, String message) {
         observers.forEach(o -> safely(() -> o.policyIgnored(policy, message)));
+      }
+
+      @Override
+      public void concurrencyLimit(String scope, String key, IntSupplier current) {
+        observers.forEach(o -> safely(() -> o.concurrencyLimit(scope, key, current)));
+      }
+
+      @Override
+      public void throttled(String scope) {
+        observers.forEach(o -> safely(() -> o.throttled(scope)));
       }
     };
   }

@@ -37,8 +37,9 @@ final class CallStarter {
   }
 
   /**
-   * Queues the regular call. A Secret of the planned name that is not the resource's means no call:
-   * the outcome is SecretConflict.
+   * Queues the regular call. A Secret of the planned name that is known not to be the resource's
+   * means no call: the outcome is SecretConflict (see {@link ResultSecrets#beforeCall} for what is
+   * known without a read).
    */
   Outcome start(
       LambdaInvocation resource,
@@ -49,7 +50,7 @@ final class CallStarter {
     if (!calls.isAccepting()) {
       return Outcome.NONE;
     }
-    Optional<Secret> existing = secrets.read(resource, plan.secretName());
+    Optional<Secret> existing = secrets.beforeCall(resource, plan.secretName());
     if (existing.isPresent() && !ResultSecret.isOwnedOrLeftFor(existing.get(), resource)) {
       var status = resource.getStatus();
       return stored.failed(

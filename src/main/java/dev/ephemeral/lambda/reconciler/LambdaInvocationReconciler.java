@@ -9,8 +9,10 @@ import dev.ephemeral.lambda.inputs.ResultRing;
 import dev.ephemeral.lambda.invoke.Call;
 import dev.ephemeral.lambda.invoke.CallEventSource;
 import dev.ephemeral.lambda.invoke.CallGate;
+import dev.ephemeral.lambda.invoke.ConcurrencyLimits;
 import dev.ephemeral.lambda.invoke.LambdaInvoker;
 import dev.ephemeral.lambda.invoke.RetryPolicy;
+import dev.ephemeral.lambda.invoke.ThrottleScope;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.Trigger;
@@ -39,6 +41,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +100,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       SpecValidator validator,
       LambdaInvoker invoker,
       int maxInFlight,
+      int maxInFlightPerFunction,
       CallGate gate,
       ResultSecret resultSecret,
       RetryPolicy retryPolicy,
@@ -105,7 +109,14 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       PayloadInputs inputs,
       PolicyEnforcement policies) {
     this.validator = validator;
-    this.calls = new CallEventSource<>(invoker, maxInFlight, clock, gate);
+    this.calls =
+        new CallEventSource<>(
+            invoker,
+            maxInFlight,
+            clock,
+            gate,
+            new ConcurrencyLimits(
+                maxInFlight, maxInFlightPerFunction, clock, limitsShownTo(observer)));
     this.resultSecret = resultSecret;
     this.retryPolicy = retryPolicy;
     this.clock = clock;
@@ -113,6 +124,21 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     this.inputs = inputs;
     this.policies = policies;
     this.recorder = new StatusRecorder(observer, clock);
+  }
+
+  /** The limits and throttles of the call queue, as the observers (metrics) take them. */
+  private static ConcurrencyLimits.Listener limitsShownTo(InvocationObserver observer) {
+    return new ConcurrencyLimits.Listener() {
+      @Override
+      public void limitCreated(ThrottleScope scope, String key, ConcurrencyLimits.Limit limit) {
+        observer.concurrencyLimit(scope.name().toLowerCase(Locale.ROOT), key, limit::current);
+      }
+
+      @Override
+      public void throttled(ThrottleScope scope) {
+        observer.throttled(scope.name().toLowerCase(Locale.ROOT));
+      }
+    };
   }
 
   /** The Lambda calls: how many run and wait, and the stop that lets running ones finish. */
@@ -126,8 +152,10 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
     var configuration =
         InformerEventSourceConfiguration.from(Secret.class, LambdaInvocation.class)
             .withName("secrets")
-            // Only the operator's own Secrets are cached, never every Secret of the cluster.
-            .withLabelSelector(SecretLayout.MANAGED_SELECTOR)
+            // Only the operator's own Secrets are cached, never every Secret of the cluster; and
+            // only this shard's.
+            .withLabelSelector(
+                SecretLayout.MANAGED_SELECTOR + "," + resultSecret.shard().selector())
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(LambdaInvocation.class))
             .withNamespacesInheritedFromController()
             .build();

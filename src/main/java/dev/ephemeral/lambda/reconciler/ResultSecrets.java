@@ -2,10 +2,13 @@ package dev.ephemeral.lambda.reconciler;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationStatus;
+import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.secret.ResultSecret;
 import dev.ephemeral.lambda.secret.SecretWriter;
 import dev.ephemeral.lambda.model.InvocationPlan;
+import dev.ephemeral.lambda.model.Shard;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +24,7 @@ final class ResultSecrets {
   private final InformerEventSource<Secret, LambdaInvocation> informer;
   private final SecretWriter writer;
   private final ResultSecret resultSecret;
+  private final Shard shard;
 
   ResultSecrets(
       InformerEventSource<Secret, LambdaInvocation> informer,
@@ -29,6 +33,7 @@ final class ResultSecrets {
     this.informer = informer;
     this.writer = writer;
     this.resultSecret = resultSecret;
+    this.shard = resultSecret.shard();
   }
 
   /** The state of the Secret the plan names, and of the one the status says was written. */
@@ -43,10 +48,13 @@ final class ResultSecrets {
       // Before reading the written Secret as deleted, ask the API: when its type changed, the
       // operator deleted and re-created it, and the cache may show the delete but not yet the
       // create. Only this case costs a read: a Secret the status does not name is not expected.
+      // Or the resource came from another shard (relabelled), whose label its Secret still
+      // carries: this shard takes the Secret over by relabelling it, and caches it from then on.
       target =
           writer
               .get(resource.getMetadata().getNamespace(), plan.secretName())
-              .filter(s -> ResultSecret.isControlledBy(s, resource));
+              .filter(s -> ResultSecret.isControlledBy(s, resource))
+              .map(s -> shard.holds(s.getMetadata().getLabels()) ? s : writer.relabel(s, shard));
     }
     SecretObservation observation =
         target
@@ -84,11 +92,20 @@ final class ResultSecrets {
   }
 
   /**
-   * The Secret of that name as the API has it: a conflicting Secret lacks the label the informer
-   * selects.
+   * The Secret of that name as a call about to start will find it. The cache answers: it holds
+   * every Secret labelled as the operator's, so a Secret of another LambdaInvocation shows here. A
+   * Secret without the label is not in it and shows as absent: the result's create then fails on it
+   * (409), and the result is discarded as a conflict, never written over it. Only when the last
+   * attempt ended in that conflict does this ask the API, so that a name still taken costs a read,
+   * not another call.
    */
-  Optional<Secret> read(LambdaInvocation resource, String name) {
-    return writer.get(resource.getMetadata().getNamespace(), name);
+  Optional<Secret> beforeCall(LambdaInvocation resource, String name) {
+    String namespace = resource.getMetadata().getNamespace();
+    var status = resource.getStatus();
+    if (status != null && status.hasReason(ReadyReason.SecretConflict.name())) {
+      return writer.get(namespace, name);
+    }
+    return informer.get(new ResourceID(name, namespace));
   }
 
   private static Optional<Secret> named(Set<Secret> secrets, String name) {

@@ -10,6 +10,7 @@ import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.InvocationResult.Succeeded;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.SecretTypes;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.json.JsonText;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -37,10 +38,22 @@ public final class ResultSecret {
 
   private final ObjectMapper mapper;
   private final DataHash dataHash;
+  private final Shard shard;
 
   public ResultSecret(ObjectMapper mapper, DataHash dataHash) {
+    this(mapper, dataHash, Shard.NONE);
+  }
+
+  /** Result Secrets labelled as {@code shard}'s, so that only its instance caches them. */
+  public ResultSecret(ObjectMapper mapper, DataHash dataHash, Shard shard) {
     this.mapper = mapper;
     this.dataHash = dataHash;
+    this.shard = shard;
+  }
+
+  /** The shard whose instance writes these Secrets: its label selects them. */
+  public Shard shard() {
+    return shard;
   }
 
   public Build build(
@@ -120,6 +133,9 @@ public final class ResultSecret {
     var labels = new TreeMap<>(plan.secretLabels());
     labels.put(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
     labels.put(INVOCATION_LABEL, owner.getMetadata().getName());
+    // Set by the operator whatever spec.secret.labels says: it decides which instance caches it.
+    labels.remove(Shard.LABEL);
+    labels.putAll(shard.labels());
     var annotations = new TreeMap<>(plan.secretAnnotations());
     annotations.put(INVOKED_AT_ANNOTATION, rfc3339(invokedAt));
     plan.ttl()
@@ -238,6 +254,8 @@ public final class ResultSecret {
     var meta = desired.getMetadata();
     var old = existing.getMetadata();
     var labels = new TreeMap<String, String>(old.getLabels() == null ? Map.of() : old.getLabels());
+    // The shard label is the writer's alone: a Secret taken over by another shard drops the old one.
+    labels.remove(Shard.LABEL);
     labels.putAll(meta.getLabels());
     meta.setLabels(labels);
     var annotations =

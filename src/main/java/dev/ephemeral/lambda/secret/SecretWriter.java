@@ -2,16 +2,22 @@ package dev.ephemeral.lambda.secret;
 
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.model.SecretTypes;
+import dev.ephemeral.lambda.model.Shard;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Reads and writes result Secrets through the API server (not the informer cache), so a conflict
- * check sees Secrets the operator does not watch.
+ * Writes result Secrets through the API server. Every write is conditional, so it never lands on a
+ * Secret that is not the owner's: a create fails (409) when any Secret holds the name, an update
+ * names the resourceVersion of the owner's Secret it replaces, a delete its uid and
+ * resourceVersion. On a 409 the writer reads what holds the name now (a Secret the operator does
+ * not watch included) and gives up on a foreign one.
  */
 public final class SecretWriter {
 
@@ -69,8 +75,10 @@ public final class SecretWriter {
    * Creates or replaces the Secret. A rewrite of the owner's own Secret keeps what others added to
    * it (labels, annotations, finalizers), unless its type changes (it is then deleted and created
    * anew); a takeover of a predecessor's Secret keeps nothing of it.
-   * The caller has checked that any existing Secret of that name is the owner's (or its
-   * predecessor's); on a write race this checks again and gives up on a foreign one.
+   * {@code existing} is the Secret as the caller knows it, from the cache, where a Secret the
+   * operator does not watch shows as absent: the create then fails with 409, this reads the Secret
+   * that holds the name, and gives up on a foreign one. Only a Secret that is the owner's (or its
+   * predecessor's) is updated, and only the version that was checked.
    *
    * @return what was stored, or empty when a foreign Secret appeared in the meantime
    */
@@ -105,6 +113,26 @@ public final class SecretWriter {
         current = get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
       }
     }
+  }
+
+  /**
+   * Moves the owner's {@code secret} to {@code shard}: its shard label set as the shard's, nothing
+   * else changed. The update names the version that was read, so a Secret changed or replaced
+   * meanwhile is not touched (409, and the next reconcile looks again).
+   *
+   * @return the Secret as stored
+   */
+  public Secret relabel(Secret secret, Shard shard) {
+    Secret update = copy(secret);
+    var labels =
+        new TreeMap<String, String>(
+            update.getMetadata().getLabels() == null ? Map.of() : update.getMetadata().getLabels());
+    labels.remove(Shard.LABEL);
+    labels.putAll(shard.labels());
+    update.getMetadata().setLabels(labels);
+    String previousVersion = secret.getMetadata().getResourceVersion();
+    ownWrites.beforeWrite(update, previousVersion);
+    return written(client.secrets().resource(update).update(), Optional.of(secret)).stored();
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.ReadyReason;
@@ -242,6 +243,29 @@ class ResultSecretTest {
                 "lambda.ephemeral.dev/invocation", "api-key",
                 "team", "shop",
                 "app", "api"));
+  }
+
+  @Test
+  void aShardsSecretCarriesItsShardLabelWhateverTheSpecSays() {
+    var sharded = new ResultSecret(new ObjectMapper(), dataHash, Shard.named("blue"));
+    var plan = planWith().labels(Map.of(Shard.LABEL, "green")).build();
+
+    var build = (Built) sharded.build(owner(), plan, succeeded(JSON_RESULT, null), INVOKED_AT);
+    var unsharded = built(plan, succeeded(JSON_RESULT, null));
+
+    assertThat(build.secret().getMetadata().getLabels()).containsEntry(Shard.LABEL, "blue");
+    assertThat(unsharded.getMetadata().getLabels()).doesNotContainKey(Shard.LABEL);
+  }
+
+  @Test
+  void anUpdateByAnotherShardDropsTheOldShardLabel() {
+    Secret desired = built(plan(), succeeded(JSON_RESULT, null));
+    Secret existing = built(plan(), succeeded("{}", null));
+    existing.getMetadata().getLabels().put(Shard.LABEL, "blue");
+
+    Secret merged = ResultSecret.keepingForeignMetadata(desired, existing);
+
+    assertThat(merged.getMetadata().getLabels()).doesNotContainKey(Shard.LABEL);
   }
 
   @Test
