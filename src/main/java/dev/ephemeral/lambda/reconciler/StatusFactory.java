@@ -48,6 +48,37 @@ public final class StatusFactory {
         invokedAt);
   }
 
+  /**
+   * A result spec.successCondition rejects, written to the Secret all the same as the spec asks
+   * (writeRejectedResult): the Secret's fields as for a success, Ready=False ConditionNotMet, and
+   * no retry until the next trigger.
+   */
+  public static LambdaInvocationStatus writtenButRejected(
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      InvocationPlan plan,
+      Succeeded result,
+      Instant invokedAt,
+      String message,
+      Instant now) {
+    var written = succeeded(resource, previous, plan, result, invokedAt);
+    return withReady(
+        written,
+        previous,
+        resource,
+        false,
+        ReadyReason.ConditionNotMet,
+        message + "; not retried until the next trigger",
+        now);
+  }
+
+  /** {@code status} with the statusCode and executedVersion of a call that returned normally. */
+  public static LambdaInvocationStatus withCall(LambdaInvocationStatus status, Succeeded result) {
+    status.setStatusCode(result.statusCode());
+    status.setExecutedVersion(result.executedVersion());
+    return status;
+  }
+
   /** A failed attempt with no automatic retry: the Secret (and the fields describing it) stay. */
   public static LambdaInvocationStatus failed(
       LambdaInvocation resource,

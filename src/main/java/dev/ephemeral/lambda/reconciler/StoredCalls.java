@@ -120,6 +120,11 @@ final class StoredCalls {
     LambdaInvocationStatus status = resource.getStatus();
     InvocationResult result = call.result();
     if (result instanceof InvocationResult.Succeeded succeeded) {
+      Optional<InvocationResult.Failed> rejection = ResultAcceptance.rejection(plan, succeeded);
+      if (rejection.isPresent() && !plan.successCheck().orElseThrow().writeRejectedResult()) {
+        // The Secret keeps its last accepted data (or stays absent): nothing is written.
+        return rejected(resource, call, succeeded, rejection.get());
+      }
       var stored =
           resultStore.store(
               decidedOn,
@@ -130,7 +135,7 @@ final class StoredCalls {
               secrets.controlledBy(decidedOn),
               status == null ? null : status.getSecretName());
       if (stored.failure().isEmpty()) {
-        report(call, ReadyReason.Invoked);
+        report(call, rejection.isPresent() ? ReadyReason.ConditionNotMet : ReadyReason.Invoked);
         observer.secretWritten(decidedOn);
         LOG.atInfo()
             .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
@@ -146,6 +151,22 @@ final class StoredCalls {
         if (stored.dataChanged()
             || !Objects.equals(dataHash, status == null ? null : status.getRolloutRestartedFor())) {
           rolloutRestarter.restart(decidedOn, plan.rolloutRestartTargets(), plan.secretName());
+        }
+        if (rejection.isPresent()) {
+          return Outcome.status(
+              (r, current, now) -> {
+                var next =
+                    StatusFactory.writtenButRejected(
+                        decidedOn,
+                        current,
+                        plan,
+                        succeeded,
+                        call.finishedAt(),
+                        rejection.get().message(),
+                        now);
+                next.setRolloutRestartedFor(dataHash);
+                return next;
+              });
         }
         return Outcome.status(
             (r, current, now) -> {
@@ -166,6 +187,31 @@ final class StoredCalls {
         .addKeyValue(REASON, failure.reason())
         .log("Invocation failed: {}", failure.message());
     return failed(decidedOn, plan, pending.trigger(), failure, pending.secretVersion());
+  }
+
+  /**
+   * A result spec.successCondition rejects: nothing is written, the call is not retried until the
+   * next trigger, and the status records the call's statusCode and executedVersion.
+   */
+  private Outcome rejected(
+      LambdaInvocation resource,
+      Call<PendingInvocation> call,
+      InvocationResult.Succeeded succeeded,
+      InvocationResult.Failed rejection) {
+    var pending = call.context();
+    report(call, rejection.reason());
+    LOG.atWarn()
+        .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
+        .addKeyValue(NAME, resource.getMetadata().getName())
+        .addKeyValue(TRIGGER, pending.trigger())
+        .addKeyValue(REASON, rejection.reason())
+        .addKeyValue(STATUS_CODE, succeeded.statusCode())
+        .log("Invocation result rejected: {}", rejection.message());
+    Outcome failed =
+        failed(pending.decidedOn(), pending.plan(), pending.trigger(), rejection, pending.secretVersion());
+    return Outcome.status(
+        (r, current, now) ->
+            StatusFactory.withCall(failed.status().apply(r, current, now), succeeded));
   }
 
   /** The status of a call whose result could not be stored because of a fault of the operator. */
