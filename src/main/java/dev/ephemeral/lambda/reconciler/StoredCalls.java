@@ -14,6 +14,7 @@ import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.Trigger;
 import dev.ephemeral.lambda.secret.ResultSecret;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -145,7 +146,9 @@ final class StoredCalls {
             .addKeyValue(EXECUTED_VERSION, succeeded.executedVersion())
             .addKeyValue(SECRET, plan.secretName())
             .log("Invocation succeeded, result written to Secret");
-        String dataHash = ResultSecret.dataHashOf(stored.secret().orElseThrow());
+        Secret written = stored.secret().orElseThrow();
+        String dataHash = ResultSecret.dataHashOf(written);
+        var previousValuesExpiry = ResultSecret.previousValuesExpiry(written);
         // Between the Secret write and the status, which records the data restarted for: an
         // operator that stops in between leaves a status that differs, and the next finishes it.
         if (stored.dataChanged()
@@ -165,7 +168,7 @@ final class StoredCalls {
                         rejection.get().message(),
                         now);
                 next.setRolloutRestartedFor(dataHash);
-                return next;
+                return StatusFactory.withPreviousValuesExpiry(next, previousValuesExpiry);
               });
         }
         return Outcome.status(
@@ -173,7 +176,7 @@ final class StoredCalls {
               var next =
                   StatusFactory.succeeded(decidedOn, current, plan, succeeded, call.finishedAt());
               next.setRolloutRestartedFor(dataHash);
-              return next;
+              return StatusFactory.withPreviousValuesExpiry(next, previousValuesExpiry);
             });
       }
       result = stored.failure().get();
