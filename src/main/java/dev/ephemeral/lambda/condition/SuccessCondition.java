@@ -78,6 +78,10 @@ public final class SuccessCondition {
       return new Failed(costExceeded());
     } catch (StackOverflowError e) {
       return new Failed("nested too deeply");
+    } catch (RuntimeException e) {
+      // Any other failure of the evaluator is the condition's, not the stored call's; its
+      // message may quote a value, so only the kind is kept.
+      return new Failed("evaluation error");
     }
     if (outcome instanceof Boolean met) {
       return met ? new Met() : new NotMet();
