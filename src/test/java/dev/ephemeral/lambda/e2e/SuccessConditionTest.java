@@ -203,7 +203,7 @@ class SuccessConditionTest {
         harness.awaitReason("huge", "ConditionNotMet").getStatus().readyCondition().orElseThrow()
             .getMessage();
 
-    assertThat(message).contains("limit exceeded");
+    assertThat(message).contains("(cost limit exceeded (at most 1000000 units))");
   }
 
   /** A resource whose result must meet {@code expression}, with a fresh annotations map. */
