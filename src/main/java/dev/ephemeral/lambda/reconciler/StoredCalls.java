@@ -145,7 +145,11 @@ final class StoredCalls {
             .addKeyValue(STATUS_CODE, succeeded.statusCode())
             .addKeyValue(EXECUTED_VERSION, succeeded.executedVersion())
             .addKeyValue(SECRET, plan.secretName())
-            .log("Invocation succeeded, result written to Secret");
+            .log(
+                rejection.isPresent()
+                    ? "Invocation result rejected by the success condition, written to Secret as"
+                        + " spec.successCondition.writeRejectedResult asks"
+                    : "Invocation succeeded, result written to Secret");
         Secret written = stored.secret().orElseThrow();
         String dataHash = ResultSecret.dataHashOf(written);
         var previousValuesExpiry = ResultSecret.previousValuesExpiry(written);
@@ -211,7 +215,12 @@ final class StoredCalls {
         .addKeyValue(STATUS_CODE, succeeded.statusCode())
         .log("Invocation result rejected: {}", rejection.message());
     Outcome failed =
-        failed(pending.decidedOn(), pending.plan(), pending.trigger(), rejection, pending.secretVersion());
+        failed(
+            pending.decidedOn(),
+            pending.plan(),
+            pending.trigger(),
+            rejection,
+            pending.secretVersion());
     return Outcome.status(
         (r, current, now) ->
             StatusFactory.withCall(failed.status().apply(r, current, now), succeeded));
