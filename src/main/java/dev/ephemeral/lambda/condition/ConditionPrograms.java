@@ -99,7 +99,8 @@ final class ConditionPrograms {
       return new Problem("cannot be planned: " + oneLine(e.getMessage()));
     } catch (RuntimeException e) {
       // The parser's own limits (nesting, size) end in an exception of their own.
-      return new Problem(oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return new Problem(oneLine(message));
     }
   }
 

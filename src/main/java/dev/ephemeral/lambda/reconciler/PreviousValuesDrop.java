@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drops the previous values spec.secret.previousValueRetention kept, once their time (in the status,
- * so it outlives the operator process) is up: the Secret is rewritten without its {@code .previous}
- * keys. Never invokes, and restarts no workload: the values pods use did not change.
+ * Drops the previous values spec.secret.previousValueRetention kept, once their time (in the
+ * status, so it outlives the operator process) is up: the Secret is rewritten without its {@code
+ * .previous} keys. Never invokes, and restarts no workload: the values pods use did not change.
  */
 final class PreviousValuesDrop {
 

@@ -94,7 +94,10 @@ final class PreviousValues {
         .build();
   }
 
-  /** {@code secret} without its previous values and their annotation; the data-hash is the caller's. */
+  /**
+   * {@code secret} without its previous values and their annotation; the data-hash is the
+   * caller's.
+   */
   static Secret dropped(Secret secret) {
     var annotations = new TreeMap<>(secret.getMetadata().getAnnotations());
     annotations.remove(PREVIOUS_EXPIRES_AT_ANNOTATION);
