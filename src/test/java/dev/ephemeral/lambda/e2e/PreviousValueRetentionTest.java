@@ -102,7 +102,8 @@ class PreviousValueRetentionTest {
     Secret third = awaitSecret("webhook-secret", s -> "key-3".equals(value(s, "api_key")));
 
     assertThat(value(third, "api_key.previous")).isEqualTo("key-2");
-    assertThat(third.getData()).containsOnlyKeys("api_key", "result", "api_key.previous", "result.previous");
+    assertThat(third.getData())
+        .containsOnlyKeys("api_key", "result", "api_key.previous", "result.previous");
   }
 
   private LambdaInvocation rotating(String name, String retention) {

@@ -92,7 +92,8 @@ class SecretHygieneTest {
     // Success conditions: one false, one whose evaluation fails on the sentinel (CEL's own
     // message would quote it), one that writes the rejected result as asked.
     harness.create(
-        SuccessConditionTest.gated("gate-false", "secret-generator", "result.api_key == 'x'", null));
+        SuccessConditionTest.gated(
+            "gate-false", "secret-generator", "result.api_key == 'x'", null));
     harness.create(
         SuccessConditionTest.gated(
             "gate-error", "secret-generator", "int(result.api_key) > 0", null));

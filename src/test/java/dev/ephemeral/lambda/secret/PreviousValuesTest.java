@@ -61,7 +61,8 @@ class PreviousValuesTest {
             secret("Opaque", Map.of("k", "v2")), secret("Opaque", Map.of("k", "v1")), NOW, HOUR);
 
     Secret refreshed =
-        PreviousValues.keep(secret("Opaque", Map.of("k", "v2")), rotated, NOW.plusSeconds(60), HOUR);
+        PreviousValues.keep(
+            secret("Opaque", Map.of("k", "v2")), rotated, NOW.plusSeconds(60), HOUR);
     Secret late =
         PreviousValues.keep(secret("Opaque", Map.of("k", "v2")), rotated, NOW.plus(HOUR), HOUR);
 
@@ -118,7 +119,8 @@ class PreviousValuesTest {
     secret
         .getData()
         .forEach(
-            (k, v) -> values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+            (k, v) ->
+                values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     return values;
   }
 }

@@ -740,7 +740,9 @@ class SpecValidatorTest {
       case "successCheck" ->
           assertThat(
                   plan.successCheck()
-                      .map(c -> c.expression() + " | " + c.message() + " | " + c.writeRejectedResult()))
+                      .map(
+                          c ->
+                              c.expression() + " | " + c.message() + " | " + c.writeRejectedResult()))
               .as(what)
               .isEqualTo(Optional.ofNullable(nullableText(expected)));
       case "previousValueRetention" ->
