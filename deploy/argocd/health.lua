@@ -39,7 +39,10 @@ local degradedReasons = {
   -- A ConfigMap or Secret that spec.payloadFrom reads is missing: nothing runs until it is created.
   InputMissing = true,
   -- No LambdaInvocationPolicy allows the function: an administrator's policy change brings it back.
-  NotAllowed = true
+  NotAllowed = true,
+  -- The call succeeded, but its result does not meet spec.successCondition (a compliance gate said no):
+  -- not retried until the next trigger, so a sync wave stops here instead of rolling out.
+  ConditionNotMet = true
 }
 
 local suspendedReasons = {

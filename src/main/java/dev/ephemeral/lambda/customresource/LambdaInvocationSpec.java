@@ -112,6 +112,11 @@ public class LambdaInvocationSpec {
   @JsonPropertyDescription("The Secret that receives the result.")
   private SecretSpec secret;
 
+  @JsonPropertyDescription(
+      "A condition the result of a successful call must meet to be written to the Secret (a"
+          + " compliance gate). Not checked for the call of spec.onDelete.")
+  private SuccessConditionSpec successCondition;
+
   @SchemaFrom(type = InvokePolicy.class)
   @JsonPropertyDescription(
       "Whether an operator restart invokes the function. EveryReconcile (default): an operator"
@@ -234,6 +239,14 @@ public class LambdaInvocationSpec {
 
   public void setPayloadFrom(List<PayloadInput> payloadFrom) {
     this.payloadFrom = payloadFrom;
+  }
+
+  public SuccessConditionSpec getSuccessCondition() {
+    return successCondition;
+  }
+
+  public void setSuccessCondition(SuccessConditionSpec successCondition) {
+    this.successCondition = successCondition;
   }
 
   public SecretSpec getSecret() {

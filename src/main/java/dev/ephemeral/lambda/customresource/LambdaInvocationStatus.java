@@ -76,6 +76,12 @@ public class LambdaInvocationStatus {
   private String rolloutRestartedFor;
 
   @JsonPropertyDescription(
+      "With spec.secret.previousValueRetention: when the Secret's previous values (its keys"
+          + " ending in .previous) are dropped, as its annotation"
+          + " lambda.ephemeral.dev/previous-expires-at says. Absent when it holds none.")
+  private String previousValuesExpiryTime;
+
+  @JsonPropertyDescription(
       "Keyed hash (HMAC-SHA256, with a key only the operator holds, so it cannot be guessed back)"
           + " of the values spec.payloadFrom read for the last invocation: when the values differ,"
           + " the function is invoked once more.")
@@ -222,6 +228,14 @@ public class LambdaInvocationStatus {
     this.rolloutRestartedFor = rolloutRestartedFor;
   }
 
+  public String getPreviousValuesExpiryTime() {
+    return previousValuesExpiryTime;
+  }
+
+  public void setPreviousValuesExpiryTime(String previousValuesExpiryTime) {
+    this.previousValuesExpiryTime = previousValuesExpiryTime;
+  }
+
   public String getInputsHash() {
     return inputsHash;
   }
@@ -264,6 +278,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(lastHandledSecretVersion, other.lastHandledSecretVersion)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)
         && Objects.equals(rolloutRestartedFor, other.rolloutRestartedFor)
+        && Objects.equals(previousValuesExpiryTime, other.previousValuesExpiryTime)
         && Objects.equals(inputsHash, other.inputsHash)
         && Objects.equals(onDelete, other.onDelete)
         && Objects.equals(conditions, other.conditions);

@@ -19,7 +19,12 @@ public enum ReadyReason {
   /** A ConfigMap or Secret (or its key) that spec.payloadFrom reads is missing or unusable. */
   InputMissing,
   /** With POLICY_MODE=Enforce: no LambdaInvocationPolicy allows this namespace this function. */
-  NotAllowed;
+  NotAllowed,
+  /**
+   * The call succeeded, but its result does not meet spec.successCondition (false, or an
+   * evaluation error): the Secret keeps its previous data unless the spec opts in.
+   */
+  ConditionNotMet;
 
   /**
    * Whether a person must act: the spec, the function, its permissions or another Secret must
@@ -35,7 +40,8 @@ public enum ReadyReason {
           ResultKeyMissing,
           ResultTooLarge,
           InputMissing,
-          NotAllowed ->
+          NotAllowed,
+          ConditionNotMet ->
               true;
       default -> false;
     };

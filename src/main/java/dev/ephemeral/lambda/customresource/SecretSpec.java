@@ -20,6 +20,12 @@ import java.util.Map;
             + " .dockerconfigjson; ssh-auth: ssh-privatekey; tls: tls.crt and tls.key)",
     fieldPath = ".type")
 @ValidationRule(
+    value = PREVIOUS_KEYS_RULE,
+    message =
+        "with secret.previousValueRetention, a key of secret.keys or secret.template must not end"
+            + " with .previous and must be at most 244 characters",
+    fieldPath = ".previousValueRetention")
+@ValidationRule(
     value = KEYS_XOR_TEMPLATE_RULE,
     message = "a Secret key must not be named both in secret.keys and in secret.template",
     fieldPath = ".template")
@@ -40,6 +46,19 @@ public class SecretSpec {
           + " invocation replaced it first. From 1s to 8760h (365 days). Absent means the Secret"
           + " lives as long as the LambdaInvocation.")
   private String ttl;
+
+  @Size(max = DURATION_MAX_LENGTH)
+  @Pattern(DURATION_PATTERN)
+  @ValidationRule(
+      value = INTERVAL_RULE,
+      message = "secret.previousValueRetention must be between 1s and 8760h (365 days)")
+  @JsonPropertyDescription(
+      "Rotation with overlap: when a new result replaces the Secret's data, keep each previous"
+          + " data key k as k.previous for this long (such as 1h), so consumers can accept both"
+          + " values meanwhile. The previous keys are dropped when the time is up (annotation"
+          + " lambda.ephemeral.dev/previous-expires-at) or at the next rotation; dropping them"
+          + " restarts no workload. From 1s to 8760h. Absent means no previous values are kept.")
+  private String previousValueRetention;
 
   @Size(max = MAX_PROJECTED_KEYS)
   @ValidationRule(
@@ -128,6 +147,14 @@ public class SecretSpec {
 
   public void setTtl(String ttl) {
     this.ttl = ttl;
+  }
+
+  public String getPreviousValueRetention() {
+    return previousValueRetention;
+  }
+
+  public void setPreviousValueRetention(String previousValueRetention) {
+    this.previousValueRetention = previousValueRetention;
   }
 
   public Map<String, String> getKeys() {

@@ -239,4 +239,37 @@ public final class SpecRules {
       "!has(self.payloadFrom) || !has(self.secret) || !has(self.secret.name)"
           + " || self.payloadFrom.all(p, !has(p.secretKeyRef) || !has(p.secretKeyRef.name)"
           + " || p.secretKeyRef.name != self.secret.name)";
+
+  /**
+   * spec.successCondition.expression: a CEL expression, at most this many characters (the CRD's
+   * maxLength, and the longest the operator's CEL parser accepts).
+   */
+  public static final int SUCCESS_CONDITION_MAX_LENGTH = 1024;
+
+  /** spec.successCondition.message: a fixed text for the condition message. */
+  public static final int SUCCESS_CONDITION_MESSAGE_MAX_LENGTH = 256;
+
+  /**
+   * With spec.secret.previousValueRetention, each data key {@code k} may be kept as {@code
+   * k.previous}: a key of secret.keys or secret.template must leave room for the suffix and must
+   * not end with it.
+   */
+  public static final String PREVIOUS_KEY_SUFFIX = ".previous";
+
+  /** {@link #SECRET_KEY_MAX_LENGTH} less the length of {@link #PREVIOUS_KEY_SUFFIX}. */
+  public static final int RETAINED_KEY_MAX_LENGTH = 244;
+
+  /** The keys of secret.keys and secret.template leave room for the suffix of a previous value. */
+  public static final String PREVIOUS_KEYS_RULE =
+      "!has(self.previousValueRetention)"
+          + " || ((!has(self.keys) || self.keys.all(k, size(k) <= "
+          + RETAINED_KEY_MAX_LENGTH
+          + " && !k.endsWith('"
+          + PREVIOUS_KEY_SUFFIX
+          + "')))"
+          + " && (!has(self.template) || self.template.all(k, size(k) <= "
+          + RETAINED_KEY_MAX_LENGTH
+          + " && !k.endsWith('"
+          + PREVIOUS_KEY_SUFFIX
+          + "'))))";
 }

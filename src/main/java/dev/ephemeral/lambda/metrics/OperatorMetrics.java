@@ -29,11 +29,13 @@ public final class OperatorMetrics implements InvocationObserver {
   public static final String POLICIES_UNREADABLE = "lambda_invocation_policies_unreadable";
   public static final String CONCURRENCY_LIMIT = "lambda_invocations_concurrency_limit";
   public static final String THROTTLED = "lambda_invocations_throttled";
+  public static final String RESULTS_REJECTED = "lambda_results_rejected";
 
   private final MeterRegistry registry;
   private final Counter secretsWritten;
   private final Counter secretsExpired;
   private final Counter notAllowed;
+  private final Counter resultsRejected;
 
   /**
    * @param inFlight Lambda calls running now
@@ -63,6 +65,12 @@ public final class OperatorMetrics implements InvocationObserver {
             .description(
                 "LambdaInvocations refused because no LambdaInvocationPolicy allows them (each"
                     + " time one becomes NotAllowed)")
+            .register(registry);
+    this.resultsRejected =
+        Counter.builder(RESULTS_REJECTED)
+            .description(
+                "Results of successful invocations that spec.successCondition rejected (false, or"
+                    + " an evaluation error)")
             .register(registry);
     Gauge.builder(IN_FLIGHT, inFlight::getAsInt)
         .description("Lambda invocations in flight")
@@ -101,6 +109,9 @@ public final class OperatorMetrics implements InvocationObserver {
         .publishPercentileHistogram()
         .register(registry)
         .record(latency);
+    if (outcome == ReadyReason.ConditionNotMet) {
+      resultsRejected.increment();
+    }
   }
 
   @Override

@@ -23,6 +23,9 @@ import java.util.Optional;
  * @param payloadFrom the values to merge into the payload, in order
  * @param inputsHash the keyed hash of the values read for payloadFrom; null before they are read,
  *     and when there are none
+ * @param successCheck the condition a successful call's result must meet to be written
+ * @param previousValueRetention how long a replaced data value stays as its key's {@code
+ *     .previous}; empty: not kept
  */
 public record InvocationPlan(
     String functionName,
@@ -43,7 +46,9 @@ public record InvocationPlan(
     Optional<byte[]> onDeletePayload,
     SecretShape secretShape,
     List<PayloadSource> payloadFrom,
-    String inputsHash) {
+    String inputsHash,
+    Optional<SuccessCheck> successCheck,
+    Optional<Duration> previousValueRetention) {
 
   /**
    * How long to wait for a response when spec.timeout is absent: the longest a function can run.
@@ -85,7 +90,9 @@ public record InvocationPlan(
       onDeletePayload.orElse(null),
       secretShape,
       payloadFrom,
-      inputsHash
+      inputsHash,
+      successCheck,
+      previousValueRetention
     };
   }
 
@@ -110,6 +117,8 @@ public record InvocationPlan(
         onDeletePayload,
         secretShape,
         payloadFrom,
-        hash);
+        hash,
+        successCheck,
+        previousValueRetention);
   }
 }

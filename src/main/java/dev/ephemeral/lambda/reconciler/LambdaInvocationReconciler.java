@@ -94,6 +94,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       StoredCalls stored,
       SecretRetirement retirement,
       RolloutCatchUp rolloutCatchUp,
+      PreviousValuesDrop previousValuesDrop,
       OnDeleteCall onDelete) {}
 
   public LambdaInvocationReconciler(
@@ -174,6 +175,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             stored,
             new SecretRetirement(writer, observer),
             new RolloutCatchUp(secrets, restarter),
+            new PreviousValuesDrop(secrets, writer, resultSecret),
             new OnDeleteCall(
                 validator, policies, calls, starter, stored, retryPolicy, observer));
     List<EventSource<?, LambdaInvocation>> sources = new ArrayList<>(List.of(resultSecrets, calls));
@@ -264,7 +266,7 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
             call.isEmpty() && firstDecision,
             now);
     // Phase 5: act.
-    return act(resource, context, call, plan, decision, permit);
+    return act(resource, context, call, plan, decision, permit, now);
   }
 
   private Outcome act(
@@ -273,13 +275,19 @@ public class LambdaInvocationReconciler implements Reconciler<LambdaInvocation> 
       Optional<Call<PendingInvocation>> call,
       InvocationPlan plan,
       Decision decision,
-      Permit permit) {
+      Permit permit,
+      Instant now) {
     if (decision instanceof Decision.Retire) {
       // The ttl runs while a call is under way too.
       return acts.retirement().expire(resource, plan);
     }
     if (decision instanceof Decision.Wait) {
-      return call.isPresent() ? Outcome.NONE : acts.rolloutCatchUp().finish(resource, plan);
+      if (call.isPresent()) {
+        return Outcome.NONE;
+      }
+      return acts.previousValuesDrop()
+          .dropIfDue(resource, now)
+          .orElseGet(() -> acts.rolloutCatchUp().finish(resource, plan));
     }
     if (call.isPresent()) {
       // One call per resource at a time: its finish decides again if it no longer covers this.

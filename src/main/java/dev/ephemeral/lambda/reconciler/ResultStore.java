@@ -33,7 +33,8 @@ final class ResultStore {
    * What storing gave: nothing is written when {@code failure} is present.
    *
    * @param dataChanged whether the write changed the Secret's data: it created the Secret, or
-   *     replaced data that differed (a refresh returning the same data does not change it)
+   *     replaced data that differed (a refresh returning the same data does not change it, and
+   *     neither does the previous values it keeps or no longer keeps)
    */
   record Stored(
       Optional<Secret> secret, Optional<InvocationResult.Failed> failure, boolean dataChanged) {
@@ -50,7 +51,7 @@ final class ResultStore {
     }
 
     private static Map<String, String> dataOf(Secret secret) {
-      return secret.getData() == null ? Map.of() : secret.getData();
+      return new java.util.TreeMap<>(ResultSecret.currentData(secret));
     }
   }
 
@@ -82,7 +83,13 @@ final class ResultStore {
       return Stored.failed(
           new InvocationResult.Failed(rejected.reason(), RetryClass.ON_TRIGGER, rejected.message()));
     }
-    Secret desired = ((ResultSecret.Built) build).secret();
+    Secret desired =
+        resultSecret.withPreviousValues(
+            ((ResultSecret.Built) build).secret(),
+            existing,
+            owner,
+            invokedAt,
+            plan.previousValueRetention());
     Optional<SecretWriter.Written> written;
     try {
       written = writer.write(desired, existing, owner);

@@ -48,6 +48,37 @@ public final class StatusFactory {
         invokedAt);
   }
 
+  /**
+   * A result spec.successCondition rejects, written to the Secret all the same as the spec asks
+   * (writeRejectedResult): the Secret's fields as for a success, Ready=False ConditionNotMet, and
+   * no retry until the next trigger.
+   */
+  public static LambdaInvocationStatus writtenButRejected(
+      LambdaInvocation resource,
+      LambdaInvocationStatus previous,
+      InvocationPlan plan,
+      Succeeded result,
+      Instant invokedAt,
+      String message,
+      Instant now) {
+    var written = succeeded(resource, previous, plan, result, invokedAt);
+    return withReady(
+        written,
+        previous,
+        resource,
+        false,
+        ReadyReason.ConditionNotMet,
+        message + "; not retried until the next trigger",
+        now);
+  }
+
+  /** {@code status} with the statusCode and executedVersion of a call that returned normally. */
+  public static LambdaInvocationStatus withCall(LambdaInvocationStatus status, Succeeded result) {
+    status.setStatusCode(result.statusCode());
+    status.setExecutedVersion(result.executedVersion());
+    return status;
+  }
+
   /** A failed attempt with no automatic retry: the Secret (and the fields describing it) stay. */
   public static LambdaInvocationStatus failed(
       LambdaInvocation resource,
@@ -206,6 +237,31 @@ public final class StatusFactory {
     return next;
   }
 
+  /**
+   * {@code status} with when the written Secret's previous values are dropped (empty: it holds
+   * none).
+   */
+  public static LambdaInvocationStatus withPreviousValuesExpiry(
+      LambdaInvocationStatus status, java.util.Optional<Instant> expiry) {
+    status.setPreviousValuesExpiryTime(expiry.map(StatusFactory::format).orElse(null));
+    return status;
+  }
+
+  /**
+   * {@code previous} once the Secret's previous values were dropped: no drop time, and the
+   * rollout restart targets, restarted for the data that held them, count as restarted for the
+   * data without them (dropping restarts nothing).
+   */
+  public static LambdaInvocationStatus previousValuesDropped(
+      LambdaInvocationStatus previous, String droppedHash, String newHash) {
+    var next = unchangedCopyOf(previous);
+    next.setPreviousValuesExpiryTime(null);
+    if (droppedHash != null && droppedHash.equals(previous.getRolloutRestartedFor())) {
+      next.setRolloutRestartedFor(newHash);
+    }
+    return next;
+  }
+
   /** {@code previous} with where the call of spec.onDelete stands. */
   public static LambdaInvocationStatus onDelete(
       LambdaInvocationStatus previous, OnDeleteStatus onDelete) {
@@ -240,6 +296,7 @@ public final class StatusFactory {
       next.setRejectedGeneration(previous.getRejectedGeneration());
       next.setLastHandledSecretVersion(previous.getLastHandledSecretVersion());
       next.setRolloutRestartedFor(previous.getRolloutRestartedFor());
+      next.setPreviousValuesExpiryTime(previous.getPreviousValuesExpiryTime());
       next.setInputsHash(previous.getInputsHash());
       next.setOnDelete(previous.getOnDelete());
     }

@@ -14,6 +14,7 @@ import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.Trigger;
 import dev.ephemeral.lambda.secret.ResultSecret;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -120,6 +121,11 @@ final class StoredCalls {
     LambdaInvocationStatus status = resource.getStatus();
     InvocationResult result = call.result();
     if (result instanceof InvocationResult.Succeeded succeeded) {
+      Optional<InvocationResult.Failed> rejection = ResultAcceptance.rejection(plan, succeeded);
+      if (rejection.isPresent() && !plan.successCheck().orElseThrow().writeRejectedResult()) {
+        // The Secret keeps its last accepted data (or stays absent): nothing is written.
+        return rejected(resource, call, succeeded, rejection.get());
+      }
       var stored =
           resultStore.store(
               decidedOn,
@@ -130,7 +136,7 @@ final class StoredCalls {
               secrets.controlledBy(decidedOn),
               status == null ? null : status.getSecretName());
       if (stored.failure().isEmpty()) {
-        report(call, ReadyReason.Invoked);
+        report(call, rejection.isPresent() ? ReadyReason.ConditionNotMet : ReadyReason.Invoked);
         observer.secretWritten(decidedOn);
         LOG.atInfo()
             .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
@@ -139,20 +145,42 @@ final class StoredCalls {
             .addKeyValue(STATUS_CODE, succeeded.statusCode())
             .addKeyValue(EXECUTED_VERSION, succeeded.executedVersion())
             .addKeyValue(SECRET, plan.secretName())
-            .log("Invocation succeeded, result written to Secret");
-        String dataHash = ResultSecret.dataHashOf(stored.secret().orElseThrow());
+            .log(
+                rejection.isPresent()
+                    ? "Invocation result rejected by the success condition, written to Secret as"
+                        + " spec.successCondition.writeRejectedResult asks"
+                    : "Invocation succeeded, result written to Secret");
+        Secret written = stored.secret().orElseThrow();
+        String dataHash = ResultSecret.dataHashOf(written);
+        var previousValuesExpiry = ResultSecret.previousValuesExpiry(written);
         // Between the Secret write and the status, which records the data restarted for: an
         // operator that stops in between leaves a status that differs, and the next finishes it.
         if (stored.dataChanged()
             || !Objects.equals(dataHash, status == null ? null : status.getRolloutRestartedFor())) {
           rolloutRestarter.restart(decidedOn, plan.rolloutRestartTargets(), plan.secretName());
         }
+        if (rejection.isPresent()) {
+          return Outcome.status(
+              (r, current, now) -> {
+                var next =
+                    StatusFactory.writtenButRejected(
+                        decidedOn,
+                        current,
+                        plan,
+                        succeeded,
+                        call.finishedAt(),
+                        rejection.get().message(),
+                        now);
+                next.setRolloutRestartedFor(dataHash);
+                return StatusFactory.withPreviousValuesExpiry(next, previousValuesExpiry);
+              });
+        }
         return Outcome.status(
             (r, current, now) -> {
               var next =
                   StatusFactory.succeeded(decidedOn, current, plan, succeeded, call.finishedAt());
               next.setRolloutRestartedFor(dataHash);
-              return next;
+              return StatusFactory.withPreviousValuesExpiry(next, previousValuesExpiry);
             });
       }
       result = stored.failure().get();
@@ -166,6 +194,36 @@ final class StoredCalls {
         .addKeyValue(REASON, failure.reason())
         .log("Invocation failed: {}", failure.message());
     return failed(decidedOn, plan, pending.trigger(), failure, pending.secretVersion());
+  }
+
+  /**
+   * A result spec.successCondition rejects: nothing is written, the call is not retried until the
+   * next trigger, and the status records the call's statusCode and executedVersion.
+   */
+  private Outcome rejected(
+      LambdaInvocation resource,
+      Call<PendingInvocation> call,
+      InvocationResult.Succeeded succeeded,
+      InvocationResult.Failed rejection) {
+    var pending = call.context();
+    report(call, rejection.reason());
+    LOG.atWarn()
+        .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
+        .addKeyValue(NAME, resource.getMetadata().getName())
+        .addKeyValue(TRIGGER, pending.trigger())
+        .addKeyValue(REASON, rejection.reason())
+        .addKeyValue(STATUS_CODE, succeeded.statusCode())
+        .log("Invocation result rejected: {}", rejection.message());
+    Outcome failed =
+        failed(
+            pending.decidedOn(),
+            pending.plan(),
+            pending.trigger(),
+            rejection,
+            pending.secretVersion());
+    return Outcome.status(
+        (r, current, now) ->
+            StatusFactory.withCall(failed.status().apply(r, current, now), succeeded));
   }
 
   /** The status of a call whose result could not be stored because of a fault of the operator. */

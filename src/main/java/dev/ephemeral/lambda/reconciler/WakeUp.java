@@ -10,11 +10,11 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * When a resource needs its next reconcile, from its status alone: the next refresh, expiry, retry
- * or spec.onDelete attempt. Only times after the decision that wrote the status count: one before
- * it was acted on (or rightly not), and waking for it again would spin. A time after the decision
- * but already past when the status is written (a short refresh interval, a slow write) wakes at
- * once.
+ * When a resource needs its next reconcile, from its status alone: the next refresh, expiry, retry,
+ * drop of the Secret's previous values or spec.onDelete attempt. Only times after the decision
+ * that wrote the status count: one before it was acted on (or rightly not), and waking for it again
+ * would spin. A time after the decision but already past when the status is written (a short
+ * refresh interval, a slow write) wakes at once.
  */
 final class WakeUp {
 
@@ -42,6 +42,7 @@ final class WakeUp {
             rejected ? null : status.getNextRefreshTime(),
             expired ? null : status.getExpiryTime(),
             status.getNextRetryTime(),
+            status.getPreviousValuesExpiryTime(),
             status.getOnDelete() == null ? null : status.getOnDelete().getNextAttemptTime())
         .map(WakeUp::instant)
         .flatMap(Optional::stream)

@@ -285,6 +285,49 @@ public final class ResultSecret {
         .findFirst();
   }
 
+  /**
+   * {@code built} with the previous values the spec's previousValueRetention keeps of {@code
+   * existing}, the Secret it replaces (see {@link PreviousValues}); {@code built} itself without
+   * a retention, or when {@code existing} is not this owner's Secret with data as written.
+   */
+  public Secret withPreviousValues(
+      Secret built,
+      Optional<Secret> existing,
+      LambdaInvocation owner,
+      Instant now,
+      Optional<java.time.Duration> retention) {
+    if (retention.isEmpty()
+        || existing.isEmpty()
+        || !isControlledBy(existing.get(), owner)
+        || !isIntact(existing.get())) {
+      return built;
+    }
+    return rehashed(PreviousValues.keep(built, existing.get(), now, retention.get()));
+  }
+
+  /** {@code secret} without its previous values, with its data-hash recomputed. */
+  public Secret withoutPreviousValues(Secret secret) {
+    return rehashed(PreviousValues.dropped(secret));
+  }
+
+  /** When the previous values {@code secret} holds go; empty when it holds none. */
+  public static Optional<Instant> previousValuesExpiry(Secret secret) {
+    return PreviousValues.expiresAt(secret);
+  }
+
+  /**
+   * The data a result wrote to {@code secret}, without the previous values it keeps: a rotation
+   * changes it, the drop of the previous values does not.
+   */
+  public static Map<String, String> currentData(Secret secret) {
+    return PreviousValues.currentData(secret);
+  }
+
+  private Secret rehashed(Secret secret) {
+    secret.getMetadata().getAnnotations().put(DATA_HASH_ANNOTATION, dataHash.of(secret.getData()));
+    return secret;
+  }
+
   /** The data-hash annotation of a result Secret; null when it has none. */
   public static String dataHashOf(Secret secret) {
     var annotations = secret.getMetadata().getAnnotations();

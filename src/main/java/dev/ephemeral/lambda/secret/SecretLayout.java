@@ -16,6 +16,13 @@ public final class SecretLayout {
   public static final String EXPIRES_AT_ANNOTATION = "lambda.ephemeral.dev/expires-at";
   public static final String DATA_HASH_ANNOTATION = "lambda.ephemeral.dev/data-hash";
 
+  /**
+   * With spec.secret.previousValueRetention: when the keys holding the previous values go. Present
+   * only while the Secret holds them.
+   */
+  public static final String PREVIOUS_EXPIRES_AT_ANNOTATION =
+      "lambda.ephemeral.dev/previous-expires-at";
+
   /** The label selector of the Secret informer: the operator never caches other Secrets. */
   public static final String MANAGED_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY_VALUE;
 

@@ -67,6 +67,7 @@ final class SecretSpecRules {
     Map<String, String> annotations = rules.annotations(secret.getAnnotations());
     List<RestartTarget> restartTargets =
         rules.rolloutRestartTargets(secret.getRolloutRestartTargets());
+    rules.previousKeys(secret);
     return new Checked(keys, shape, labels, annotations, restartTargets);
   }
 
@@ -145,6 +146,41 @@ final class SecretSpecRules {
                           + "; define it in spec.secret.keys or spec.secret.template"));
     }
     return new SecretShape(type, templates);
+  }
+
+  /**
+   * With previousValueRetention, each data key k may be kept as k.previous: no key of keys or
+   * template may take that name, and each leaves room for the suffix.
+   */
+  private void previousKeys(SecretSpec secret) {
+    if (secret.getPreviousValueRetention() == null) {
+      return;
+    }
+    for (var named : List.of(
+        Map.entry("spec.secret.keys", Optional.ofNullable(secret.getKeys()).orElse(Map.of())),
+        Map.entry(
+            "spec.secret.template", Optional.ofNullable(secret.getTemplate()).orElse(Map.of())))) {
+      if (named.getValue().size() > MAX_PROJECTED_KEYS) {
+        continue;
+      }
+      for (String key : named.getValue().keySet()) {
+        if (key != null
+            && (key.endsWith(PREVIOUS_KEY_SUFFIX) || key.length() > RETAINED_KEY_MAX_LENGTH)) {
+          violations.add(
+              "spec.secret.previousValueRetention: the key "
+                  + quoted(key)
+                  + " of "
+                  + named.getKey()
+                  + " must not end with "
+                  + PREVIOUS_KEY_SUFFIX
+                  + " and must be at most "
+                  + RETAINED_KEY_MAX_LENGTH
+                  + " characters (the previous value is kept as the key plus "
+                  + PREVIOUS_KEY_SUFFIX
+                  + ")");
+        }
+      }
+    }
   }
 
   private Map<String, String> templates(SecretSpec secret) {

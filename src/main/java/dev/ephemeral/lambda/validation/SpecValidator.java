@@ -12,6 +12,7 @@ import dev.ephemeral.lambda.customresource.SecretSpec;
 import dev.ephemeral.lambda.customresource.SpecRules;
 import dev.ephemeral.lambda.model.InvocationPlan;
 import dev.ephemeral.lambda.model.PayloadSource;
+import dev.ephemeral.lambda.model.SuccessCheck;
 import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;
@@ -165,8 +166,18 @@ public final class SpecValidator {
     Optional<Duration> ttl =
         duration("spec.secret.ttl", secret.getTtl(), LONGEST_INTERVAL, INTERVAL_RANGE, violations);
 
+    Optional<Duration> previousValueRetention =
+        duration(
+            "spec.secret.previousValueRetention",
+            secret.getPreviousValueRetention(),
+            LONGEST_INTERVAL,
+            INTERVAL_RANGE,
+            violations);
+
     SecretSpecRules.Checked checked =
         SecretSpecRules.check(secret, violations, SpecValidator::quoted);
+    Optional<SuccessCheck> successCheck =
+        SuccessConditionRules.check(spec.getSuccessCondition(), violations);
 
     if (!violations.isEmpty()) {
       return new Invalid(List.copyOf(violations));
@@ -191,7 +202,9 @@ public final class SpecValidator {
             onDeletePayload,
             checked.shape(),
             payloadFrom,
-            null));
+            null,
+            successCheck,
+            previousValueRetention));
   }
 
   private static void checkFunctionName(String functionName, List<String> violations) {

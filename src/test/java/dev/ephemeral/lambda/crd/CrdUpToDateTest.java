@@ -95,7 +95,14 @@ class CrdUpToDateTest {
             "invokePolicy",
             "onDelete",
             "payloadFrom",
-            "secret");
+            "secret",
+            "successCondition");
+    assertThat(names(spec.at("/properties/successCondition/properties")))
+        .containsExactlyInAnyOrder("expression", "message", "writeRejectedResult");
+    assertThat(texts(spec.at("/properties/successCondition/required")))
+        .containsExactly("expression");
+    assertThat(spec.at("/properties/successCondition/properties/expression/maxLength").asInt())
+        .isEqualTo(1024);
     assertThat(names(spec.at("/properties/payloadFrom/items/properties")))
         .containsExactlyInAnyOrder("pointer", "configMapKeyRef", "secretKeyRef", "format");
     assertThat(names(spec.at("/properties/payloadFrom/items/properties/secretKeyRef/properties")))
@@ -109,7 +116,8 @@ class CrdUpToDateTest {
             "annotations",
             "rolloutRestartTargets",
             "type",
-            "template");
+            "template",
+            "previousValueRetention");
     assertThat(texts(spec.path("required"))).containsExactlyInAnyOrder("functionName", "payload");
     assertThat(names(spec.at("/properties/onDelete/properties"))).containsExactly("payload");
     assertThat(texts(spec.at("/properties/onDelete/required"))).containsExactly("payload");

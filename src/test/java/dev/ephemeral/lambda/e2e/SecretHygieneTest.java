@@ -89,7 +89,24 @@ class SecretHygieneTest {
     secretSpec(wrongShape).setTemplate(Map.of(".dockerconfigjson", "{{ result.note }}"));
     harness.create(wrongShape);
 
+    // Success conditions: one false, one whose evaluation fails on the sentinel (CEL's own
+    // message would quote it), one that writes the rejected result as asked.
+    harness.create(
+        SuccessConditionTest.gated(
+            "gate-false", "secret-generator", "result.api_key == 'x'", null));
+    harness.create(
+        SuccessConditionTest.gated(
+            "gate-error", "secret-generator", "int(result.api_key) > 0", null));
+    var gateWritten =
+        SuccessConditionTest.gated(
+            "gate-written", "secret-generator", "result.api_key == 'x'", "rejected");
+    gateWritten.getSpec().getSuccessCondition().setWriteRejectedResult(true);
+    harness.create(gateWritten);
+
     harness.awaitReason("ok", "Invoked");
+    harness.awaitReason("gate-false", "ConditionNotMet");
+    harness.awaitReason("gate-error", "ConditionNotMet");
+    harness.awaitReason("gate-written", "ConditionNotMet");
     harness.awaitReason("templated", "Invoked");
     harness.awaitReason("template-fails", "ResultKeyMissing");
     harness.awaitReason("wrong-shape", "ResultKeyMissing");
@@ -131,7 +148,16 @@ class SecretHygieneTest {
       }
     }
     for (String name :
-        List.of("ok", "failing", "keyless", "templated", "template-fails", "wrong-shape")) {
+        List.of(
+            "ok",
+            "failing",
+            "keyless",
+            "templated",
+            "template-fails",
+            "wrong-shape",
+            "gate-false",
+            "gate-error",
+            "gate-written")) {
       String resource = Serialization.asJson(harness.get(name));
       for (String text : forbidden) {
         assertThat(resource).doesNotContain(text);
@@ -149,6 +175,13 @@ class SecretHygieneTest {
     assertThat(harness.secret("keyless")).isNull();
     assertThat(harness.secret("template-fails")).isNull();
     assertThat(harness.secret("wrong-shape")).isNull();
+    assertThat(harness.secret("gate-false")).isNull();
+    assertThat(harness.secret("gate-error")).isNull();
+    assertThat(InvocationLifecycleTest.decode(harness.secret("gate-written"), "result"))
+        .contains(SENTINEL);
+    assertThat(harness.get("gate-error").getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("int(result.api_key) > 0")
+        .contains("bad format");
     assertThat(harness.get("keyless").getStatus().readyCondition().orElseThrow().getMessage())
         .contains("/missing");
     LambdaInvocation failed = harness.get("failing");

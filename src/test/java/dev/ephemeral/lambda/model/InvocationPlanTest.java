@@ -58,7 +58,9 @@ class InvocationPlanTest {
         onDeletePayload.map(InvocationPlanTest::bytes),
         SecretShape.OPAQUE,
         List.of(),
-        null);
+        null,
+        Optional.empty(),
+        Optional.empty());
   }
 
   private static byte[] bytes(String text) {

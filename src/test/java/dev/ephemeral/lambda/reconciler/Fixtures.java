@@ -68,6 +68,8 @@ final class Fixtures {
         Optional.empty(),
         SecretShape.OPAQUE,
         List.of(),
-        null);
+        null,
+        Optional.empty(),
+        Optional.empty());
   }
 }

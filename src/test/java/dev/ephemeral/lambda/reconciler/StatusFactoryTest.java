@@ -55,6 +55,33 @@ class StatusFactoryTest {
   }
 
   @Test
+  void aResultWrittenButRejectedDescribesTheSecretAndIsStalledWithoutRetry() {
+    var plan = plan(Optional.of(Duration.ofMinutes(10)), Optional.empty());
+    var previous = succeeded(plan);
+
+    var status =
+        StatusFactory.writtenButRejected(
+            resource(GENERATION, "run-3"),
+            previous,
+            plan,
+            new Succeeded(200, "8", RESULT.getBytes(StandardCharsets.UTF_8), null),
+            LATER,
+            "not compliant",
+            LATER);
+
+    assertThat(status.getSecretName()).isEqualTo("api-key");
+    assertThat(status.getExecutedVersion()).isEqualTo("8");
+    assertThat(status.getLastInvocationTime()).isEqualTo("2026-11-26T10:10:00Z");
+    assertThat(status.getNextRetryTime()).isNull();
+    assertThat(status.isReady()).isFalse();
+    assertThat(status.readyCondition().orElseThrow().getReason()).isEqualTo("ConditionNotMet");
+    assertThat(status.readyCondition().orElseThrow().getMessage())
+        .isEqualTo("not compliant; not retried until the next trigger");
+    assertThat(status.condition(LambdaInvocationStatus.STALLED).orElseThrow().getStatus())
+        .isEqualTo("True");
+  }
+
+  @Test
   void succeededWithoutRefreshOrTtlHasNoRefreshOrExpiryTime() {
     var previous =
         succeeded(plan(Optional.of(Duration.ofMinutes(10)), Optional.of(Duration.ofHours(1))));

@@ -34,6 +34,14 @@ class WakeUpTest {
   }
 
   @Test
+  void thePreviousValuesOfTheSecretWakeTheResourceWhenTheirTimeIsUp() {
+    var status = new LambdaInvocationStatus();
+    status.setNextRefreshTime("2026-12-08T10:00:00Z");
+    status.setPreviousValuesExpiryTime("2026-12-07T11:00:00Z");
+    assertThat(WakeUp.after(status, NOW, NOW)).contains(Duration.ofHours(1).plus(WakeUp.MARGIN));
+  }
+
+  @Test
   void aTimeAfterTheDecisionButPastWhenRecordedWakesAtOnce() {
     var status = new LambdaInvocationStatus();
     // A 1s refresh, rounded down to the second, recorded a moment after the decision.

@@ -68,16 +68,18 @@ class SandboxCommandTest {
 
   /** The examples and the state each is expected to reach. */
   private static final Map<String, String> EXAMPLE_REASONS =
-      Map.of(
-          "api-key", "Invoked",
-          "sizing", "Invoked",
-          "compliance", "Invoked",
-          "rollout-config", "Invoked",
-          "db-credentials", "Invoked",
-          "failing-check", "FunctionError",
-          "session-key", "Invoked",
-          "checkout-sizing", "Invoked",
-          "registry-pull", "Invoked");
+      Map.ofEntries(
+          Map.entry("api-key", "Invoked"),
+          Map.entry("sizing", "Invoked"),
+          Map.entry("compliance", "Invoked"),
+          Map.entry("rollout-config", "Invoked"),
+          Map.entry("db-credentials", "Invoked"),
+          Map.entry("failing-check", "FunctionError"),
+          Map.entry("session-key", "Invoked"),
+          Map.entry("sessions-compliance", "ConditionNotMet"),
+          Map.entry("checkout-sizing", "Invoked"),
+          Map.entry("registry-pull", "Invoked"),
+          Map.entry("webhook-signing-key", "Invoked"));
 
   /**
    * The sandbox sets the level of these loggers; put them back for the other test classes in this
@@ -150,6 +152,14 @@ class SandboxCommandTest {
     assertThat(table.get("registry-pull"))
         .containsEntry("SECRET", "registry-pull")
         .containsEntry("KEYS", ".dockerconfigjson,result");
+    // The gate holds its sync wave: the function answered, its result was rejected, no Secret.
+    assertThat(table.get("sessions-compliance"))
+        .containsEntry("STATUS CODE", "200")
+        .containsEntry("SECRET", "<none>")
+        .containsEntry("KEYS", "<none>");
+    assertThat(table.get("webhook-signing-key"))
+        .containsEntry("SECRET", "webhook-signing-key")
+        .containsEntry("KEYS", "result,signing_key");
     assertThat(table.get("failing-check"))
         .containsEntry("STATUS CODE", "<none>")
         .containsEntry("EXECUTED VERSION", "<none>")
@@ -209,7 +219,7 @@ class SandboxCommandTest {
     assertThat(invocations.get("sizing").at("/status/secretName").asText())
         .isEqualTo("sizing-config");
 
-    // One Secret per successful invocation; the failing one has none.
+    // One Secret per successful invocation; the failing one and the rejected one have none.
     assertThat(secrets)
         .containsOnlyKeys(
             "api-key",
@@ -219,7 +229,8 @@ class SandboxCommandTest {
             "orders-db",
             "session-key",
             "checkout-sizing",
-            "registry-pull");
+            "registry-pull",
+            "webhook-signing-key");
     Map<String, String> types =
         Map.of(
             "orders-db", "kubernetes.io/basic-auth",

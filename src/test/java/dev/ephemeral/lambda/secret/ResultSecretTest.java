@@ -964,7 +964,9 @@ class ResultSecretTest {
           Optional.empty(),
           shape,
           List.of(),
-          null);
+          null,
+          Optional.empty(),
+          Optional.empty());
     }
   }
 }

@@ -104,7 +104,9 @@ class SpecValidatorTest {
             "spec.secret.labels",
             "spec.secret.annotations",
             "spec.payloadFrom",
-            "spec.payloadFrom[0]");
+            "spec.payloadFrom[0]",
+            "spec.successCondition.expression",
+            "spec.secret.previousValueRetention");
   }
 
   // The payload limit is not in the invalid table: the CRD cannot express it (see the class
@@ -735,6 +737,16 @@ class SpecValidatorTest {
                   java.util.stream.StreamSupport.stream(expected.spliterator(), false)
                       .map(JsonNode::asText)
                       .toList());
+      case "successCheck" ->
+          assertThat(
+                  plan.successCheck()
+                      .map(
+                          c ->
+                              c.expression() + " | " + c.message() + " | " + c.writeRejectedResult()))
+              .as(what)
+              .isEqualTo(Optional.ofNullable(nullableText(expected)));
+      case "previousValueRetention" ->
+          assertThat(plan.previousValueRetention()).as(what).isEqualTo(duration(expected));
       default ->
           throw new AssertionError(what + " is not a field of InvocationPlan this test knows");
     }
