@@ -131,7 +131,7 @@ final class StoredCalls {
               status == null ? null : status.getSecretName());
       if (stored.failure().isEmpty()) {
         report(call, ReadyReason.Invoked);
-        observer.secretWritten(decidedOn);
+        observer.secretWritten(decidedOn, writtenMessage(plan));
         LOG.atInfo()
             .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
             .addKeyValue(NAME, resource.getMetadata().getName())
@@ -210,6 +210,15 @@ final class StoredCalls {
   void report(Call<PendingInvocation> call, ReadyReason outcome) {
     var pending = call.context();
     observer.invoked(pending.decidedOn(), pending.trigger(), outcome, call.latency());
+  }
+
+  /** The Invoked Event's message: the same for every call of the same spec, so they count up. */
+  private static String writtenMessage(InvocationPlan plan) {
+    return "Invoked "
+        + plan.functionName()
+        + (plan.qualifier() == null ? "" : ":" + plan.qualifier())
+        + "; result written to Secret "
+        + plan.secretName();
   }
 
   static ReadyReason outcomeOf(InvocationResult result) {
