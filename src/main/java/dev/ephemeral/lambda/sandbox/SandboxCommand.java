@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.BuildInfo;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
@@ -48,6 +49,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "lambda-invocation-sandbox",
     mixinStandardHelpOptions = true,
+    versionProvider = BuildInfo.VersionProvider.class,
     sortOptions = false,
     description = {
       // One element per paragraph: picocli wraps each at the usage width.

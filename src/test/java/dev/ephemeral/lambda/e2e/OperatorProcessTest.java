@@ -4,6 +4,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ephemeral.lambda.BuildInfo;
 import dev.ephemeral.lambda.OperatorMain;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
@@ -224,6 +225,38 @@ class OperatorProcessTest {
             line ->
                 assertThat(line).contains("cannot reach the Kubernetes API at http://127.0.0.1:"));
     assertThat(Files.readString(logs.resolve("operator.log"))).doesNotContain("\tat ");
+  }
+
+  @Test
+  void logsItsVersionsAndSettingsAtStartWithoutSecrets() throws Exception {
+    Process operator =
+        start(
+            Map.of(
+                "KUBERNETES_MASTER", "http://127.0.0.1:" + freePort(),
+                "AWS_ENDPOINT_URL_LAMBDA", "http://user:start-sentinel@127.0.0.1:9/",
+                "AWS_SECRET_ACCESS_KEY", "start-sentinel",
+                "WATCH_NAMESPACES", "shop"));
+    assertThat(operator.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String log = Files.readString(logs.resolve("operator.log"));
+    BuildInfo build = BuildInfo.current();
+    assertThat(log.lines().filter(l -> l.contains("Starting lambda-invocation-operator")))
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains("version=\"" + build.version() + "\"")
+                    .contains("javaOperatorSdk=\"" + build.javaOperatorSdk() + "\"")
+                    .contains("kubernetesClient=\"" + build.kubernetesClient() + "\"")
+                    .contains("awsSdk=\"" + build.awsSdk() + "\""));
+    assertThat(log.lines().filter(l -> l.contains(" - Settings ")))
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains("WATCH_NAMESPACES=\"shop\"")
+                    .contains("AWS_ENDPOINT_URL_LAMBDA=\"http://127.0.0.1:9/\"")
+                    .contains("POLICY_MODE="));
+    assertThat(log).doesNotContain("start-sentinel");
   }
 
   private Process start(Map<String, String> environment) throws IOException {
