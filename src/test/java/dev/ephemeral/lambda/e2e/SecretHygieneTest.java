@@ -130,6 +130,7 @@ class SecretHygieneTest {
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
       }
     }
+    logs.assertNoLineContains(forbidden);
     for (String name :
         List.of("ok", "failing", "keyless", "templated", "template-fails", "wrong-shape")) {
       String resource = Serialization.asJson(harness.get(name));
