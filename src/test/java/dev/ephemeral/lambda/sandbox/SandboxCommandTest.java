@@ -167,6 +167,12 @@ class SandboxCommandTest {
 
     assertThat(run.exitCode()).as(run.describe()).isZero();
     assertReportList(YAML.readTree(run.out()));
+    // Shaped like kubectl get -o yaml: no document marker, plain scalars where YAML allows.
+    assertThat(run.out()).startsWith("apiVersion: v1\n");
+    assertThat(run.out().lines())
+        .contains("kind: List", "  kind: LambdaInvocation")
+        .anySatisfy(l -> assertThat(l).matches(" +functionName: [a-z][a-z-]+"))
+        .noneMatch(l -> l.equals("---"));
   }
 
   @Test
@@ -622,6 +628,33 @@ class SandboxCommandTest {
         .containsEntry("KEYS", "<none>")
         // Retiring the Secret does not invoke, and it stays expired.
         .containsEntry("INVOCATIONS", "1");
+    // Each refresh and the expiry as it happens: one line each on stderr.
+    assertThat(run.err().lines())
+        .anyMatch(l -> l.matches("lambda-invocation-sandbox: \\S+ watch/refreshed refreshed: Invoked"))
+        .anyMatch(l -> l.matches("lambda-invocation-sandbox: \\S+ watch/expiring expired: .+"));
+  }
+
+  @Test
+  void anUnreachableLambdaEndpointIsOneLineNamingItsUrl(@TempDir Path dir) throws IOException {
+    String endpoint;
+    try (var socket = new java.net.ServerSocket(0)) {
+      endpoint = "http://127.0.0.1:" + socket.getLocalPort();
+    }
+    Path file = write(dir, "one.yaml", invocationWithPayload("one", "  payload: {}"));
+
+    Run run = sandbox("-f", file.toString(), "--lambda-endpoint", endpoint);
+
+    assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().lines())
+        .singleElement()
+        .satisfies(
+            l ->
+                assertThat(l)
+                    .startsWith(
+                        "lambda-invocation-sandbox: --lambda-endpoint "
+                            + endpoint
+                            + " is not reachable (ConnectException"));
   }
 
   // --- policies ---------------------------------------------------------------------------------
