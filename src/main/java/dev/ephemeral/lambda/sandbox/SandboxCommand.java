@@ -202,7 +202,8 @@ public final class SandboxCommand implements Callable<Integer> {
                   production.policy().accountId().orElse(SANDBOX_ACCOUNT),
                   SandboxLambda.region(environment)));
     }
-    try (var kubernetes = InProcessKubernetes.start();
+    try (var marked = ExpectedFailures.mark(expectations, spec.commandLine().getErr(), spec.name());
+        var kubernetes = InProcessKubernetes.start();
         // The operator's own client, built as in production (deep-stack watch threads).
         var operatorClient = KubernetesClientConfig.newClient(kubernetes.client().getConfiguration());
         var invoker =

@@ -43,7 +43,8 @@ final class SandboxProgress implements InvocationObserver {
 
   @Override
   public void workloadRestarted(LambdaInvocation resource, String message) {
-    line(resource, "restarted: " + message);
+    // The message names the workload: "Deployment api restarted: the data of Secret ... changed".
+    line(resource, message);
   }
 
   @Override

@@ -155,6 +155,12 @@ class SandboxCommandTest {
         .containsEntry("EXECUTED VERSION", "<none>")
         .containsEntry("SECRET", "<none>")
         .containsEntry("KEYS", "<none>");
+    // Its failure is the one the example expects: one line says so, instead of WARN log lines.
+    assertThat(run.err().lines())
+        .containsOnlyOnce(
+            "lambda-invocation-sandbox: demo/failing-check FunctionError, as expected"
+                + " (sandbox.lambda.ephemeral.dev/expect): Invocation failed: the function"
+                + " returned an error (Unhandled, errorType RuntimeError)");
 
     // Names only: no base64 or hex value, no JSON of a result.
     assertThat(VALUE_LIKE.matcher(run.out()).results().map(m -> m.group()).toList()).isEmpty();
