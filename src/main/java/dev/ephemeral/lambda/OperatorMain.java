@@ -37,6 +37,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 @Command(
     name = "lambda-invocation-operator",
     mixinStandardHelpOptions = true,
+    versionProvider = BuildInfo.VersionProvider.class,
     description =
         "Invokes AWS Lambda functions for LambdaInvocation resources and keeps each result"
             + " in a short-lived Secret.",
@@ -83,6 +84,7 @@ public final class OperatorMain implements Callable<Integer> {
   @Command(
       name = "run",
       mixinStandardHelpOptions = true,
+      versionProvider = BuildInfo.VersionProvider.class,
       description =
           "Run the operator against the current kubeconfig or in-cluster config,"
               + " configured by environment variables (see README).")
@@ -90,6 +92,14 @@ public final class OperatorMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      BuildInfo build = BuildInfo.current();
+      LOG.atInfo()
+          .addKeyValue("version", build.version())
+          .addKeyValue("javaOperatorSdk", build.javaOperatorSdk())
+          .addKeyValue("kubernetesClient", build.kubernetesClient())
+          .addKeyValue("awsSdk", build.awsSdk())
+          .addKeyValue("java", Runtime.version())
+          .log("Starting lambda-invocation-operator");
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
       var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       var running = new AtomicReference<LambdaInvocationOperator>();
@@ -111,6 +121,9 @@ public final class OperatorMain implements Callable<Integer> {
         endpoints.close();
         return 1;
       }
+      var settings = LOG.atInfo();
+      config.settings().forEach(settings::addKeyValue);
+      settings.log("Settings");
       Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {

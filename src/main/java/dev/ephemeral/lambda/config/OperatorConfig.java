@@ -8,9 +8,11 @@ import java.net.URI;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -171,6 +173,34 @@ public record OperatorConfig(
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorConfig.class);
 
+  /**
+   * The settings in force, by the environment variable that sets each, for the log at start. None
+   * is secret; the Lambda endpoint is shown without user info or query, which could carry one.
+   */
+  public Map<String, Object> settings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put(
+        WATCH_NAMESPACES,
+        watchNamespaces.isEmpty() ? "all" : String.join(",", new TreeSet<>(watchNamespaces)));
+    settings.put(
+        AWS_ENDPOINT_URL_LAMBDA,
+        lambdaEndpoint.map(OperatorConfig::withoutUserInfoOrQuery).orElse("AWS"));
+    settings.put(MAX_INVOCATIONS_IN_FLIGHT, maxInFlight);
+    settings.put(MAX_IN_FLIGHT_PER_FUNCTION, maxInFlightPerFunction);
+    settings.put(SHARD, shard.name().orElse("(none: the resources without the shard label)"));
+    settings.put(HTTP_PORT, httpPort);
+    settings.put(RETRY_INITIAL_BACKOFF, retryPolicy.initialBackoff());
+    settings.put(RETRY_MAX_BACKOFF, retryPolicy.maxBackoff());
+    settings.put(RETRY_MAX_RETRIES, retryPolicy.maxRetries());
+    settings.put(RETRY_SLOW_INTERVAL, retryPolicy.slowInterval());
+    settings.put(LEADER_ELECTION, leaderElection);
+    settings.put(POD_NAMESPACE, leaseNamespace.orElse("(the client's namespace)"));
+    settings.put(POLICY_MODE, policy.mode());
+    settings.put(AWS_ACCOUNT_ID, policy.accountId().orElse("(unset)"));
+    settings.put(AWS_REGION, policy.defaultRegion().orElse("(unset)"));
+    return settings;
+  }
+
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     var reader = new Reader(env);
     RetryPolicy defaults = RetryPolicy.DEFAULT;
@@ -240,6 +270,14 @@ public record OperatorConfig(
         .addKeyValue("default", PolicyMode.Enforce)
         .log("Ignoring invalid environment variable, enforcing policies: must be Off or Enforce");
     return PolicyMode.Enforce;
+  }
+
+  private static String withoutUserInfoOrQuery(URI uri) {
+    return uri.getScheme()
+        + "://"
+        + uri.getHost()
+        + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+        + Optional.ofNullable(uri.getRawPath()).orElse("");
   }
 
   private static Optional<String> account(String raw) {

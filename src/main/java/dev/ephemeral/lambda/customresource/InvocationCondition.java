@@ -2,13 +2,16 @@ package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
 /** A standard Kubernetes condition (metav1.Condition), described for kubectl explain. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class InvocationCondition {
 
-  @JsonPropertyDescription("Condition type: Ready.")
+  // The key of the conditions list (x-kubernetes-list-map-keys): a key must be required.
+  @Required
+  @JsonPropertyDescription("Condition type: Ready, Reconciling or Stalled.")
   private String type;
 
   @JsonPropertyDescription("True, False or Unknown.")

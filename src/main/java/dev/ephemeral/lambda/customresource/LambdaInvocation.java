@@ -3,9 +3,11 @@ package dev.ephemeral.lambda.customresource;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -22,6 +24,15 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("lambdainvocations")
 @Singular("lambdainvocation")
 @ShortNames({"lambdainv", "linv"})
+@Categories(LambdaInvocation.CATEGORY)
+// The root description kubectl explain lambdainvocation shows; the generator takes none from Java.
+@SchemaCustomizer(
+    value = SchemaCustomizer.MergePatchCustomizer.class,
+    input =
+        "{\"description\":\"An invocation of an AWS Lambda function whose result the operator"
+            + " keeps in a Secret owned by this resource, refreshed, expired and restarted as the"
+            + " spec says. The status and its Ready condition tell how the last invocation went;"
+            + " they never hold any part of the result.\"}")
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
@@ -58,6 +69,9 @@ public class LambdaInvocation extends CustomResource<LambdaInvocationSpec, Lambd
 
   public static final String GROUP = "lambda.ephemeral.dev";
   public static final String VERSION = "v1alpha1";
+
+  /** kubectl get lambda lists both kinds of this group. */
+  public static final String CATEGORY = "lambda";
 
   /** Setting this annotation to a new value asks for one more invocation ("run again"). */
   public static final String INVOKE_REQUESTED_AT_ANNOTATION = GROUP + "/invoke-requested-at";

@@ -3,7 +3,9 @@ package dev.ephemeral.lambda.customresource;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -21,6 +23,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("lambdainvocationpolicies")
 @Singular("lambdainvocationpolicy")
 @ShortNames({"lambdapolicy", "linvpol"})
+@Categories(LambdaInvocation.CATEGORY)
+// The root description kubectl explain lambdainvocationpolicy shows.
+@SchemaCustomizer(
+    value = SchemaCustomizer.MergePatchCustomizer.class,
+    input =
+        "{\"description\":\"Which namespaces may invoke which AWS Lambda functions, and with"
+            + " which IAM role: cluster-scoped, written by the cluster's administrators, and"
+            + " enforced when the operator runs with POLICY_MODE=Enforce.\"}")
 @AdditionalPrinterColumn(
     name = "Namespaces",
     jsonPath = ".spec.namespaces",

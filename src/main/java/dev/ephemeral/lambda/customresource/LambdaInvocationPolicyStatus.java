@@ -2,11 +2,13 @@ package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /** What the operator found about a policy. */
+@SchemaCustomizer(value = ConditionsByType.class, input = "conditions")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LambdaInvocationPolicyStatus {
 

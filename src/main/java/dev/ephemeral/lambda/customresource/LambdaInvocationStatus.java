@@ -3,12 +3,14 @@ package dev.ephemeral.lambda.customresource;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /** What the operator observed. Never holds any part of the result or the log. */
+@SchemaCustomizer(value = ConditionsByType.class, input = "conditions")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LambdaInvocationStatus {
 

@@ -2,12 +2,15 @@ package dev.ephemeral.lambda.customresource;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
 /** A standard Kubernetes condition (metav1.Condition) of a LambdaInvocationPolicy. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PolicyCondition {
 
+  // The key of the conditions list (x-kubernetes-list-map-keys): a key must be required.
+  @Required
   @JsonPropertyDescription("Condition type: Ready.")
   private String type;
 

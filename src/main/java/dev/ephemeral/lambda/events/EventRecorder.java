@@ -5,29 +5,20 @@ import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.Trigger;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Records core/v1 Events on a LambdaInvocation for failures, conflicts, expiry, the restarts of its
- * rollout restart targets and a given-up delete-time call, with the condition's reason and (safe)
- * message, and on a LambdaInvocationPolicy that is ignored because its spec does not fit the model.
- * An Event that cannot be written is logged and dropped.
+ * Records core/v1 Events on a LambdaInvocation for successful invocations, failures, conflicts,
+ * expiry, the restarts of its rollout restart targets and a given-up delete-time call, with the
+ * condition's reason and (safe) message, and on a LambdaInvocationPolicy that is ignored because its
+ * spec does not fit the model. Repeats are counted on one Event ({@link EventWriter}).
  */
 public final class EventRecorder implements InvocationObserver {
 
   public static final String COMPONENT = "lambda-invocation-operator";
-  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-  private static final int MAX_MESSAGE = 1024;
 
   /** Reason of the Event when spec.onDelete's call is given up and the finalizer removed. */
   public static final String ON_DELETE_FAILED = "OnDeleteFailed";
@@ -35,18 +26,22 @@ public final class EventRecorder implements InvocationObserver {
   /** The namespace of Events about cluster-scoped objects, as client-go's recorder uses. */
   static final String CLUSTER_SCOPED_EVENTS = "default";
 
-  private final KubernetesClient client;
-  private final Clock clock;
+  private final EventWriter writer;
 
   public EventRecorder(KubernetesClient client, Clock clock) {
-    this.client = client;
-    this.clock = clock;
+    this.writer = new EventWriter(client, clock);
   }
 
   @Override
   public void invoked(
       LambdaInvocation resource, Trigger trigger, ReadyReason outcome, Duration latency) {
-    // Successes are in the status; Events are for what needs attention.
+    // A success has its Event once its result is written (secretWritten); failures theirs once
+    // they are the status (failed).
+  }
+
+  @Override
+  public void secretWritten(LambdaInvocation resource, String message) {
+    record(resource, "Normal", ReadyReason.Invoked.name(), message);
   }
 
   @Override
@@ -80,50 +75,9 @@ public final class EventRecorder implements InvocationObserver {
   }
 
   private void record(HasMetadata resource, String type, String reason, String message) {
-    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    var meta = resource.getMetadata();
     // An Event about a cluster-scoped object lives in "default", where kubectl describe looks.
-    String namespace = meta.getNamespace() == null ? CLUSTER_SCOPED_EVENTS : meta.getNamespace();
-    var event =
-        new EventBuilder()
-            .withNewMetadata()
-            .withName(
-                meta.getName()
-                    + "."
-                    + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
-            .withNamespace(namespace)
-            .endMetadata()
-            .withInvolvedObject(
-                new ObjectReferenceBuilder()
-                    .withApiVersion(resource.getApiVersion())
-                    .withKind(resource.getKind())
-                    .withName(meta.getName())
-                    .withNamespace(meta.getNamespace())
-                    .withUid(meta.getUid())
-                    .withResourceVersion(meta.getResourceVersion())
-                    .build())
-            .withType(type)
-            .withReason(reason)
-            .withMessage(
-                message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
-            .withNewSource()
-            .withComponent(COMPONENT)
-            .endSource()
-            .withReportingComponent(COMPONENT)
-            .withReportingInstance(System.getenv().getOrDefault("HOSTNAME", COMPONENT))
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
-            .build();
-    try {
-      client.v1().events().inNamespace(namespace).resource(event).create();
-    } catch (KubernetesClientException e) {
-      LOG.atWarn()
-          .addKeyValue("namespace", meta.getNamespace())
-          .addKeyValue("name", meta.getName())
-          .addKeyValue("reason", reason)
-          .addKeyValue("httpCode", e.getCode())
-          .log("Could not record an Event");
-    }
+    String namespace = resource.getMetadata().getNamespace();
+    writer.write(
+        resource, namespace == null ? CLUSTER_SCOPED_EVENTS : namespace, type, reason, message);
   }
 }

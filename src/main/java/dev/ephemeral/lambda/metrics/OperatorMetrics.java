@@ -148,7 +148,7 @@ public final class OperatorMetrics implements InvocationObserver {
   }
 
   @Override
-  public void secretWritten(LambdaInvocation resource) {
+  public void secretWritten(LambdaInvocation resource, String message) {
     secretsWritten.increment();
   }
 

@@ -24,8 +24,11 @@ public interface InvocationObserver {
   /** An attempt ended without a written Secret (invocation failure, conflict, invalid spec...). */
   default void failed(LambdaInvocation resource, ReadyReason reason, String message) {}
 
-  /** A result Secret was created or updated. */
-  default void secretWritten(LambdaInvocation resource) {}
+  /**
+   * A result Secret was created or updated; {@code message} names the function and the Secret,
+   * never any part of the result.
+   */
+  default void secretWritten(LambdaInvocation resource, String message) {}
 
   /** A result Secret reached its ttl and was deleted. */
   default void secretExpired(LambdaInvocation resource, String message) {}
@@ -80,8 +83,8 @@ public interface InvocationObserver {
       }
 
       @Override
-      public void secretWritten(LambdaInvocation resource) {
-        observers.forEach(o -> safely(() -> o.secretWritten(resource)));
+      public void secretWritten(LambdaInvocation resource, String message) {
+        observers.forEach(o -> safely(() -> o.secretWritten(resource, message)));
       }
 
       @Override

@@ -137,7 +137,7 @@ final class StoredCalls {
               status == null ? null : status.getSecretName());
       if (stored.failure().isEmpty()) {
         report(call, rejection.isPresent() ? ReadyReason.ConditionNotMet : ReadyReason.Invoked);
-        observer.secretWritten(decidedOn);
+        observer.secretWritten(decidedOn, writtenMessage(plan, rejection.isPresent()));
         LOG.atInfo()
             .addKeyValue(NAMESPACE, resource.getMetadata().getNamespace())
             .addKeyValue(NAME, resource.getMetadata().getName())
@@ -268,6 +268,16 @@ final class StoredCalls {
   void report(Call<PendingInvocation> call, ReadyReason outcome) {
     var pending = call.context();
     observer.invoked(pending.decidedOn(), pending.trigger(), outcome, call.latency());
+  }
+
+  /** The Invoked Event's message: the same for every call of the same spec, so they count up. */
+  private static String writtenMessage(InvocationPlan plan, boolean rejected) {
+    return "Invoked "
+        + plan.functionName()
+        + (plan.qualifier() == null ? "" : ":" + plan.qualifier())
+        + "; result written to Secret "
+        + plan.secretName()
+        + (rejected ? " although spec.successCondition rejected it (writeRejectedResult)" : "");
   }
 
   static ReadyReason outcomeOf(InvocationResult result) {

@@ -1,22 +1,21 @@
 package dev.ephemeral.lambda.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.BuildInfo;
 import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
 import dev.ephemeral.lambda.customresource.ReadyReason;
+import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
 import dev.ephemeral.lambda.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -48,6 +47,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "lambda-invocation-sandbox",
     mixinStandardHelpOptions = true,
+    versionProvider = BuildInfo.VersionProvider.class,
     sortOptions = false,
     description = {
       // One element per paragraph: picocli wraps each at the usage width.
@@ -179,6 +179,11 @@ public final class SandboxCommand implements Callable<Integer> {
     var counter = new InvocationCounter();
     OperatorConfig production = OperatorConfig.fromEnvironment(environment);
     Optional<URI> external = Optional.ofNullable(lambdaEndpoint).or(production::lambdaEndpoint);
+    if (external.isPresent()) {
+      SandboxLambda.checkReachable(
+          external.get(),
+          lambdaEndpoint != null ? "--lambda-endpoint" : OperatorConfig.AWS_ENDPOINT_URL_LAMBDA);
+    }
     Optional<LambdaEmulator> builtIn =
         external.isEmpty() ? Optional.of(SandboxLambda.startEmulator()) : Optional.empty();
     URI endpoint = external.orElseGet(() -> builtIn.orElseThrow().endpoint());
@@ -197,7 +202,8 @@ public final class SandboxCommand implements Callable<Integer> {
                   production.policy().accountId().orElse(SANDBOX_ACCOUNT),
                   SandboxLambda.region(environment)));
     }
-    try (var kubernetes = InProcessKubernetes.start();
+    try (var marked = ExpectedFailures.mark(expectations, spec.commandLine().getErr(), spec.name());
+        var kubernetes = InProcessKubernetes.start();
         // The operator's own client, built as in production (deep-stack watch threads).
         var operatorClient = KubernetesClientConfig.newClient(kubernetes.client().getConfiguration());
         var invoker =
@@ -206,12 +212,20 @@ public final class SandboxCommand implements Callable<Integer> {
                 SandboxJson.mapper());
         var operator =
             new LambdaInvocationOperator(
-                operatorClient, config, invoker, Clock.systemUTC(), counter)) {
-      placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
+                operatorClient,
+                config,
+                invoker,
+                Clock.systemUTC(),
+                InvocationObserver.all(
+                    List.of(
+                        counter,
+                        new SandboxProgress(
+                            spec.commandLine().getErr(), spec.name(), Clock.systemDefaultZone()))))) {
+      ManifestApply.placeInNamespaces(new ApiKinds(kubernetes.client()), objects);
       // Everything first, then the operator, which lists it all before judging anything: started
       // first, it judged a LambdaInvocation before the policy later in the files was created, and
       // its NotAllowed could be taken for the outcome.
-      apply(kubernetes.client(), objects);
+      ManifestApply.apply(kubernetes.client(), objects);
       operator.start();
 
       Instant deadline = Instant.now().plus(timeout);
@@ -347,52 +361,5 @@ public final class SandboxCommand implements Callable<Integer> {
   private static boolean isLambdaInvocation(GenericKubernetesResource object) {
     return "LambdaInvocation".equals(object.getKind())
         && (LambdaInvocation.GROUP + "/" + LambdaInvocation.VERSION).equals(object.getApiVersion());
-  }
-
-  /**
-   * Refuses the kinds the in-process API does not serve, and takes the namespace off cluster-scoped
-   * objects (as the API server ignores it); namespaced objects keep theirs or get {@code default}.
-   */
-  private static void placeInNamespaces(ApiKinds kinds, List<GenericKubernetesResource> objects)
-      throws ManifestException {
-    for (GenericKubernetesResource object : objects) {
-      if (!kinds.isNamespaced(object)) {
-        object.getMetadata().setNamespace(null);
-      }
-    }
-  }
-
-  private static void apply(KubernetesClient client, List<GenericKubernetesResource> objects)
-      throws ManifestException {
-    Set<String> namespaces =
-        objects.stream()
-            .map(o -> o.getMetadata().getNamespace())
-            .filter(Objects::nonNull)
-            .collect(Collectors.toSet());
-    for (String namespace : namespaces) {
-      if (objects.stream()
-          .noneMatch(
-              o ->
-                  "Namespace".equals(o.getKind()) && namespace.equals(o.getMetadata().getName()))) {
-        if (client.namespaces().withName(namespace).get() == null) {
-          client
-              .namespaces()
-              .resource(
-                  new NamespaceBuilder()
-                      .withNewMetadata()
-                      .withName(namespace)
-                      .endMetadata()
-                      .build())
-              .create();
-        }
-      }
-    }
-    for (GenericKubernetesResource object : objects) {
-      try {
-        client.resource(object).create();
-      } catch (KubernetesClientException e) {
-        throw new ManifestException(ApplyFailure.describe(object, e));
-      }
-    }
   }
 }

@@ -5,6 +5,9 @@ import dev.ephemeral.lambda.emulator.ExampleFunctions;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.sandbox.ManifestLoader.ManifestException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +32,32 @@ final class SandboxLambda {
           "--lambda-endpoint must be an absolute URL such as http://localhost:4566");
     }
   }
+
+  /**
+   * An external endpoint ({@code source} says where it was named) answers a connection, so that a
+   * Lambda emulator that is not running is one line naming its URL, not a failed invocation per
+   * resource.
+   */
+  static void checkReachable(URI endpoint, String source) throws ManifestException {
+    int port =
+        endpoint.getPort() > 0 ? endpoint.getPort() : "https".equals(endpoint.getScheme()) ? 443 : 80;
+    try (var socket = new Socket()) {
+      socket.connect(new InetSocketAddress(endpoint.getHost(), port), CONNECT_TIMEOUT_MILLIS);
+    } catch (IOException e) {
+      throw new ManifestException(
+          source
+              + " "
+              + endpoint
+              + " is not reachable ("
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage())
+              + "): start the Lambda emulator there, or leave "
+              + source
+              + " out to use the built-in example functions");
+    }
+  }
+
+  private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
   /** The built-in endpoint on a free local port, serving the example functions. */
   static LambdaEmulator startEmulator() {

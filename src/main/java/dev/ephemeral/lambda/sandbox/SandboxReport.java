@@ -1,5 +1,10 @@
 package dev.ephemeral.lambda.sandbox;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -45,15 +50,34 @@ final class SandboxReport {
       ToLongFunction<LambdaInvocation> invocationCount) {
     return switch (format) {
       case table -> table(invocations, secretsByInvocation, invocationCount);
-      case yaml ->
-          new KubernetesSerialization()
-              .asYaml(list(invocations, secretsByInvocation, restartTargets));
+      case yaml -> kubectlYaml(list(invocations, secretsByInvocation, restartTargets));
       case json ->
           new KubernetesSerialization()
                   .asJson(list(invocations, secretsByInvocation, restartTargets))
               + "\n";
     };
   }
+
+  /**
+   * YAML as {@code kubectl get -o yaml} prints it: no leading {@code ---}, strings unquoted where
+   * YAML reads them back as strings (quoted where they would read as a number, boolean or null).
+   */
+  private static String kubectlYaml(Object list) {
+    try {
+      return KUBECTL_YAML.writeValueAsString(
+          new KubernetesSerialization().convertValue(list, JsonNode.class));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the report as YAML", e);
+    }
+  }
+
+  private static final ObjectMapper KUBECTL_YAML =
+      new ObjectMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .build());
 
   static String key(HasMetadata resource) {
     return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();

@@ -8,12 +8,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the CRD lives: generated from the model by crd-generator-maven-plugin, and committed. */
+/** Where the CRD lives: generated from the model by src/build/GenerateCrds.java, and committed. */
 final class CrdFiles {
 
   static final String FILE_NAME = "lambdainvocations.lambda.ephemeral.dev-v1.yml";
 
-  /** Written by crd-generator-maven-plugin in process-classes, before surefire runs. */
+  /** Written by src/build/GenerateCrds.java in process-classes, before surefire runs. */
   static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8", FILE_NAME);
 
   /** The copy users install (and that deploy/ refers to). */
@@ -31,7 +31,7 @@ final class CrdFiles {
           path
               + " does not exist"
               + (path.equals(GENERATED)
-                  ? ": run `mvn process-classes` first (crd-generator-maven-plugin writes it)"
+                  ? ": run `mvn process-classes` first (src/build/GenerateCrds.java writes it)"
                   : ": run `mvn process-classes && " + UPDATE_COMMAND + "`"));
     }
     try {

@@ -21,6 +21,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.ephemeral.lambda.validation.SpecExamples;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,7 +81,9 @@ final class CrdValidator {
           "maximum",
           "enum",
           "x-kubernetes-validations",
-          "x-kubernetes-preserve-unknown-fields");
+          "x-kubernetes-preserve-unknown-fields",
+          "x-kubernetes-list-type",
+          "x-kubernetes-list-map-keys");
 
   private static final Set<String> RESOURCE_FIELDS = Set.of("apiVersion", "kind", "metadata");
 
@@ -104,6 +107,8 @@ final class CrdValidator {
         JsonMetaSchema.builder(OpenApi30.getInstance())
             .keyword(new NonValidationKeyword("x-kubernetes-validations"))
             .keyword(new NonValidationKeyword("x-kubernetes-preserve-unknown-fields"))
+            .keyword(new NonValidationKeyword("x-kubernetes-list-type"))
+            .keyword(new NonValidationKeyword("x-kubernetes-list-map-keys"))
             .build();
     JsonSchemaFactory factory =
         JsonSchemaFactory.getInstance(
@@ -268,6 +273,7 @@ final class CrdValidator {
                 }
               });
     } else if (value.isArray() && schema.path("items").isObject()) {
+      checkMapListKeys(schema, location, value, path, failures);
       for (int i = 0; i < value.size(); i++) {
         walk(
             schema.get("items"),
@@ -277,6 +283,32 @@ final class CrdValidator {
             false,
             failures,
             rulesHeld);
+      }
+    }
+  }
+
+  /**
+   * A list of x-kubernetes-list-type map holds each combination of its x-kubernetes-list-map-keys
+   * once; the API server refuses a duplicate ("Duplicate value").
+   */
+  private static void checkMapListKeys(
+      JsonNode schema, String location, JsonNode list, String path, List<Failure> failures) {
+    if (!"map".equals(schema.path("x-kubernetes-list-type").asText())) {
+      return;
+    }
+    Set<List<String>> seen = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      List<String> key = new ArrayList<>();
+      for (JsonNode name : schema.path("x-kubernetes-list-map-keys")) {
+        key.add(list.get(i).path(name.asText()).toString());
+      }
+      if (!seen.add(key)) {
+        failures.add(
+            new Failure(
+                path + "[" + i + "]",
+                "x-kubernetes-list-map-keys",
+                location,
+                "Duplicate value: " + key));
       }
     }
   }

@@ -98,8 +98,8 @@ class JlinkRuntimeIT {
         .containsAll(modules().keySet())
         .doesNotContain("java.se", "jdk.compiler", "jdk.jshell");
 
-    // The image's ENTRYPOINT, its java and jar replaced by these. --help until --version prints
-    // the version: it exits 0 only when the JVM flags and the jar's main class load on the runtime.
+    // The image's ENTRYPOINT, its java and jar replaced by these, with --version: it prints the
+    // version and exits 0 only when the JVM flags and the jar's main class load on the runtime.
     List<String> command = new ArrayList<>();
     List<String> entrypoint =
         Dockerfile.read().finalStage().last("ENTRYPOINT").orElseThrow().execForm();
@@ -107,7 +107,7 @@ class JlinkRuntimeIT {
     for (String arg : entrypoint.subList(1, entrypoint.size())) {
       command.add(arg.endsWith(".jar") ? OPERATOR_JAR.toString() : arg);
     }
-    command.add("--help");
+    command.add("--version");
     var builder = new ProcessBuilder(command);
     builder.environment().clear();
     Path out = dir.resolve("stdout");
@@ -121,7 +121,9 @@ class JlinkRuntimeIT {
     String describe =
         command + "\n--- stdout\n" + Files.readString(out) + "--- stderr\n" + Files.readString(err);
     assertThat(process.exitValue()).as(describe).isZero();
-    assertThat(Files.readString(out)).as(describe).startsWith("Usage: lambda-invocation-operator");
+    assertThat(Files.readString(out))
+        .as(describe)
+        .startsWith("lambda-invocation-operator " + Pom.read().resolve("${project.version}") + "\n");
   }
 
   /** The modules of {@link #MODULES}, in order, each with its comment ("" when it has none). */

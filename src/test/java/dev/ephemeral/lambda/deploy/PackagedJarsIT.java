@@ -75,6 +75,17 @@ class PackagedJarsIT {
   }
 
   @Test
+  void bothJarsPrintTheProjectsVersion(@TempDir Path dir) throws Exception {
+    String version = Pom.read().resolve("${project.version}");
+    Run operator = runJar(OPERATOR_JAR, dir.resolve("operator"), "--version");
+    assertThat(operator.exitCode()).as(operator.describe()).isZero();
+    assertThat(operator.out()).startsWith("lambda-invocation-operator " + version + "\n");
+    Run sandbox = runJar(SANDBOX_JAR, dir.resolve("sandbox"), "-V");
+    assertThat(sandbox.exitCode()).as(sandbox.describe()).isZero();
+    assertThat(sandbox.out()).startsWith("lambda-invocation-sandbox " + version + "\n");
+  }
+
+  @Test
   void sandboxJarRunsTheExamples(@TempDir Path dir) throws Exception {
     Run run = runSandboxJar(dir);
 
@@ -118,10 +129,16 @@ class PackagedJarsIT {
    * examples/ resolves), in an empty environment.
    */
   private static Run runSandboxJar(Path dir, String... args) throws Exception {
+    return runJar(SANDBOX_JAR, dir, args);
+  }
+
+  /** {@code java -jar JAR args...} from the project root, in an empty environment. */
+  private static Run runJar(Path jar, Path dir, String... args) throws Exception {
+    Files.createDirectories(dir);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
-    command.add(SANDBOX_JAR.toString());
+    command.add(jar.toString());
     command.addAll(List.of(args));
     var builder = new ProcessBuilder(command);
     builder.environment().clear();
@@ -132,7 +149,7 @@ class PackagedJarsIT {
     Process process = builder.start();
     if (!process.waitFor(2, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new AssertionError("the sandbox jar did not exit within 2 minutes: " + command);
+      throw new AssertionError(jar + " did not exit within 2 minutes: " + command);
     }
     return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
   }

@@ -7,6 +7,7 @@ import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import dev.ephemeral.lambda.secret.DataHashKeySecret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,6 +82,9 @@ class DataHashKeySecretTest {
             .doesNotContain(new String(SHORT_KEY))
             .doesNotContain(Base64.getEncoder().encodeToString(key));
       }
+      logs.assertNoLineContains(
+          List.of(
+              shortKey, new String(SHORT_KEY), Base64.getEncoder().encodeToString(key)));
     }
   }
 }

@@ -389,6 +389,7 @@ class OnDeleteTest {
         String line = event.getFormattedMessage() + " " + event.getKeyValuePairs();
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain("R3V0KED");
       }
+      logs.assertNoLineContains(List.of("R3V0KED"));
     }
   }
 

@@ -230,6 +230,36 @@ class OperationsTest {
             });
   }
 
+  @Test
+  void eachSuccessfulInvocationCountsOnOneNormalEventWithoutTheResult() {
+    var refreshed = invocation("refreshed", "ok", "{}");
+    refreshed.getSpec().setRefreshInterval("1s");
+    harness.create(refreshed);
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              List<Event> invoked = invokedEvents("refreshed");
+              assertThat(invoked)
+                  .as("every invocation counts on one Event, not one Event per invocation")
+                  .hasSize(1);
+              assertThat(invoked.get(0).getCount()).isGreaterThanOrEqualTo(3);
+            });
+    Event event = invokedEvents("refreshed").get(0);
+    assertEvent(event, "refreshed", "Normal", "Invoked");
+    assertThat(event.getMessage()).isEqualTo("Invoked ok; result written to Secret refreshed");
+    assertThat(event.getLastTimestamp()).isGreaterThan(event.getFirstTimestamp());
+    assertThat(harness.lambda.invocationCount("ok")).isGreaterThanOrEqualTo(event.getCount());
+  }
+
+  private List<Event> invokedEvents(String name) {
+    return harness.client().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .filter(e -> "Invoked".equals(e.getReason()))
+        .toList();
+  }
+
   private void assertEvent(Event event, String name, String type, String reason) {
     assertThat(event.getInvolvedObject().getName()).isEqualTo(name);
     assertThat(event.getInvolvedObject().getKind()).isEqualTo("LambdaInvocation");

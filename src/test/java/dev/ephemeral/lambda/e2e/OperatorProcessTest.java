@@ -4,6 +4,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ephemeral.lambda.BuildInfo;
 import dev.ephemeral.lambda.OperatorMain;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.emulator.FunctionOutcome;
@@ -22,6 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -226,17 +230,89 @@ class OperatorProcessTest {
     assertThat(Files.readString(logs.resolve("operator.log"))).doesNotContain("\tat ");
   }
 
+  @Test
+  void logsItsVersionsAndSettingsAtStartWithoutSecrets() throws Exception {
+    Process operator =
+        start(
+            Map.of(
+                "KUBERNETES_MASTER", "http://127.0.0.1:" + freePort(),
+                "AWS_ENDPOINT_URL_LAMBDA", "http://user:start-sentinel@127.0.0.1:9/",
+                "AWS_SECRET_ACCESS_KEY", "start-sentinel",
+                "WATCH_NAMESPACES", "shop"));
+    assertThat(operator.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String log = Files.readString(logs.resolve("operator.log"));
+    BuildInfo build = BuildInfo.current();
+    assertThat(log.lines().filter(l -> l.contains("Starting lambda-invocation-operator")))
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains("version=\"" + build.version() + "\"")
+                    .contains("javaOperatorSdk=\"" + build.javaOperatorSdk() + "\"")
+                    .contains("kubernetesClient=\"" + build.kubernetesClient() + "\"")
+                    .contains("awsSdk=\"" + build.awsSdk() + "\""));
+    assertThat(log.lines().filter(l -> l.contains(" - Settings ")))
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains("WATCH_NAMESPACES=\"shop\"")
+                    .contains("AWS_ENDPOINT_URL_LAMBDA=\"http://127.0.0.1:9/\"")
+                    .contains("POLICY_MODE="));
+    assertThat(log).doesNotContain("start-sentinel");
+  }
+
+  @Test
+  void logFormatJsonWritesOneObjectPerLineWithThePairsAsFields() throws Exception {
+    Process operator =
+        start(
+            Map.of(
+                "KUBERNETES_MASTER", "http://127.0.0.1:" + freePort(),
+                "LOG_FORMAT", "json",
+                "WATCH_NAMESPACES", "shop"),
+            // The logback.xml the jars ship, not the tests' logback-test.xml.
+            List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml")));
+    assertThat(operator.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    // The logs; the one line the command prints itself when it gives up stays plain text.
+    List<String> lines =
+        Files.readAllLines(logs.resolve("operator.log")).stream()
+            .filter(l -> !l.startsWith("lambda-invocation-operator: "))
+            .toList();
+    assertThat(lines).isNotEmpty();
+    var mapper = new ObjectMapper();
+    List<JsonNode> objects = new ArrayList<>();
+    for (String line : lines) {
+      objects.add(mapper.readTree(line));
+    }
+    assertThat(objects)
+        .allSatisfy(
+            o ->
+                assertThat(o.fieldNames())
+                    .toIterable()
+                    .contains("time", "level", "logger", "message"));
+    assertThat(objects)
+        .filteredOn(o -> o.path("message").asText().equals("Settings"))
+        .singleElement()
+        .satisfies(o -> assertThat(o.path("WATCH_NAMESPACES").asText()).isEqualTo("shop"))
+        .satisfies(o -> assertThat(o.path("LEADER_ELECTION").isBoolean()).isTrue());
+  }
+
   private Process start(Map<String, String> environment) throws IOException {
-    var builder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            // The client compiler only: the operator starts in half the CPU time, which is what
-            // these short runs spend most of; what it does is the same.
-            "-XX:TieredStopAtLevel=1",
-            "-cp",
-            System.getProperty("java.class.path"),
-            OperatorMain.class.getName(),
-            "run");
+    return start(environment, List.of());
+  }
+
+  private Process start(Map<String, String> environment, List<String> jvmOptions)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // The client compiler only: the operator starts in half the CPU time, which is what these
+    // short runs spend most of; what it does is the same.
+    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(jvmOptions);
+    command.addAll(
+        List.of(
+            "-cp", System.getProperty("java.class.path"), OperatorMain.class.getName(), "run"));
+    var builder = new ProcessBuilder(command);
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.environment().put("KUBECONFIG", new File(logs.toFile(), "no-kubeconfig").getPath());

@@ -115,6 +115,7 @@ class PayloadFromHygieneTest {
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
       }
     }
+    logs.assertNoLineContains(forbidden);
     for (String name : List.of("ok", "failing", "unusable")) {
       String resource = Serialization.asJson(harness.get(name));
       for (String text : forbidden) {

@@ -147,6 +147,7 @@ class SecretHygieneTest {
         assertThat(line).as("log line from %s", event.getLoggerName()).doesNotContain(text);
       }
     }
+    logs.assertNoLineContains(forbidden);
     for (String name :
         List.of(
             "ok",

@@ -1,10 +1,14 @@
 package dev.ephemeral.lambda.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.ephemeral.lambda.logging.LogFormatEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,29 @@ final class TraceLogs implements AutoCloseable {
   List<ILoggingEvent> events() {
     synchronized (appender) {
       return new ArrayList<>(appender.list);
+    }
+  }
+
+  /**
+   * Fails when any captured event, written as the operator writes it in either LOG_FORMAT (a text
+   * line, and a JSON line with the key-value pairs and the exception as fields), holds one of
+   * {@code forbidden}.
+   */
+  void assertNoLineContains(List<String> forbidden) {
+    LoggerContext context = context();
+    List<String> formats = List.of("text", "json");
+    List<ILoggingEvent> captured = events();
+    assertThat(captured).isNotEmpty();
+    for (String format : formats) {
+      var encoder = LogFormatEncoder.forFormat(format, context);
+      for (ILoggingEvent event : captured) {
+        String line = new String(encoder.encode(event), StandardCharsets.UTF_8);
+        for (String text : forbidden) {
+          assertThat(line)
+              .as("%s log line from %s", format, event.getLoggerName())
+              .doesNotContain(text);
+        }
+      }
     }
   }
 

@@ -165,6 +165,12 @@ class SandboxCommandTest {
         .containsEntry("EXECUTED VERSION", "<none>")
         .containsEntry("SECRET", "<none>")
         .containsEntry("KEYS", "<none>");
+    // Its failure is the one the example expects: one line says so, instead of WARN log lines.
+    assertThat(run.err().lines())
+        .containsOnlyOnce(
+            "lambda-invocation-sandbox: demo/failing-check FunctionError, as expected"
+                + " (sandbox.lambda.ephemeral.dev/expect): Invocation failed: the function"
+                + " returned an error (Unhandled, errorType RuntimeError)");
 
     // Names only: no base64 or hex value, no JSON of a result.
     assertThat(VALUE_LIKE.matcher(run.out()).results().map(m -> m.group()).toList()).isEmpty();
@@ -177,6 +183,12 @@ class SandboxCommandTest {
 
     assertThat(run.exitCode()).as(run.describe()).isZero();
     assertReportList(YAML.readTree(run.out()));
+    // Shaped like kubectl get -o yaml: no document marker, plain scalars where YAML allows.
+    assertThat(run.out()).startsWith("apiVersion: v1\n");
+    assertThat(run.out().lines())
+        .contains("kind: List", "  kind: LambdaInvocation")
+        .anySatisfy(l -> assertThat(l).matches(" +functionName: [a-z][a-z-]+"))
+        .noneMatch(l -> l.equals("---"));
   }
 
   @Test
@@ -650,6 +662,33 @@ class SandboxCommandTest {
         .containsEntry("KEYS", "<none>")
         // Retiring the Secret does not invoke, and it stays expired.
         .containsEntry("INVOCATIONS", "1");
+    // Each refresh and the expiry as it happens: one line each on stderr.
+    assertThat(run.err().lines())
+        .anyMatch(l -> l.matches("lambda-invocation-sandbox: \\S+ watch/refreshed refreshed: Invoked"))
+        .anyMatch(l -> l.matches("lambda-invocation-sandbox: \\S+ watch/expiring expired: .+"));
+  }
+
+  @Test
+  void anUnreachableLambdaEndpointIsOneLineNamingItsUrl(@TempDir Path dir) throws IOException {
+    String endpoint;
+    try (var socket = new java.net.ServerSocket(0)) {
+      endpoint = "http://127.0.0.1:" + socket.getLocalPort();
+    }
+    Path file = write(dir, "one.yaml", invocationWithPayload("one", "  payload: {}"));
+
+    Run run = sandbox("-f", file.toString(), "--lambda-endpoint", endpoint);
+
+    assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().lines())
+        .singleElement()
+        .satisfies(
+            l ->
+                assertThat(l)
+                    .startsWith(
+                        "lambda-invocation-sandbox: --lambda-endpoint "
+                            + endpoint
+                            + " is not reachable (ConnectException"));
   }
 
   // --- policies ---------------------------------------------------------------------------------
