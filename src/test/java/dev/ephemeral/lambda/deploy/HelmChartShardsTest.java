@@ -137,6 +137,29 @@ class HelmChartShardsTest {
   }
 
   @Test
+  void notesNameTheShardsAndHowToWaitForThem() {
+    String notes =
+        HelmChart.notes(
+            OPERATOR_NAME,
+            OPERATOR_NAMESPACE,
+            Map.of("shards", List.of(Map.of("name", "blue"), Map.of("name", "green"))));
+    assertThat(notes)
+        .contains("shard takes those labelled with its name: blue, green.")
+        .contains(
+            "kubectl -n "
+                + OPERATOR_NAMESPACE
+                + " rollout status deployment/"
+                + OPERATOR_NAME
+                + "\n")
+        .contains(
+            "kubectl -n "
+                + OPERATOR_NAMESPACE
+                + " rollout status deployment/"
+                + OPERATOR_NAME
+                + "-green\n");
+  }
+
+  @Test
   void withoutABudgetNoShardHasOne() {
     Kustomize.Build build =
         template(
