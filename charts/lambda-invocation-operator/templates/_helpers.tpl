@@ -50,6 +50,51 @@ app.kubernetes.io/name: {{ include "lambda-invocation-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/*
+The operator's instances, as JSON {"instances": [...]}: the one without a shard, then one per
+entry of shards, each with its Deployment's name (fullname, or fullname-<shard>), its shard name
+(empty for the first), its app.kubernetes.io/name label and its replicas. A shard's pods carry
+app.kubernetes.io/name "<name>-<shard>", so no instance's Deployment, PodDisruptionBudget or
+anti-affinity term selects another instance's pods (the first instance's selector stays the one
+it had before any shard). Checked: shard names unique, that label at most 63 characters, and no
+instance with more than one replica without leader election.
+*/}}
+{{- define "lambda-invocation-operator.instances" -}}
+{{- $name := include "lambda-invocation-operator.name" . }}
+{{- $fullname := include "lambda-invocation-operator.fullname" . }}
+{{- $instances := list (dict "deployment" $fullname "shard" "" "name" $name "replicas" (int .Values.replicaCount)) }}
+{{- $seen := dict }}
+{{- range .Values.shards }}
+{{- if hasKey $seen .name }}
+{{- fail (printf "shards: %q is listed twice" .name) }}
+{{- end }}
+{{- $_ := set $seen .name true }}
+{{- $label := printf "%s-%s" $name .name }}
+{{- if gt (len $label) 63 }}
+{{- fail (printf "shards: %q is too long: its pods' label app.kubernetes.io/name %q would be over 63 characters" .name $label) }}
+{{- end }}
+{{- $replicas := int (ternary .replicaCount $.Values.replicaCount (hasKey . "replicaCount")) }}
+{{- $instances = append $instances (dict "deployment" (printf "%s-%s" $fullname .name) "shard" .name "name" $label "replicas" $replicas) }}
+{{- end }}
+{{- range $instances }}
+{{- if and (not $.Values.leaderElection) (gt (int .replicas) 1) }}
+{{- if .shard }}
+{{- fail (printf "leaderElection: false needs replicaCount: 1 (shard %q has %d); without a leader every replica would invoke" .shard (int .replicas)) }}
+{{- else }}
+{{- fail "leaderElection: false needs replicaCount: 1; without a leader every replica would invoke" }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson (dict "instances" $instances) }}
+{{- end }}
+
+{{/* The labels that select one instance's pods (an entry of instances). */}}
+{{- define "lambda-invocation-operator.instanceSelectorLabels" -}}
+{{- $labels := include "lambda-invocation-operator.selectorLabels" .root | fromYaml }}
+{{- $_ := set $labels "app.kubernetes.io/name" .instance.name }}
+{{- toYaml $labels }}
+{{- end }}
+
 {{/* The image reference: repository, then @digest or :tag (the tag defaults to appVersion). */}}
 {{- define "lambda-invocation-operator.image" -}}
 {{- if .Values.image.digest }}

@@ -501,6 +501,16 @@ class DeployManifestsTest {
     // ServiceAccount:
     // get, create and update, which java-operator-sdk's LeaderElectionManager checks for at startup
     // (else it does not start), and patch, which fabric8's LeaderElector renews the Lease with.
+    assertThat(leaseVerbs(build, OperatorConfig.LEASE_NAME))
+        .containsExactlyInAnyOrder("get", "create", "update", "patch");
+    assertThat(DeployFiles.namespace(operatorDeployment(build))).isEqualTo(OPERATOR_NAMESPACE);
+  }
+
+  /**
+   * The verbs on the Lease named lease in the operator's namespace that the Roles bound there
+   * grant.
+   */
+  static Set<String> leaseVerbs(Kustomize.Build build, String lease) {
     Set<String> verbs = new TreeSet<>();
     for (ObjectNode binding : build.ofKind("RoleBinding")) {
       if (!DeployFiles.namespace(binding).equals(OPERATOR_NAMESPACE)) {
@@ -512,13 +522,12 @@ class DeployManifestsTest {
         List<String> names = strings(rule.path("resourceNames"));
         if (strings(rule.path("apiGroups")).contains("coordination.k8s.io")
             && strings(rule.path("resources")).contains("leases")
-            && (names.isEmpty() || names.contains(OperatorConfig.LEASE_NAME))) {
+            && (names.isEmpty() || names.contains(lease))) {
           verbs.addAll(strings(rule.path("verbs")));
         }
       }
     }
-    assertThat(verbs).containsExactlyInAnyOrder("get", "create", "update", "patch");
-    assertThat(DeployFiles.namespace(operatorDeployment(build))).isEqualTo(OPERATOR_NAMESPACE);
+    return verbs;
   }
 
   @Test

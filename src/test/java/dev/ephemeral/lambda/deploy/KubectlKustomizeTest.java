@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Where {@code kubectl} (or {@code kustomize}) is installed: the real kustomize renders every
- * variant, with and without each AWS-credentials component, exactly as this test suite's {@link
- * Kustomize} does (so the other tests check what {@code kubectl apply -k} applies). Skipped without
- * the binary.
+ * variant, with and without each AWS-credentials component, and the example shard, exactly as this
+ * test suite's {@link Kustomize} does (so the other tests check what {@code kubectl apply -k}
+ * applies). Skipped without the binary.
  */
 class KubectlKustomizeTest {
 
@@ -54,7 +54,12 @@ class KubectlKustomizeTest {
         rendered.add(variant + " + " + component);
       }
     }
-    assertThat(rendered).hasSizeGreaterThanOrEqualTo(6);
+    // The example shard, applied beside either install.
+    for (Path shard : List.of(ShardOverlayTest.BLUE, ShardOverlayTest.BLUE_NAMESPACED)) {
+      compare(command, shard, shard, List.of());
+      rendered.add(shard.toString());
+    }
+    assertThat(rendered).hasSizeGreaterThanOrEqualTo(8);
   }
 
   private static void compare(List<String> command, Path dir, Path variant, List<Path> components)
