@@ -69,6 +69,12 @@ final class RunSampler implements AutoCloseable {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
+  /** This JVM's CPU time so far, all threads (GC and JIT included). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   /** From now on, samples this queue too. */
   void watch(Queue queue) {
     this.queue = queue;
