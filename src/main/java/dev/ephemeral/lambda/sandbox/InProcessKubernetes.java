@@ -37,10 +37,10 @@ import java.util.concurrent.Executors;
 /**
  * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, its store indexed by
  * object key ({@link KeyIndexedCrudDispatcher}) so that it holds tens of thousands of objects, with
- * the operator's generated CRD registered so the status subresource behaves as on a cluster (a status write
- * changes only status, the generation moves only with the spec). It applies no schema, CEL rules or
- * garbage collection. A SelfSubjectRulesReview (leader election's permission check) is answered
- * with leave to use Leases. Every request is recorded with the client's user agent.
+ * the operator's generated CRD registered so the status subresource behaves as on a cluster (a
+ * status write changes only status, the generation moves only with the spec). It applies no schema,
+ * CEL rules or garbage collection. A SelfSubjectRulesReview (leader election's permission check) is
+ * answered with leave to use Leases. Every request is recorded with the client's user agent.
  */
 public final class InProcessKubernetes implements AutoCloseable {
 
@@ -123,8 +123,7 @@ public final class InProcessKubernetes implements AutoCloseable {
             Queue<ServerResponse> expected =
                 responses.get(
                     new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
-            Dispatcher answering =
-                expected != null && !expected.isEmpty() ? expectations : store;
+            Dispatcher answering = expected != null && !expected.isEmpty() ? expectations : store;
             return answer(handlers, () -> answering.dispatch(request));
           }
         };

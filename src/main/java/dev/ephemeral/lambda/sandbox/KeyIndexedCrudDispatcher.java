@@ -24,9 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * of the dispatcher passes. A request that names one namespaced object is answered from the index:
  * a GET without the lock (the index holds the whole current state, replaced at once), and the
  * dispatcher's own POST, PUT and PATCH handling through {@link #findResource}, under its lock as
- * before. Everything else — lists, watches and their replay, label selectors, cluster-scoped objects,
- * deletes — is fabric8's unchanged, so the wire protocol (resourceVersion, 409 on a stale update,
- * the status subresource, merge and JSON patches, watch events) is exactly the mock server's.
+ * before. Everything else — lists, watches and their replay, label selectors, cluster-scoped
+ * objects, deletes — is fabric8's unchanged, so the wire protocol (resourceVersion, 409 on a stale
+ * update, the status subresource, merge and JSON patches, watch events) is exactly the mock
+ * server's.
  */
 final class KeyIndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
@@ -126,12 +127,16 @@ final class KeyIndexedCrudDispatcher extends KubernetesCrudDispatcher {
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
   }
 
-  /** The attributes fabric8's {@code processEvent} stores a new state under, computed the same way. */
+  /**
+   * The attributes fabric8's {@code processEvent} stores a new state under, computed the same way.
+   */
   private AttributeSet storedAttributes(
       AttributeSet pathAttributes, GenericKubernetesResource resource, String newState) {
     AttributeSet attributes =
         resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
-    return attributes.containsKey(PLURAL) ? attributes : AttributeSet.merge(pathAttributes, attributes);
+    return attributes.containsKey(PLURAL)
+        ? attributes
+        : AttributeSet.merge(pathAttributes, attributes);
   }
 
   @Override

@@ -33,8 +33,7 @@ final class Backend implements AutoCloseable {
 
   private Backend(Process process) {
     this.process = process;
-    this.commands =
-        new PrintWriter(process.outputWriter(StandardCharsets.UTF_8), true);
+    this.commands = new PrintWriter(process.outputWriter(StandardCharsets.UTF_8), true);
     this.replies =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.lambdaEndpoint = URI.create(read().get("lambda").asText());
@@ -100,7 +99,9 @@ final class Backend implements AutoCloseable {
   /** When each call so far was received at the Lambda endpoint. */
   List<Instant> invocations() {
     List<Instant> receivedAt = new ArrayList<>();
-    send("invocations").get("receivedAt").forEach(n -> receivedAt.add(BenchBackend.instant(n.asLong())));
+    send("invocations")
+        .get("receivedAt")
+        .forEach(n -> receivedAt.add(BenchBackend.instant(n.asLong())));
     return receivedAt;
   }
 

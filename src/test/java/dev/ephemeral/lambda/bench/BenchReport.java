@@ -55,12 +55,12 @@ final class BenchReport {
         "operator and plain program: this JVM; API server, Lambda endpoint and user: a child JVM");
     line(
         out,
-        "CPU per call: this JVM's CPU time (GC, JIT included) from the operator's start to all Ready"
-            + " (plain: the run) over the calls made");
+        "CPU per call: this JVM's CPU time (GC, JIT included) from the operator's start to all"
+            + " Ready (plain: the run) over the calls made");
     line(
         out,
-        "heap per resource: this JVM's heap after a full GC once all are Ready, less the same before"
-            + " the operator was built, over the resources (fixed costs included)");
+        "heap per resource: this JVM's heap after a full GC once all are Ready, less the same"
+            + " before the operator was built, over the resources (fixed costs included)");
     out.append('\n');
     line(out, "%-30s %.2f", "span ratio (operator/plain)", ratio(operator.calls(), plain.calls()));
     line(out, "%-30s %.2f", "calls per resource", perResource(operator.calls().calls(), n));

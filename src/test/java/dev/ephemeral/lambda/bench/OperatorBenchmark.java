@@ -23,9 +23,9 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Creates N LambdaInvocations against a Kubernetes API in a child JVM and runs the real"
-          + " operator in this JVM until all are Ready, calling a Lambda endpoint (in the child JVM)"
-          + " whose function answers after the latency; then makes the same N calls from a plain"
-          + " thread pool of the same size.",
+          + " operator in this JVM until all are Ready, calling a Lambda endpoint (in the child"
+          + " JVM) whose function answers after the latency; then makes the same N calls from a"
+          + " plain thread pool of the same size.",
       "Prints both call spans (first call received to last completed), their ratio, and what the"
           + " operator spent per resource and per call: this JVM's CPU and heap are the operator's"
           + " (or the plain program's), the test doubles' are the child's. Exit status 1 when not"
@@ -77,9 +77,9 @@ public final class OperatorBenchmark implements Callable<Integer> {
   @Option(
       names = "--restart",
       description =
-          "Create the LambdaInvocations with invokePolicy OnChange and, once all are Ready, stop the"
-              + " operator and start a new one over them: report its calls (there should be none)"
-              + " and how long it takes to settle.")
+          "Create the LambdaInvocations with invokePolicy OnChange and, once all are Ready, stop"
+              + " the operator and start a new one over them: report its calls (there should be"
+              + " none) and how long it takes to settle.")
   boolean restart;
 
   @Option(

@@ -121,7 +121,8 @@ final class OperatorRun {
       Result result;
       try (var sampler = RunSampler.start();
           var operator = new RunningOperator(url, workload, backend, registry)) {
-        sampler.watch(RunSampler.Queue.queue(operator.operator::inFlight, operator.operator::waiting));
+        sampler.watch(
+            RunSampler.Queue.queue(operator.operator::inFlight, operator.operator::waiting));
         backend.markCpu();
         long cpuAtStart = RunSampler.processCpuNanos();
         operator.operator.start();
@@ -245,7 +246,6 @@ final class OperatorRun {
   }
 
   private static long count(SimpleMeterRegistry registry, String counter) {
-    return Math.round(
-        registry.find(counter).counters().stream().mapToDouble(Counter::count).sum());
+    return Math.round(registry.find(counter).counters().stream().mapToDouble(Counter::count).sum());
   }
 }

@@ -84,7 +84,13 @@ class InProcessKubernetesTest {
             .secrets()
             .inNamespace(NAMESPACE)
             .withName("latest")
-            .edit(s -> new SecretBuilder(s).editMetadata().addToLabels("value", "two").endMetadata().build());
+            .edit(
+                s ->
+                    new SecretBuilder(s)
+                        .editMetadata()
+                        .addToLabels("value", "two")
+                        .endMetadata()
+                        .build());
 
     assertThat(client.secrets().inNamespace(NAMESPACE).withName("latest").get().getMetadata())
         .satisfies(
@@ -130,10 +136,13 @@ class InProcessKubernetesTest {
     created.getSpec().setFunctionName("ignored-by-a-status-write");
     client.resource(created).updateStatus();
     var resources = client.resources(LambdaInvocation.class).inNamespace(NAMESPACE);
-    resources.withName("cr").edit(r -> {
-      r.getSpec().setFunctionName("second");
-      return r;
-    });
+    resources
+        .withName("cr")
+        .edit(
+            r -> {
+              r.getSpec().setFunctionName("second");
+              return r;
+            });
 
     LambdaInvocation stored = resources.withName("cr").get();
     assertThat(stored.getSpec().getFunctionName()).isEqualTo("second");
@@ -166,7 +175,13 @@ class InProcessKubernetesTest {
           .secrets()
           .inNamespace(OTHER_NAMESPACE)
           .withName("watched")
-          .edit(s -> new SecretBuilder(s).editMetadata().addToLabels("value", "2").endMetadata().build());
+          .edit(
+              s ->
+                  new SecretBuilder(s)
+                      .editMetadata()
+                      .addToLabels("value", "2")
+                      .endMetadata()
+                      .build());
       client.secrets().inNamespace(OTHER_NAMESPACE).withName("watched").delete();
 
       await()
