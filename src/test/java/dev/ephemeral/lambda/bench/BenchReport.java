@@ -109,6 +109,12 @@ final class BenchReport {
         perCallMillis(operator.cpu(), calls) / perCallMillis(plain.cpu(), plain.calls().calls()));
     line(
         out,
+        "%-30s %.2f cores (CPU per call x in flight / latency; %d here)",
+        "operator CPU to keep pace",
+        perCallMillis(operator.cpu(), calls) * workload.inFlight() / workload.latency().toMillis(),
+        cores());
+    line(
+        out,
         "%-30s %.2f KiB (%d MiB in all)",
         "operator heap per resource",
         (double) operator.heldHeapBytes() / 1024 / n,
