@@ -66,6 +66,22 @@ final class OperatorRun {
       Backend.Cpu backendCpu,
       Restart restart) {
 
+    Result withRestart(Restart measured) {
+      return new Result(
+          calls,
+          ready,
+          allReadyAt,
+          reconciles,
+          api,
+          idleCalls,
+          idleApi,
+          profile,
+          cpu,
+          heldHeapBytes,
+          backendCpu,
+          measured);
+    }
+
     /** From the first call received to the last resource Ready; null if not all were. */
     Duration firstCallToAllReady() {
       return allReadyAt == null || calls.firstStart() == null
@@ -166,19 +182,7 @@ final class OperatorRun {
       if (!restart) {
         return result;
       }
-      return new Result(
-          result.calls(),
-          result.ready(),
-          result.allReadyAt(),
-          result.reconciles(),
-          result.api(),
-          result.idleCalls(),
-          result.idleApi(),
-          result.profile(),
-          result.cpu(),
-          result.heldHeapBytes(),
-          result.backendCpu(),
-          restart(url, workload, backend, timeout));
+      return result.withRestart(restart(url, workload, backend, timeout));
     } finally {
       backend.stopKubernetes();
     }
