@@ -4,18 +4,22 @@ import com.fasterxml.jackson.core.JsonFactory;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
+import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,11 +35,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, with the operator's
- * generated CRD registered so the status subresource behaves as on a cluster (a status write
- * changes only status, the generation moves only with the spec). It applies no schema, CEL rules or
- * garbage collection. A SelfSubjectRulesReview (leader election's permission check) is answered
- * with leave to use Leases. Every request is recorded with the client's user agent.
+ * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, its store indexed by
+ * object key ({@link KeyIndexedCrudDispatcher}) so that it holds tens of thousands of objects, with
+ * the operator's generated CRD registered so the status subresource behaves as on a cluster (a
+ * status write changes only status, the generation moves only with the spec). It applies no schema,
+ * CEL rules or garbage collection. A SelfSubjectRulesReview (leader election's permission check) is
+ * answered with leave to use Leases. Every request is recorded with the client's user agent.
  */
 public final class InProcessKubernetes implements AutoCloseable {
 
@@ -104,14 +109,22 @@ public final class InProcessKubernetes implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+    var expectations = new MockDispatcher(responses);
+    var store = new KeyIndexedCrudDispatcher();
+    // As fabric8's KubernetesMixedDispatcher: an expected request gets its expected answer, any
+    // other is served from the store.
     var dispatcher =
-        new KubernetesMixedDispatcher(responses) {
+        new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
             requests.add(
                 new Request(
                     request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
-            return answer(handlers, () -> super.dispatch(request));
+            Queue<ServerResponse> expected =
+                responses.get(
+                    new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
+            Dispatcher answering = expected != null && !expected.isEmpty() ? expectations : store;
+            return answer(handlers, () -> answering.dispatch(request));
           }
         };
     var server =
@@ -184,6 +197,22 @@ public final class InProcessKubernetes implements AutoCloseable {
   public KubernetesClient newClient(String userAgent) {
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())
+        .withKubernetesSerialization(SandboxJson.kubernetesSerialization())
+        .build();
+  }
+
+  /**
+   * A client, as {@link #newClient}, of an in-process API started in another JVM at {@code url}
+   * (the benchmark runs it apart from the operator); the caller closes it.
+   */
+  public static KubernetesClient clientOf(String url, String userAgent) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(Config.empty())
+                .withMasterUrl(url)
+                .withHttp2Disable(true)
+                .withUserAgent(userAgent)
+                .build())
         .withKubernetesSerialization(SandboxJson.kubernetesSerialization())
         .build();
   }

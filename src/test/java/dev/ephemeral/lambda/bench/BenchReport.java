@@ -50,6 +50,18 @@ final class BenchReport {
         "CPU (of %d cores), starved (a slot free, no call waiting): until the last call started",
         Runtime.getRuntime().availableProcessors());
     out.append('\n');
+    line(
+        out,
+        "operator and plain program: this JVM; API server, Lambda endpoint and user: a child JVM");
+    line(
+        out,
+        "CPU per call: this JVM's CPU time (GC, JIT included) from the operator's start to all"
+            + " Ready (plain: the run) over the calls made");
+    line(
+        out,
+        "heap per resource: this JVM's heap after a full GC once all are Ready, less the same"
+            + " before the operator was built, over the resources (fixed costs included)");
+    out.append('\n');
     line(out, "%-30s %.2f", "span ratio (operator/plain)", ratio(operator.calls(), plain.calls()));
     line(out, "%-30s %.2f", "calls per resource", perResource(operator.calls().calls(), n));
     line(out, "%-30s %.2f", "reconciles per resource", perResource(operator.reconciles(), n));
@@ -82,7 +94,51 @@ final class BenchReport {
         operator.firstCallToAllReady() == null
             ? "not all Ready (" + operator.ready() + " of " + n + ")"
             : seconds(operator.firstCallToAllReady()));
-    line(out, "%-30s %d MiB", "heap after GC, all Ready", operator.retainedHeapBytes() / MIB);
+    line(
+        out,
+        "%-30s %s",
+        "last call to all Ready",
+        millis(operator.lastCallToAllReady(workload.latency())));
+    int calls = operator.calls().calls();
+    line(
+        out,
+        "%-30s operator %.3f ms, plain %.3f ms (ratio %.2f)",
+        "CPU per call",
+        perCallMillis(operator.cpu(), calls),
+        perCallMillis(plain.cpu(), plain.calls().calls()),
+        perCallMillis(operator.cpu(), calls) / perCallMillis(plain.cpu(), plain.calls().calls()));
+    line(
+        out,
+        "%-30s %.2f cores (CPU per call x in flight / latency; %d here)",
+        "operator CPU to keep pace",
+        perCallMillis(operator.cpu(), calls) * workload.inFlight() / workload.latency().toMillis(),
+        cores());
+    line(
+        out,
+        "%-30s %.2f KiB (%d MiB in all)",
+        "operator heap per resource",
+        (double) operator.heldHeapBytes() / 1024 / n,
+        operator.heldHeapBytes() / MIB);
+    Backend.Cpu doubles = operator.backendCpu();
+    line(
+        out,
+        "%-30s %.0f%% of %d cores; busiest thread %.0f%% of a core (%s)",
+        "test doubles' JVM CPU",
+        share(doubles.process(), doubles.wall()) * 100 / cores(),
+        cores(),
+        share(doubles.busiestThreadCpu(), doubles.wall()) * 100,
+        doubles.busiestThread());
+    if (operator.restart() != null) {
+      OperatorRun.Restart restart = operator.restart();
+      line(
+          out,
+          "%-30s settled %s, calls %d, API requests per resource %.2f (writes %.2f)",
+          "restart (OnChange)",
+          restart.settled() == null ? "never" : seconds(restart.settled()),
+          restart.calls(),
+          perResource(restart.api().total(), n),
+          perResource(restart.api().writes(), n));
+    }
     line(out, "%-30s %d of %d", "plain calls succeeded", plain.succeeded(), n);
     line(
         out,
@@ -122,6 +178,18 @@ final class BenchReport {
 
   private static String seconds(Duration duration) {
     return String.format(Locale.ROOT, "%.3f s", duration.toNanos() / 1e9);
+  }
+
+  private static double perCallMillis(Duration cpu, int calls) {
+    return calls == 0 ? Double.NaN : cpu.toNanos() / 1e6 / calls;
+  }
+
+  private static double share(Duration part, Duration whole) {
+    return whole.isZero() ? Double.NaN : (double) part.toNanos() / whole.toNanos();
+  }
+
+  private static int cores() {
+    return Runtime.getRuntime().availableProcessors();
   }
 
   private static String millis(Duration duration) {

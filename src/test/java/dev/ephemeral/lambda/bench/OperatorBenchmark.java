@@ -2,7 +2,6 @@ package dev.ephemeral.lambda.bench;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -23,11 +22,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Creates N LambdaInvocations against an in-process Kubernetes API and runs the real operator"
-          + " until all are Ready, calling a local Lambda endpoint whose function answers after"
-          + " the latency; then makes the same N calls from a plain thread pool of the same size.",
+      "Creates N LambdaInvocations against a Kubernetes API in a child JVM and runs the real"
+          + " operator in this JVM until all are Ready, calling a Lambda endpoint (in the child"
+          + " JVM) whose function answers after the latency; then makes the same N calls from a"
+          + " plain thread pool of the same size.",
       "Prints both call spans (first call received to last completed), their ratio, and what the"
-          + " operator spent per resource. Exit status 1 when not all resources became Ready."
+          + " operator spent per resource and per call: this JVM's CPU and heap are the operator's"
+          + " (or the plain program's), the test doubles' are the child's. Exit status 1 when not"
+          + " all resources became Ready."
     })
 public final class OperatorBenchmark implements Callable<Integer> {
 
@@ -73,6 +75,14 @@ public final class OperatorBenchmark implements Callable<Integer> {
   boolean createWhileRunning;
 
   @Option(
+      names = "--restart",
+      description =
+          "Create the LambdaInvocations with invokePolicy OnChange and, once all are Ready, stop"
+              + " the operator and start a new one over them: report its calls (there should be"
+              + " none) and how long it takes to settle.")
+  boolean restart;
+
+  @Option(
       names = "--no-warmup",
       description =
           "Measure cold: skip the unmeasured warm-up runs (2 x the limit calls, plain and through"
@@ -103,19 +113,20 @@ public final class OperatorBenchmark implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     var workload = new Workload(resources, Duration.ofMillis(latencyMillis), inFlight);
     Duration idle = Duration.ofSeconds(idleSeconds);
-    try (var lambda = LambdaEmulator.start("127.0.0.1", 0)) {
-      workload.register(lambda);
+    // The API server, the Lambda endpoint and the user run in a JVM of their own: this JVM's CPU
+    // and heap are then the operator's (or the plain program's) alone.
+    try (var backend = Backend.start(workload.latency())) {
       Duration timeout = Duration.ofSeconds(timeoutSeconds);
       if (!noWarmup) {
         // Class loading and the JIT would otherwise weigh on whichever run comes first: an
         // operator that has just started is not what is measured, nor is a cold SDK client.
         var warmup = workload.withResources(Math.min(resources, 2 * inFlight));
-        PlainRun.run(warmup, lambda);
-        OperatorRun.run(warmup, lambda, Duration.ZERO, timeout, createWhileRunning);
+        PlainRun.run(warmup, backend);
+        OperatorRun.run(warmup, backend, Duration.ZERO, timeout, createWhileRunning, false);
       }
       double loadBefore = loadAverage();
-      var operator = OperatorRun.run(workload, lambda, idle, timeout, createWhileRunning);
-      var plain = PlainRun.run(workload, lambda);
+      var operator = OperatorRun.run(workload, backend, idle, timeout, createWhileRunning, restart);
+      var plain = PlainRun.run(workload, backend);
       var load = new BenchReport.Load(loadBefore, loadAverage());
       out.print(BenchReport.render(workload, operator, plain, idle, load));
       out.flush();

@@ -1,10 +1,9 @@
 package dev.ephemeral.lambda.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ephemeral.lambda.emulator.LambdaEmulator;
-import dev.ephemeral.lambda.emulator.RecordedInvocation;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.InvocationResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -22,18 +21,21 @@ final class PlainRun {
    * @param calls the calls at the endpoint
    * @param succeeded how many calls returned a result
    * @param profile heap, CPU and thread pool, sampled
+   * @param cpu this JVM's CPU time over the run
    */
-  record Result(CallSpan calls, int succeeded, RunProfile profile) {}
+  record Result(CallSpan calls, int succeeded, RunProfile profile, Duration cpu) {}
 
   private PlainRun() {}
 
-  static Result run(Workload workload, LambdaEmulator lambda)
+  static Result run(Workload workload, Backend backend)
       throws InterruptedException, ExecutionException {
-    lambda.clearInvocations();
+    backend.clearInvocations();
     var pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(workload.inFlight());
     try (var sampler = RunSampler.start();
         var invoker =
-            new AwsLambdaInvoker(workload.clientSettings(lambda.endpoint()), new ObjectMapper())) {
+            new AwsLambdaInvoker(
+                workload.clientSettings(backend.lambdaEndpoint()), new ObjectMapper())) {
+      long cpuAtStart = RunSampler.processCpuNanos();
       sampler.watch(RunSampler.Queue.queue(pool::getActiveCount, () -> pool.getQueue().size()));
       List<Future<InvocationResult>> results = new ArrayList<>();
       for (int i = 0; i < workload.resources(); i++) {
@@ -46,12 +48,9 @@ final class PlainRun {
           succeeded++;
         }
       }
+      Duration cpu = Duration.ofNanos(RunSampler.processCpuNanos() - cpuAtStart);
       List<RunSampler.Sample> samples = sampler.stop();
-      CallSpan span =
-          CallSpan.of(
-              lambda.invocations().stream().map(RecordedInvocation::receivedAt).toList(),
-              workload.latency(),
-              workload.inFlight());
+      CallSpan span = CallSpan.of(backend.invocations(), workload.latency(), workload.inFlight());
       return new Result(
           span,
           succeeded,
@@ -60,7 +59,8 @@ final class PlainRun {
               span.firstStart(),
               span.lastStart(),
               Runtime.getRuntime().availableProcessors(),
-              workload.inFlight()));
+              workload.inFlight()),
+          cpu);
     } finally {
       pool.shutdownNow();
     }
