@@ -114,7 +114,7 @@ deploy/namespaced/rbac.yaml (a test compares them).
                                                   (where OwnerReferencesPermissionEnforcement runs)
   secrets                       get, list, watch, create, update, delete   the result Secrets
   configmaps                    get, list, watch  spec.inputs read from ConfigMaps
-  events                        create            Events on LambdaInvocations
+  events                        create, patch     Events on LambdaInvocations (a repeat is counted by a patch)
   deployments, statefulsets,    patch             secret.rolloutRestartTargets (only with
   daemonsets                                      rolloutRestarts.enabled)
   namespaces                    get               the namespace's labels, for policies
@@ -137,7 +137,7 @@ deploy/namespaced/rbac.yaml (a test compares them).
   verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 {{- if .Values.rolloutRestarts.enabled }}
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]

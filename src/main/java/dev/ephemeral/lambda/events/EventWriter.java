@@ -83,11 +83,18 @@ final class EventWriter {
    */
   private boolean counted(String namespace, Written before, String now) {
     try {
+      // Patched through a stub of the Event, so the client sends the patch alone (a patch by
+      // name would read the Event first).
       client
           .v1()
           .events()
-          .inNamespace(namespace)
-          .withName(before.name())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(before.name())
+                  .withNamespace(namespace)
+                  .endMetadata()
+                  .build())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               Serialization.asJson(Map.of("count", before.count() + 1, "lastTimestamp", now)));

@@ -296,12 +296,17 @@ class InvocationEngineTest {
         .until(() -> harness.reconciles().counts().get(NAMESPACE + "/single") == 2);
 
     // One reconcile decides and queues the call, one stores its result; the operator's own Secret
-    // and status writes start none.
-    assertThat(operatorWritesSince(requestsBefore))
-        .extracting(r -> r.method() + " " + r.path().replaceAll("\\?.*", ""))
+    // and status writes start none. Beside them, the success is reported by one Normal Event.
+    List<String> writes =
+        operatorWritesSince(requestsBefore).stream()
+            .map(r -> r.method() + " " + r.path().replaceAll("\\?.*", ""))
+            .toList();
+    assertThat(writes.stream().filter(w -> !w.endsWith("/events")))
         .containsExactly(
             "POST /api/v1/namespaces/shop/secrets",
             "PUT /apis/lambda.ephemeral.dev/v1alpha1/namespaces/shop/lambdainvocations/single/status");
+    assertThat(writes.stream().filter(w -> w.endsWith("/events")))
+        .containsExactly("POST /api/v1/namespaces/shop/events");
   }
 
   @Test
