@@ -87,7 +87,7 @@ public final class OperatorMain implements Callable<Integer> {
       versionProvider = BuildInfo.VersionProvider.class,
       description =
           "Run the operator against the current kubeconfig or in-cluster config,"
-              + " configured by environment variables (see README).")
+              + " configured by environment variables (see docs/operations.md).")
   static final class Run implements Callable<Integer> {
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Writes values into a payload at JSON Pointers (RFC 6901), in order. Pure: the payload given is
- * not changed. The rules, which the README states too:
+ * not changed. The rules, which docs/resource.md states too:
  *
  * <ul>
  *   <li>the empty pointer replaces the whole payload;

@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.invoke;
 
-/** How a failed invocation is retried (the README's "Ready reasons, retries, and what to do"). */
+/** How a failed invocation is retried (docs/status.md, "Ready reasons, retries, and what to do"). */
 public enum RetryClass {
   /** Bounded exponential backoff; each retry is a counted invocation. */
   BACKOFF,

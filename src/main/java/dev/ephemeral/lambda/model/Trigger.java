@@ -1,6 +1,6 @@
 package dev.ephemeral.lambda.model;
 
-/** Why an invocation happens (the README's "When the function is invoked"). */
+/** Why an invocation happens (docs/invocation.md). */
 public enum Trigger {
   /** 1: created, or the spec changed (a new metadata.generation). */
   SPEC_CHANGED,
