@@ -153,8 +153,7 @@ public final class OperatorBenchmark implements Callable<Integer> {
         // operator that has just started is not what is measured, nor is a cold SDK client.
         var warmup = workload.withResources(Math.min(resources, 2 * inFlight));
         PlainRun.run(warmup, backend);
-        OperatorRun.run(
-            warmup, backend, Duration.ZERO, timeout, createWhileRunning, false, shards);
+        OperatorRun.run(warmup, backend, Duration.ZERO, timeout, createWhileRunning, false, shards);
       }
       double loadBefore = loadAverage();
       var operator =

@@ -116,8 +116,8 @@ final class PlainRun {
   }
 
   /**
-   * A LambdaClient as the SDK builds it by default (its default retry strategy, which backs off
-   * on throttling), with the same endpoint, credentials and connection pool as the operator's.
+   * A LambdaClient as the SDK builds it by default (its default retry strategy, which backs off on
+   * throttling), with the same endpoint, credentials and connection pool as the operator's.
    */
   private static final class SdkRetrying implements Caller {
     private final LambdaClient client;

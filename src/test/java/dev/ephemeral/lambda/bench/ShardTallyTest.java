@@ -12,7 +12,8 @@ class ShardTallyTest {
   void resourcesAreSpreadRoundRobin() {
     assertThat(ShardTally.shardOf(0, 2)).isEqualTo("s0");
     assertThat(ShardTally.shardOf(3, 2)).isEqualTo("s1");
-    assertThat(ShardTally.resourcesByShard(5, 2)).containsExactly(Map.entry("s0", 3), Map.entry("s1", 2));
+    assertThat(ShardTally.resourcesByShard(5, 2))
+        .containsExactly(Map.entry("s0", 3), Map.entry("s1", 2));
   }
 
   @Test

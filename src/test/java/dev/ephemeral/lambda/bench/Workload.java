@@ -33,8 +33,8 @@ record Workload(int resources, Duration latency, int inFlight, int functionConcu
 
   /**
    * Registers the function on the endpoint: a small JSON result after the latency, with at most
-   * {@code functionConcurrency} executions at once if that is set; {@code ran} is told of each
-   * call that runs, before its latency.
+   * {@code functionConcurrency} executions at once if that is set; {@code ran} is told of each call
+   * that runs, before its latency.
    */
   void register(LambdaEmulator emulator, Consumer<FunctionCall> ran) {
     LambdaFunction code =
