@@ -39,8 +39,11 @@ final class Backend implements AutoCloseable {
     this.lambdaEndpoint = URI.create(read().get("lambda").asText());
   }
 
-  /** Starts the child JVM; its function answers after {@code latency}. */
-  static Backend start(Duration latency) {
+  /** A call that ran: the resource number in its payload, and when it started. */
+  record Run(int index, Instant startedAt) {}
+
+  /** Starts the child JVM with the workload's function. */
+  static Backend start(Workload workload) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
       Process process =
@@ -49,7 +52,8 @@ final class Backend implements AutoCloseable {
                   "-cp",
                   System.getProperty("java.class.path"),
                   BenchBackend.class.getName(),
-                  String.valueOf(latency.toMillis()))
+                  String.valueOf(workload.latency().toMillis()),
+                  String.valueOf(workload.functionConcurrency()))
               .redirectError(ProcessBuilder.Redirect.INHERIT)
               .start();
       return new Backend(process);
@@ -71,9 +75,12 @@ final class Backend implements AutoCloseable {
     send("stop-kubernetes");
   }
 
-  /** Creates resources bench-0 .. bench-(count-1), as a user would. */
-  void create(int count, String invokePolicy) {
-    send("create " + count + " " + invokePolicy);
+  /**
+   * Creates resources bench-0 .. bench-(count-1), as a user would; with {@code shards} above 0,
+   * labelled with shards s0..s(shards-1) round-robin.
+   */
+  void create(int count, String invokePolicy, int shards) {
+    send("create " + count + " " + invokePolicy + " " + shards);
   }
 
   /** From now on, watches for {@code expected} LambdaInvocations to be Ready. */
@@ -103,6 +110,24 @@ final class Backend implements AutoCloseable {
         .get("receivedAt")
         .forEach(n -> receivedAt.add(BenchBackend.instant(n.asLong())));
     return receivedAt;
+  }
+
+  /** The calls that ran so far (not those answered 429), in the order they started. */
+  List<Run> runs() {
+    JsonNode answer = send("runs");
+    List<Run> runs = new ArrayList<>();
+    for (int i = 0; i < answer.get("index").size(); i++) {
+      runs.add(
+          new Run(
+              answer.get("index").get(i).asInt(),
+              BenchBackend.instant(answer.get("startedAt").get(i).asLong())));
+    }
+    return runs;
+  }
+
+  /** What the function did since the last {@link #clearInvocations()}, for {@code resources}. */
+  Executions executions(int resources) {
+    return Executions.of(runs().stream().map(Run::index).toList(), invocationCount(), resources);
   }
 
   int invocationCount() {

@@ -3,14 +3,18 @@ package dev.ephemeral.lambda.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationSpec;
+import dev.ephemeral.lambda.emulator.FunctionCall;
 import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.emulator.RecordedInvocation;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +23,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The benchmark's test doubles in a JVM of their own, so that what the benchmark's JVM spends is
@@ -44,17 +50,27 @@ public final class BenchBackend {
   private long processCpuMark;
   private long wallMark;
 
-  private BenchBackend(PrintStream replies, Duration latency) {
+  /** A call that ran: its payload's resource number, and when it started. */
+  private record Run(int index, Instant startedAt) {}
+
+  private final Queue<Run> runs = new ConcurrentLinkedQueue<>();
+
+  private BenchBackend(PrintStream replies, Duration latency, int functionConcurrency) {
     this.replies = replies;
     this.lambda = LambdaEmulator.start("127.0.0.1", 0);
-    new Workload(0, latency, 1).register(lambda);
+    new Workload(0, latency, 1, functionConcurrency).register(lambda, this::ran);
   }
 
-  /** Arguments: the function's latency in milliseconds. */
+  /**
+   * Arguments: the function's latency in milliseconds, and the most executions it runs at once (0
+   * for no limit).
+   */
   public static void main(String[] args) throws Exception {
     PrintStream replies = System.out;
     System.setOut(System.err);
-    var backend = new BenchBackend(replies, Duration.ofMillis(Long.parseLong(args[0])));
+    var backend =
+        new BenchBackend(
+            replies, Duration.ofMillis(Long.parseLong(args[0])), Integer.parseInt(args[1]));
     backend.reply(Map.of("lambda", backend.lambda.endpoint().toString()));
     var commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = commands.readLine(); line != null; line = commands.readLine()) {
@@ -80,7 +96,7 @@ public final class BenchBackend {
         stopKubernetes();
         yield Map.of();
       }
-      case "create" -> create(Integer.parseInt(words[1]), words[2]);
+      case "create" -> create(Integer.parseInt(words[1]), words[2], Integer.parseInt(words[3]));
       case "watch-ready" -> {
         readyWatch = new ReadyWatch(user, OperatorRun.NAMESPACE, Integer.parseInt(words[1]));
         yield Map.of();
@@ -94,8 +110,15 @@ public final class BenchBackend {
                   .map(RecordedInvocation::receivedAt)
                   .map(BenchBackend::epochNanos)
                   .toList());
+      case "runs" ->
+          Map.of(
+              "index",
+              runs.stream().map(Run::index).toList(),
+              "startedAt",
+              runs.stream().map(Run::startedAt).map(BenchBackend::epochNanos).toList());
       case "clear-invocations" -> {
         lambda.clearInvocations();
+        runs.clear();
         yield Map.of();
       }
       case "mark-cpu" -> {
@@ -126,13 +149,24 @@ public final class BenchBackend {
     }
   }
 
-  private Map<String, Integer> create(int count, String invokePolicy) {
+  private void ran(FunctionCall call) {
+    try {
+      runs.add(new Run(Workload.index(json.readTree(call.payload())), Instant.now()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("a benchmark call's payload is not JSON", e);
+    }
+  }
+
+  /** With {@code shards} above 0, labels the resources with shards s0..s(shards-1), round-robin. */
+  private Map<String, Integer> create(int count, String invokePolicy, int shards) {
     for (int i = 0; i < count; i++) {
       var resource = new LambdaInvocation();
       resource.setMetadata(
           new ObjectMetaBuilder()
               .withName("bench-" + i)
               .withNamespace(OperatorRun.NAMESPACE)
+              .withLabels(
+                  shards > 0 ? Map.of(Shard.LABEL, ShardTally.shardOf(i, shards)) : Map.of())
               .build());
       var spec = new LambdaInvocationSpec();
       spec.setFunctionName(Workload.FUNCTION);

@@ -24,11 +24,14 @@ final class BenchReport {
     var out = new StringBuilder();
     line(
         out,
-        "%d resources, function latency %d ms, %d in flight; ideal span %s",
+        "%d resources, function latency %d ms, %d in flight%s; ideal span %s",
         n,
         workload.latency().toMillis(),
         workload.inFlight(),
-        seconds(CallSpan.ideal(n, workload.inFlight(), workload.latency())));
+        workload.functionConcurrency() > 0
+            ? ", function limited to " + workload.functionConcurrency() + " at once"
+            : "",
+        seconds(CallSpan.ideal(n, workload.concurrency(), workload.latency())));
     out.append('\n');
     line(
         out,
@@ -64,6 +67,23 @@ final class BenchReport {
     out.append('\n');
     line(out, "%-30s %.2f", "span ratio (operator/plain)", ratio(operator.calls(), plain.calls()));
     line(out, "%-30s %.2f", "calls per resource", perResource(operator.calls().calls(), n));
+    line(
+        out,
+        "%-30s operator %s; plain %s",
+        "function runs per resource",
+        runs(operator.executions()),
+        runs(plain.executions()));
+    if (workload.functionConcurrency() > 0) {
+      line(
+          out,
+          "%-30s operator %s; plain %s",
+          "throttled (429) of requests",
+          throttled(operator.executions()),
+          throttled(plain.executions()));
+    }
+    if (operator.shards() != null) {
+      shards(out, n, operator.shards(), workload);
+    }
     line(out, "%-30s %.2f", "reconciles per resource", perResource(operator.reconciles(), n));
     line(
         out,
@@ -109,9 +129,11 @@ final class BenchReport {
         perCallMillis(operator.cpu(), calls) / perCallMillis(plain.cpu(), plain.calls().calls()));
     line(
         out,
-        "%-30s %.2f cores (CPU per call x in flight / latency; %d here)",
+        "%-30s %.2f cores (CPU per call x calls at once / latency; %d here)",
         "operator CPU to keep pace",
-        perCallMillis(operator.cpu(), calls) * workload.inFlight() / workload.latency().toMillis(),
+        perCallMillis(operator.cpu(), calls)
+            * workload.concurrency()
+            / workload.latency().toMillis(),
         cores());
     line(
         out,
@@ -148,6 +170,44 @@ final class BenchReport {
         load.after(),
         Runtime.getRuntime().availableProcessors());
     return out.toString();
+  }
+
+  private static void shards(StringBuilder out, int n, ShardTally tally, Workload workload) {
+    Map<String, Integer> resources = ShardTally.resourcesByShard(n, tally.shardCount());
+    line(
+        out,
+        "%-30s %d instances, each leading by its own Lease, %d in flight each",
+        "shards",
+        resources.size(),
+        workload.inFlight() / resources.size());
+    Map<String, Integer> invoked = tally.invokedByShard();
+    for (Map.Entry<String, Integer> shard : resources.entrySet()) {
+      line(
+          out,
+          "  %-28s invoked %d, resources labelled %d",
+          "instance of " + shard.getKey(),
+          invoked.getOrDefault(shard.getKey(), 0),
+          shard.getValue());
+    }
+    line(out, "%-30s %d", "invoked by another shard", tally.ofAnotherShard());
+  }
+
+  private static String runs(Executions executions) {
+    return String.format(
+        Locale.ROOT,
+        "%.2f (duplicates %d, never run %d)",
+        executions.runsPerResource(),
+        executions.duplicates(),
+        executions.neverRun());
+  }
+
+  private static String throttled(Executions executions) {
+    return String.format(
+        Locale.ROOT,
+        "%.1f%% (%d of %d)",
+        executions.throttledShare() * 100,
+        executions.throttled(),
+        executions.requests());
   }
 
   /** The operator's span over the plain program's; NaN without plain calls. */

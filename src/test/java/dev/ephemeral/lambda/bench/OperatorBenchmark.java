@@ -83,6 +83,26 @@ public final class OperatorBenchmark implements Callable<Integer> {
   boolean restart;
 
   @Option(
+      names = "--shards",
+      defaultValue = "0",
+      description =
+          "Label the LambdaInvocations round-robin with this many shards (s0, s1, ...) and run one"
+              + " operator instance per shard, each with its SHARD, leader election on and its own"
+              + " Lease; they share the in-flight limit equally (default: ${DEFAULT-VALUE}, one"
+              + " instance without shards and without leader election).")
+  int shards;
+
+  @Option(
+      names = "--function-concurrency",
+      defaultValue = "0",
+      description =
+          "Let the function run at most this many executions at once and answer 429"
+              + " TooManyRequestsException past it, as Lambda does for reserved concurrency; the"
+              + " plain program then uses an SDK client with the SDK's default retries (default:"
+              + " ${DEFAULT-VALUE}, no limit).")
+  int functionConcurrency;
+
+  @Option(
       names = "--no-warmup",
       description =
           "Measure cold: skip the unmeasured warm-up runs (2 x the limit calls, plain and through"
@@ -109,23 +129,35 @@ public final class OperatorBenchmark implements Callable<Integer> {
           "--resources and --in-flight must be positive, --latency-ms and --idle-seconds not"
               + " negative");
     }
+    if (shards < 0 || shards > inFlight || functionConcurrency < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--shards must be between 0 and --in-flight (the instances share it), and"
+              + " --function-concurrency not negative");
+    }
+    if (shards > 0 && restart) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--shards and --restart are not measured together");
+    }
     setLogLevel();
     PrintWriter out = spec.commandLine().getOut();
-    var workload = new Workload(resources, Duration.ofMillis(latencyMillis), inFlight);
+    var workload =
+        new Workload(resources, Duration.ofMillis(latencyMillis), inFlight, functionConcurrency);
     Duration idle = Duration.ofSeconds(idleSeconds);
     // The API server, the Lambda endpoint and the user run in a JVM of their own: this JVM's CPU
     // and heap are then the operator's (or the plain program's) alone.
-    try (var backend = Backend.start(workload.latency())) {
+    try (var backend = Backend.start(workload)) {
       Duration timeout = Duration.ofSeconds(timeoutSeconds);
       if (!noWarmup) {
         // Class loading and the JIT would otherwise weigh on whichever run comes first: an
         // operator that has just started is not what is measured, nor is a cold SDK client.
         var warmup = workload.withResources(Math.min(resources, 2 * inFlight));
         PlainRun.run(warmup, backend);
-        OperatorRun.run(warmup, backend, Duration.ZERO, timeout, createWhileRunning, false);
+        OperatorRun.run(warmup, backend, Duration.ZERO, timeout, createWhileRunning, false, shards);
       }
       double loadBefore = loadAverage();
-      var operator = OperatorRun.run(workload, backend, idle, timeout, createWhileRunning, restart);
+      var operator =
+          OperatorRun.run(workload, backend, idle, timeout, createWhileRunning, restart, shards);
       var plain = PlainRun.run(workload, backend);
       var load = new BenchReport.Load(loadBefore, loadAverage());
       out.print(BenchReport.render(workload, operator, plain, idle, load));

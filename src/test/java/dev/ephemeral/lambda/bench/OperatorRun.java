@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
+import dev.ephemeral.lambda.customresource.ReadyReason;
 import dev.ephemeral.lambda.invoke.AwsLambdaInvoker;
 import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,8 +20,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * The operator's run: N LambdaInvocations in the backend's API, the real operator in this JVM with
@@ -31,6 +37,9 @@ final class OperatorRun {
   /** The operator's API client; the benchmark's own requests carry another user agent. */
   static final String OPERATOR_AGENT = "lambda-invocation-operator/bench";
 
+  /** Where the instances of shards keep their Leases. */
+  private static final String LEASE_NAMESPACE = "lambda-invocation-system";
+
   /** JOSDK's counter of reconciliations started, one per reconcile of a resource. */
   private static final String RECONCILIATIONS_STARTED = "operator.sdk.reconciliations.started";
 
@@ -38,12 +47,15 @@ final class OperatorRun {
   private static final String RECONCILIATIONS_SUCCEEDED = "operator.sdk.reconciliations.success";
 
   /**
-   * @param calls the calls at the endpoint until all were Ready
+   * @param calls the calls that ran until all were Ready
+   * @param executions what the function did until all were Ready, by resource
+   * @param shards which instance invoked what, when the resources were spread over shards; null
+   *     otherwise
    * @param ready how many LambdaInvocations were Ready in the end
    * @param allReadyAt when the last resource became Ready (null if not all did)
    * @param reconciles reconciles started until all were Ready
    * @param api the operator's API requests from its start until all were Ready
-   * @param idleCalls calls at the endpoint during the idle wait
+   * @param idleCalls requests at the endpoint during the idle wait
    * @param idleApi the operator's API requests during the idle wait
    * @param profile heap, CPU and queue of this JVM (the operator's), sampled
    * @param cpu this JVM's CPU time from the operator's start until all were Ready
@@ -54,6 +66,8 @@ final class OperatorRun {
    */
   record Result(
       CallSpan calls,
+      Executions executions,
+      ShardTally shards,
       int ready,
       Instant allReadyAt,
       long reconciles,
@@ -69,6 +83,8 @@ final class OperatorRun {
     Result withRestart(Restart measured) {
       return new Result(
           calls,
+          executions,
+          shards,
           ready,
           allReadyAt,
           reconciles,
@@ -114,6 +130,8 @@ final class OperatorRun {
    *     instead of all before it starts
    * @param restart then stop the operator and measure a new one over the same resources (they are
    *     created with invokePolicy OnChange, which a restart does not call again)
+   * @param shards above 0: label the resources round-robin with that many shards and run one
+   *     instance per shard, each leading by its own Lease and with its share of the in-flight limit
    */
   static Result run(
       Workload workload,
@@ -121,7 +139,8 @@ final class OperatorRun {
       Duration idle,
       Duration timeout,
       boolean createWhileRunning,
-      boolean restart)
+      boolean restart,
+      int shards)
       throws InterruptedException {
     backend.clearInvocations();
     String url = backend.startKubernetes();
@@ -130,38 +149,44 @@ final class OperatorRun {
       String policy = restart ? InvokePolicy.OnChange.name() : InvokePolicy.DEFAULT.name();
       backend.watchReady(n);
       if (!createWhileRunning) {
-        backend.create(n, policy);
+        backend.create(n, policy, shards);
       }
       long before = RunSampler.retainedBytes();
-      var registry = new SimpleMeterRegistry();
+      ShardTally tally = shards > 0 ? new ShardTally(shards) : null;
       Result result;
       try (var sampler = RunSampler.start();
-          var operator = new RunningOperator(url, workload, backend, registry)) {
-        sampler.watch(
-            RunSampler.Queue.queue(operator.operator::inFlight, operator.operator::waiting));
+          var operator = RunningOperators.of(url, workload, backend, shards, tally)) {
+        sampler.watch(RunSampler.Queue.queue(operator::inFlight, operator::waiting));
         backend.markCpu();
         long cpuAtStart = RunSampler.processCpuNanos();
-        operator.operator.start();
+        operator.start();
         if (createWhileRunning) {
-          backend.create(n, policy);
+          backend.create(n, policy, shards);
         }
         Backend.Readiness readiness = backend.awaitReady(timeout);
         Duration cpu = Duration.ofNanos(RunSampler.processCpuNanos() - cpuAtStart);
         Backend.Cpu backendCpu = backend.cpu();
         List<RunSampler.Sample> samples = sampler.stop();
-        List<Instant> calls = backend.invocations();
+        List<Backend.Run> runs = backend.runs();
+        Executions executions = backend.executions(n);
         ApiRequests api = backend.api(OPERATOR_AGENT);
-        long reconciles = count(registry, RECONCILIATIONS_STARTED);
+        long reconciles = operator.count(RECONCILIATIONS_STARTED);
         long held = RunSampler.retainedBytes() - before;
 
         Thread.sleep(idle.toMillis());
-        int idleCalls = backend.invocationCount() - calls.size();
+        int idleCalls = backend.invocationCount() - executions.requests();
         ApiRequests idleApi = backend.api(OPERATOR_AGENT).since(api);
 
-        CallSpan span = CallSpan.of(calls, workload.latency(), workload.inFlight());
+        CallSpan span =
+            CallSpan.of(
+                runs.stream().map(Backend.Run::startedAt).toList(),
+                workload.latency(),
+                workload.concurrency());
         result =
             new Result(
                 span,
+                executions,
+                tally,
                 readiness.ready(),
                 readiness.allReadyAt(),
                 reconciles,
@@ -192,16 +217,15 @@ final class OperatorRun {
       throws InterruptedException {
     int callsBefore = backend.invocationCount();
     ApiRequests apiBefore = backend.api(OPERATOR_AGENT);
-    var registry = new SimpleMeterRegistry();
-    try (var operator = new RunningOperator(url, workload, backend, registry)) {
+    try (var operator = RunningOperators.of(url, workload, backend, 0, null)) {
       long start = System.nanoTime();
       long deadline = start + timeout.toNanos();
-      operator.operator.start();
+      operator.start();
       Duration settled = null;
       while (System.nanoTime() < deadline) {
-        if (count(registry, RECONCILIATIONS_SUCCEEDED) >= workload.resources()
-            && operator.operator.inFlight() == 0
-            && operator.operator.waiting() == 0) {
+        if (operator.count(RECONCILIATIONS_SUCCEEDED) >= workload.resources()
+            && operator.inFlight() == 0
+            && operator.waiting() == 0) {
           settled = Duration.ofNanos(System.nanoTime() - start);
           break;
         }
@@ -215,30 +239,127 @@ final class OperatorRun {
     }
   }
 
-  /** The operator under test with its own API client and AWS SDK client, closed together. */
+  /**
+   * The operator under test: one instance, or one per shard, each with its own API client, AWS SDK
+   * client and metrics, closed together.
+   */
+  private static final class RunningOperators implements AutoCloseable {
+    private final List<RunningOperator> instances;
+
+    private RunningOperators(List<RunningOperator> instances) {
+      this.instances = instances;
+    }
+
+    static RunningOperators of(
+        String url, Workload workload, Backend backend, int shards, ShardTally tally) {
+      if (shards == 0) {
+        return new RunningOperators(
+            List.of(new RunningOperator(url, workload, backend, Optional.empty(), tally)));
+      }
+      // The instances share the in-flight limit, so that together they make as many calls at once
+      // as the plain program.
+      Workload share =
+          new Workload(
+              workload.resources(),
+              workload.latency(),
+              workload.inFlight() / shards,
+              workload.functionConcurrency());
+      return new RunningOperators(
+          IntStream.range(0, shards)
+              .mapToObj(
+                  k ->
+                      new RunningOperator(
+                          url,
+                          share,
+                          backend,
+                          Optional.of(Shard.named(ShardTally.shardOf(k, shards))),
+                          tally))
+              .toList());
+    }
+
+    void start() {
+      instances.forEach(i -> i.operator.start());
+    }
+
+    int inFlight() {
+      return instances.stream().mapToInt(i -> i.operator.inFlight()).sum();
+    }
+
+    int waiting() {
+      return instances.stream().mapToInt(i -> i.operator.waiting()).sum();
+    }
+
+    /** A JOSDK counter, summed over the instances. */
+    long count(String counter) {
+      return instances.stream().mapToLong(i -> OperatorRun.count(i.registry, counter)).sum();
+    }
+
+    @Override
+    public void close() {
+      instances.forEach(RunningOperator::close);
+    }
+  }
+
+  /**
+   * One operator instance with its own API client and AWS SDK client, closed together. An instance
+   * of a shard elects its leader through its shard's Lease, as it would in a cluster.
+   */
   private static final class RunningOperator implements AutoCloseable {
     private final KubernetesClient client;
     private final AwsLambdaInvoker invoker;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final LambdaInvocationOperator operator;
 
-    RunningOperator(String url, Workload workload, Backend backend, SimpleMeterRegistry registry) {
+    RunningOperator(
+        String url, Workload workload, Backend backend, Optional<Shard> shard, ShardTally tally) {
       client = InProcessKubernetes.clientOf(url, OPERATOR_AGENT);
       invoker =
           new AwsLambdaInvoker(
               workload.clientSettings(backend.lambdaEndpoint()), new ObjectMapper());
-      operator =
-          new LambdaInvocationOperator(
-              client,
-              OperatorConfig.single(
+      OperatorConfig config =
+          shard.isEmpty()
+              ? OperatorConfig.single(
                   Set.of(),
                   Optional.of(backend.lambdaEndpoint()),
                   workload.inFlight(),
-                  RetryPolicy.DEFAULT),
+                  RetryPolicy.DEFAULT)
+              : new OperatorConfig(
+                      Set.of(),
+                      Optional.of(backend.lambdaEndpoint()),
+                      workload.inFlight(),
+                      0,
+                      RetryPolicy.DEFAULT,
+                      true,
+                      Optional.of(LEASE_NAMESPACE))
+                  .withShard(shard.get());
+      operator =
+          new LambdaInvocationOperator(
+              client,
+              config,
               invoker,
               Clock.systemUTC(),
-              InvocationObserver.NONE,
+              shard.isEmpty() ? InvocationObserver.NONE : tallying(shard.get(), tally),
               Optional.of(MicrometerMetrics.withoutPerResourceMetrics(registry)),
-              Optional.empty());
+              shard.map(s -> leaderElection(config, s)));
+    }
+
+    private static InvocationObserver tallying(Shard shard, ShardTally tally) {
+      String name = shard.name().orElseThrow();
+      return (resource, trigger, outcome, latency) -> {
+        if (outcome == ReadyReason.Invoked) {
+          Map<String, String> labels = resource.getMetadata().getLabels();
+          tally.invoked(name, Optional.ofNullable(labels == null ? null : labels.get(Shard.LABEL)));
+        }
+      };
+    }
+
+    /** The shard's own Lease; the shard's name is the instance's identity. */
+    private static LeaderElectionConfiguration leaderElection(OperatorConfig config, Shard shard) {
+      return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
+          .withLeaseNamespace(LEASE_NAMESPACE)
+          .withIdentity(shard.name().orElseThrow())
+          .withExitOnStopLeading(false)
+          .build();
     }
 
     @Override
