@@ -23,7 +23,6 @@ import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -355,14 +354,7 @@ class LeaderElectionTest {
           }
         };
     var leaderElection =
-        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-            .withLeaseNamespace(LEASE_NAMESPACE)
-            .withIdentity(identity)
-            .withLeaseDuration(leaseDuration)
-            .withRenewDeadline(leaseDuration.multipliedBy(3).dividedBy(4))
-            .withRetryPeriod(Duration.ofMillis(250))
-            .withExitOnStopLeading(false)
-            .build();
+ShortLease.of(OperatorConfig.LEASE_NAME, LEASE_NAMESPACE, identity, leaseDuration);
     var reconciles = new ReconcileCounter();
     var operator =
         new LambdaInvocationOperator(

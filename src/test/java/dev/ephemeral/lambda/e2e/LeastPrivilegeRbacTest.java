@@ -31,7 +31,6 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,14 +154,8 @@ class LeastPrivilegeRbacTest {
               // As deploy/ installs it: only what a LambdaInvocationPolicy allows is invoked.
               .withPolicy(PolicySettings.enforce("111111111111", "eu-west-1"));
       var leaderElection =
-          LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
-              .withLeaseNamespace(OPERATOR_NAMESPACE)
-              .withIdentity("rbac")
-              .withLeaseDuration(Duration.ofSeconds(2))
-              .withRenewDeadline(Duration.ofMillis(1500))
-              .withRetryPeriod(Duration.ofMillis(250))
-              .withExitOnStopLeading(false)
-              .build();
+          ShortLease.of(
+              OperatorConfig.LEASE_NAME, OPERATOR_NAMESPACE, "rbac", Duration.ofSeconds(2));
       try (var operator =
           new LambdaInvocationOperator(
               client,

@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -272,14 +271,7 @@ class ShardsTest {
           }
         };
     var leaderElection =
-        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
-            .withLeaseNamespace(LEASE_NAMESPACE)
-            .withIdentity(identity)
-            .withLeaseDuration(LEASE)
-            .withRenewDeadline(LEASE.multipliedBy(3).dividedBy(4))
-            .withRetryPeriod(Duration.ofMillis(250))
-            .withExitOnStopLeading(false)
-            .build();
+ShortLease.of(config.leaseName(), LEASE_NAMESPACE, identity, LEASE);
     var reconciles = new ReconcileCounter();
     var operator =
         new LambdaInvocationOperator(
