@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -145,7 +144,7 @@ class OperationsTest {
                       && readyz.stream().allMatch(r -> r.join().statusCode() == 503);
                 });
         assertThat(start).as("still starting").isNotDone();
-        silentApi.close();
+        silentApi.hangUp();
         await().atMost(Duration.ofSeconds(30)).until(start::isDone);
         starting.close();
       }
@@ -288,11 +287,16 @@ class OperationsTest {
         .build();
   }
 
-  /** An API server that accepts connections and never answers. */
+  /**
+   * An API server that accepts connections and never answers, until {@link #hangUp()}: from then on
+   * it drops every connection, open or new, so a client fails at once. It keeps its port until
+   * closed, so a retrying client never reaches another test's server on a reused port.
+   */
   private static final class SilentApi implements AutoCloseable {
 
     private final ServerSocket socket;
-    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private final List<Socket> accepted = new ArrayList<>();
+    private boolean hungUp;
 
     SilentApi() throws IOException {
       socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -301,7 +305,7 @@ class OperationsTest {
               () -> {
                 try {
                   while (true) {
-                    accepted.add(socket.accept());
+                    keep(socket.accept());
                   }
                 } catch (IOException e) {
                   // The API was closed.
@@ -312,20 +316,34 @@ class OperationsTest {
       acceptor.start();
     }
 
+    private synchronized void keep(Socket connection) throws IOException {
+      if (hungUp) {
+        connection.close();
+      } else {
+        accepted.add(connection);
+      }
+    }
+
     String url() {
       return "http://127.0.0.1:" + socket.getLocalPort();
     }
 
-    int connections() {
+    synchronized int connections() {
       return accepted.size();
+    }
+
+    /** Drops every connection, and each new one as it comes. */
+    synchronized void hangUp() throws IOException {
+      hungUp = true;
+      for (Socket connection : accepted) {
+        connection.close();
+      }
     }
 
     @Override
     public void close() throws IOException {
+      hangUp();
       socket.close();
-      for (Socket connection : accepted) {
-        connection.close();
-      }
     }
   }
 }
