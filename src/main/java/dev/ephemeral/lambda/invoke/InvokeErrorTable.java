@@ -81,7 +81,7 @@ public final class InvokeErrorTable {
                   SLOW,
                   "the function's KMS key was not found: recreate the function")),
           Map.entry(
-              "TooManyRequestsException", new Entry(Throttled, BACKOFF, "Lambda is throttling")),
+              "TooManyRequestsException", new Entry(Throttled, THROTTLED, "Lambda is throttling")),
           Map.entry(
               "ResourceConflictException",
               new Entry(InvocationFailed, BACKOFF, "the function is being created or updated")),

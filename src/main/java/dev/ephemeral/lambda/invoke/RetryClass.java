@@ -4,6 +4,12 @@ package dev.ephemeral.lambda.invoke;
 public enum RetryClass {
   /** Bounded exponential backoff; each retry is a counted invocation. */
   BACKOFF,
+  /**
+   * Lambda throttled the call and the function did not run: retried with backoff, honouring
+   * Retry-After, until it runs. Not a failed invocation, so it uses up no retry; the in-flight
+   * limits (ConcurrencyLimits) set the pace while Lambda keeps throttling.
+   */
+  THROTTLED,
   /** Every few minutes, and at once on any trigger: the fix lies outside the resource. */
   SLOW,
   /**

@@ -12,7 +12,8 @@ import java.util.Optional;
  *
  * @param initialBackoff delay before the first retry of a retryable failure
  * @param maxBackoff cap of the exponential backoff
- * @param maxRetries retries after the first failure, before waiting for a trigger
+ * @param maxRetries retries after the first failure, before waiting for a trigger (a throttled
+ *     call, which did not run, is retried until it runs and uses up none)
  * @param slowInterval delay between retries of failures whose fix lies outside the resource
  */
 public record RetryPolicy(
@@ -83,6 +84,18 @@ public record RetryPolicy(
         yield new Retry(
             "; retry " + attempts + " of " + maxRetries + " at " + at,
             attempts,
+            at,
+            false,
+            wait);
+      }
+      case THROTTLED -> {
+        // The function did not run: the count of failed invocations stays, and no retry is used.
+        Duration backoff = backoff(attempts);
+        Duration wait = failed.retryAfter().filter(d -> d.compareTo(backoff) > 0).orElse(backoff);
+        Instant at = wholeSecondNotBefore(now.plus(wait));
+        yield new Retry(
+            "; retry at " + at + " (a throttled call is retried until it runs)",
+            before == 0 ? null : before,
             at,
             false,
             wait);

@@ -80,6 +80,8 @@ final class OnDeleteRetries {
     if (failed.reason() == ReadyReason.FunctionNotFound) {
       return false;
     }
-    return failed.retry() == RetryClass.BACKOFF || failed.retry() == RetryClass.SLOW;
+    return failed.retry() == RetryClass.BACKOFF
+        || failed.retry() == RetryClass.THROTTLED
+        || failed.retry() == RetryClass.SLOW;
   }
 }

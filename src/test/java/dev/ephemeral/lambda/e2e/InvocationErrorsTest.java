@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,10 +43,6 @@ class InvocationErrorsTest {
 
   static Stream<Arguments> backoffFailures() {
     return Stream.of(
-        Arguments.of(
-            "throttled",
-            FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 1),
-            "Throttled"),
         Arguments.of(
             "conflict",
             FunctionOutcome.apiError(
@@ -93,19 +90,50 @@ class InvocationErrorsTest {
   }
 
   @Test
+  void aThrottledCallIsRetriedUntilItRunsWithoutUsingUpTheRetries() {
+    // Two retries in this harness; Lambda throttles four times, then lets the call run.
+    var calls = new AtomicInteger();
+    harness.lambda.function(
+        "throttled",
+        call ->
+            calls.incrementAndGet() <= 4
+                ? FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded")
+                : FunctionOutcome.json(Map.of("token", "t")));
+    harness.create(invocation("throttled", "throttled", "{}"));
+
+    LambdaInvocation waiting = harness.awaitReason("throttled", "Throttled");
+    // kstatus: in progress, never stalled, while Lambda throttles.
+    assertThat(conditionStatus(waiting, "Reconciling")).isEqualTo("True");
+    assertThat(conditionStatus(waiting, "Stalled")).isEqualTo("False");
+    assertThat(waiting.getStatus().readyCondition().orElseThrow().getMessage())
+        .contains("a throttled call is retried until it runs");
+    assertThat(waiting.getStatus().getFailedAttempts()).as("no failed invocation").isNull();
+
+    harness.awaitReason("throttled", "Invoked");
+    awaitSettledCount("throttled", 5);
+  }
+
+  @Test
   void throttlingHonoursRetryAfter() {
+    var calls = new AtomicInteger();
     harness.lambda.function(
         "throttled-long",
-        call -> FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 2));
+        call ->
+            calls.incrementAndGet() <= 2
+                ? FunctionOutcome.apiError(429, "TooManyRequestsException", "Rate exceeded", 2)
+                : FunctionOutcome.json(Map.of()));
     harness.create(invocation("throttled-long", "throttled-long", "{}"));
 
+    harness.awaitReason("throttled-long", "Invoked");
     awaitSettledCount("throttled-long", 3);
-    var calls =
+    var invocations =
         harness.lambda.invocations().stream()
             .filter(c -> c.functionName().equals("throttled-long"))
             .toList();
-    for (int i = 1; i < calls.size(); i++) {
-      assertThat(Duration.between(calls.get(i - 1).receivedAt(), calls.get(i).receivedAt()))
+    for (int i = 1; i < invocations.size(); i++) {
+      assertThat(
+              Duration.between(
+                  invocations.get(i - 1).receivedAt(), invocations.get(i).receivedAt()))
           .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
     }
   }

@@ -122,7 +122,7 @@ class InvokeErrorTableTest {
                 .build());
 
     assertThat(failed.reason()).isEqualTo(ReadyReason.Throttled);
-    assertThat(failed.retry()).isEqualTo(RetryClass.BACKOFF);
+    assertThat(failed.retry()).isEqualTo(RetryClass.THROTTLED);
     assertThat(failed.retryAfter()).contains(Duration.ofSeconds(7));
   }
 

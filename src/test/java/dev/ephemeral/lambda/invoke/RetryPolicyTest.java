@@ -103,7 +103,7 @@ class RetryPolicyTest {
   void retryAfterLongerThanTheBackoffIsHonoured() {
     var throttled =
         new InvocationResult.Failed(
-            ReadyReason.Throttled, RetryClass.BACKOFF, "throttled", Optional.of(Duration.ofSeconds(30)));
+            ReadyReason.Throttled, RetryClass.THROTTLED, "throttled", Optional.of(Duration.ofSeconds(30)));
 
     assertThat(POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT).nextRetryAt())
         .isEqualTo(WRITTEN_AT.plusSeconds(30));
@@ -148,11 +148,39 @@ class RetryPolicyTest {
   void aRetryTimeIsRoundedUpToTheWholeSecondTheStatusShows() {
     var throttled =
         new InvocationResult.Failed(
-            ReadyReason.Throttled, RetryClass.BACKOFF, "throttled", Optional.of(Duration.ofSeconds(30)));
+            ReadyReason.Throttled, RetryClass.THROTTLED, "throttled", Optional.of(Duration.ofSeconds(30)));
 
     var retry =
         POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT.plusMillis(250));
 
     assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plusSeconds(31));
+  }
+
+  @Test
+  void aThrottledCallIsRetriedWithBackoffUntilItRunsAndUsesUpNoRetry() {
+    var throttled =
+        new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "throttled");
+    var status = new LambdaInvocationStatus();
+    // Past the bound of a function error: a throttled call did not run, so it is retried anyway.
+    status.setFailedAttempts(POLICY.maxRetries() + 3);
+
+    var retry = POLICY.after(throttled, Trigger.RETRY, status, WRITTEN_AT);
+
+    assertThat(retry.failedAttempts()).isEqualTo(POLICY.maxRetries() + 3);
+    assertThat(retry.nextRetryAt())
+        .isEqualTo(WRITTEN_AT.plus(POLICY.backoff(POLICY.maxRetries() + 4)));
+    assertThat(retry.note()).contains("a throttled call is retried until it runs");
+    assertThat(retry.note()).doesNotContain("exhausted");
+  }
+
+  @Test
+  void aFirstThrottleCountsNoFailedInvocation() {
+    var throttled =
+        new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "throttled");
+
+    var retry = POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT);
+
+    assertThat(retry.failedAttempts()).isNull();
+    assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(POLICY.initialBackoff()));
   }
 }

@@ -66,7 +66,7 @@ class ThrottledCallsTest {
         if (left != null && left.getAndDecrement() > 0) {
           return new InvocationResult.Failed(
               ReadyReason.Throttled,
-              RetryClass.BACKOFF,
+              RetryClass.THROTTLED,
               "Lambda is throttling (HTTP 429 TooManyRequestsException)",
               Optional.of(Duration.ofHours(1)),
               Optional.of(ThrottleScope.FUNCTION));

@@ -20,7 +20,7 @@ class FailedOutcomeTest {
 
   private static final Instant FINISHED = Instant.parse("2026-12-07T10:00:00Z");
   private static final InvocationResult.Failed THROTTLED =
-      new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.BACKOFF, "Rate exceeded");
+      new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "Rate exceeded");
 
   private final Outcome outcome =
       StoredCalls.failed(
@@ -40,7 +40,7 @@ class FailedOutcomeTest {
     assertThat(recordedAtOnce.getNextRetryTime()).isEqualTo("2026-12-07T10:00:05Z");
     assertThat(recordedLater.getNextRetryTime()).isEqualTo("2026-12-07T10:00:35Z");
     assertThat(recordedLater.readyCondition().orElseThrow().getReason()).isEqualTo("Throttled");
-    assertThat(recordedLater.getFailedAttempts()).isEqualTo(1);
+    assertThat(recordedLater.getFailedAttempts()).as("a throttled call did not run").isNull();
   }
 
   @Test

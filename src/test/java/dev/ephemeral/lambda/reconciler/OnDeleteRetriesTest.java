@@ -95,12 +95,12 @@ class OnDeleteRetriesTest {
     var throttled =
         new InvocationResult.Failed(
             ReadyReason.Throttled,
-            RetryClass.BACKOFF,
+            RetryClass.THROTTLED,
             "Rate exceeded",
             Optional.of(Duration.ofHours(1)));
     var moderately =
         new InvocationResult.Failed(
-            ReadyReason.Throttled, RetryClass.BACKOFF, "Rate exceeded", Optional.of(Duration.ofSeconds(12)));
+            ReadyReason.Throttled, RetryClass.THROTTLED, "Rate exceeded", Optional.of(Duration.ofSeconds(12)));
 
     // The longest backoff of 3 retries is 20s: an hour asked becomes 20s, 12s stays 12s.
     assertThat(OnDeleteRetries.waitBefore(1, throttled, POLICY)).isEqualTo(Duration.ofSeconds(20));
