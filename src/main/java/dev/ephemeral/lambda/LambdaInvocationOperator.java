@@ -168,8 +168,11 @@ public final class LambdaInvocationOperator implements AutoCloseable {
             c.settingNamespaces(config.watchNamespaces());
           }
         });
-    if (policies.enforced()) {
-      // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says.
+    if (policies.enforced() && config.shard().name().isEmpty()) {
+      // Policies are cluster-scoped: watched cluster-wide whatever WATCH_NAMESPACES says. Their
+      // status has one writer, the instance without a shard: a shard sees only its own
+      // LambdaInvocations, so the ties it finds differ, and two writers would overwrite each other.
+      // A shard still enforces every policy; a tie among its resources shows on those resources.
       operator.register(new PolicyStatusReconciler(policies, observer::policyIgnored, clock));
     }
   }

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A Kubernetes API in this process: fabric8's CRUD mock server on loopback, its store indexed by
@@ -78,12 +80,17 @@ public final class InProcessKubernetes implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final List<Request> requests;
+  private final LongAdder busyNanos;
   private final ExecutorService handlers;
 
   private InProcessKubernetes(
-      KubernetesMockServer server, List<Request> requests, ExecutorService handlers) {
+      KubernetesMockServer server,
+      List<Request> requests,
+      LongAdder busyNanos,
+      ExecutorService handlers) {
     this.server = server;
     this.requests = requests;
+    this.busyNanos = busyNanos;
     this.handlers = handlers;
     // HTTP/1.1 only: against an http:// URL the JDK client offers an upgrade to cleartext HTTP/2
     // (h2c), and now and then the mock server leaves that first request hanging.
@@ -101,6 +108,8 @@ public final class InProcessKubernetes implements AutoCloseable {
   public static InProcessKubernetes start() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    // The mock server answers one request at a time: the time spent answering is its busy time.
+    LongAdder busyNanos = new LongAdder();
     ExecutorService handlers =
         Executors.newCachedThreadPool(
             runnable -> {
@@ -124,7 +133,12 @@ public final class InProcessKubernetes implements AutoCloseable {
                 responses.get(
                     new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
             Dispatcher answering = expected != null && !expected.isEmpty() ? expectations : store;
-            return answer(handlers, () -> answering.dispatch(request));
+            long start = System.nanoTime();
+            try {
+              return answer(handlers, () -> answering.dispatch(request));
+            } finally {
+              busyNanos.add(System.nanoTime() - start);
+            }
           }
         };
     var server =
@@ -148,7 +162,7 @@ public final class InProcessKubernetes implements AutoCloseable {
                 .endStatus()
                 .build())
         .always();
-    var kubernetes = new InProcessKubernetes(server, requests, handlers);
+    var kubernetes = new InProcessKubernetes(server, requests, busyNanos, handlers);
     kubernetes.client.resource(loadCrd()).create();
     kubernetes.client.resource(loadCrd(POLICY_CRD_RESOURCE)).create();
     return kubernetes;
@@ -215,6 +229,15 @@ public final class InProcessKubernetes implements AutoCloseable {
                 .build())
         .withKubernetesSerialization(SandboxJson.kubernetesSerialization())
         .build();
+  }
+
+  /**
+   * The time spent answering requests so far. The server answers one request at a time (watch
+   * events aside), so this time over a stretch of wall time is how busy it was: near all of it, and
+   * the server set the pace.
+   */
+  public Duration busy() {
+    return Duration.ofNanos(busyNanos.sum());
   }
 
   /** Every request received so far. */

@@ -22,8 +22,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class Backend implements AutoCloseable {
 
-  /** The child's CPU since {@link #markCpu()}, and its busiest thread's. */
-  record Cpu(Duration wall, Duration process, String busiestThread, Duration busiestThreadCpu) {}
+  /**
+   * The child's CPU since {@link #markCpu()}, its busiest thread's, and the time its API server
+   * spent answering requests (one at a time).
+   */
+  record Cpu(
+      Duration wall,
+      Duration process,
+      String busiestThread,
+      Duration busiestThreadCpu,
+      Duration apiBusy) {}
 
   private final ObjectMapper json = new ObjectMapper();
   private final Process process;
@@ -148,7 +156,8 @@ final class Backend implements AutoCloseable {
         Duration.ofNanos(answer.get("wallNanos").asLong()),
         Duration.ofNanos(answer.get("processCpuNanos").asLong()),
         answer.get("busiestThread").asText(),
-        Duration.ofNanos(answer.get("busiestThreadCpuNanos").asLong()));
+        Duration.ofNanos(answer.get("busiestThreadCpuNanos").asLong()),
+        Duration.ofNanos(answer.get("apiBusyNanos").asLong()));
   }
 
   private synchronized JsonNode send(String command) {

@@ -49,6 +49,7 @@ public final class BenchBackend {
   private Map<Long, Long> threadCpuMark = Map.of();
   private long processCpuMark;
   private long wallMark;
+  private long apiBusyMark;
 
   /** A call that ran: its payload's resource number, and when it started. */
   private record Run(int index, Instant startedAt) {}
@@ -194,6 +195,7 @@ public final class BenchBackend {
     threadCpuMark = mark;
     processCpuMark = os.getProcessCpuTime();
     wallMark = System.nanoTime();
+    apiBusyMark = kubernetes == null ? 0 : kubernetes.busy().toNanos();
   }
 
   /**
@@ -219,6 +221,7 @@ public final class BenchBackend {
     answer.put("processCpuNanos", os.getProcessCpuTime() - processCpuMark);
     answer.put("busiestThread", busiest);
     answer.put("busiestThreadCpuNanos", busiestNanos);
+    answer.put("apiBusyNanos", kubernetes == null ? 0 : kubernetes.busy().toNanos() - apiBusyMark);
     return answer;
   }
 

@@ -150,6 +150,13 @@ final class BenchReport {
         cores(),
         share(doubles.busiestThreadCpu(), doubles.wall()) * 100,
         doubles.busiestThread());
+    line(
+        out,
+        "%-30s %.0f%% of the operator's run (%s answering, one request at a time: near 100%%, and"
+            + " the test API server set the pace)",
+        "test API server busy",
+        share(doubles.apiBusy(), doubles.wall()) * 100,
+        seconds(doubles.apiBusy()));
     if (operator.restart() != null) {
       OperatorRun.Restart restart = operator.restart();
       line(
