@@ -47,6 +47,7 @@ public final class OperatorMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
 
   public static void main(String[] args) {
+    CommonPool.keepTwoWorkers();
     JsonLimits.raiseDefaults();
     System.exit(commandLine().execute(args));
   }

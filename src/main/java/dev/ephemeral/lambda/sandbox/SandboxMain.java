@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.sandbox;
 
+import dev.ephemeral.lambda.CommonPool;
 import dev.ephemeral.lambda.JsonLimits;
 import dev.ephemeral.lambda.OperatorMain;
 import java.util.Map;
@@ -14,6 +15,7 @@ public final class SandboxMain {
   private SandboxMain() {}
 
   public static void main(String[] args) {
+    CommonPool.keepTwoWorkers();
     JsonLimits.raiseDefaults();
     System.exit(commandLine(System.getenv()).execute(args));
   }

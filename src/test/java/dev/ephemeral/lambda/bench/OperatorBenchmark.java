@@ -1,5 +1,6 @@
 package dev.ephemeral.lambda.bench;
 
+import dev.ephemeral.lambda.CommonPool;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import java.io.PrintWriter;
@@ -118,6 +119,7 @@ public final class OperatorBenchmark implements Callable<Integer> {
   @CommandLine.Spec CommandSpec spec;
 
   public static void main(String[] args) {
+    CommonPool.keepTwoWorkers();
     System.exit(new CommandLine(new OperatorBenchmark()).execute(args));
   }
 

@@ -1,6 +1,7 @@
 package dev.ephemeral.lambda.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
@@ -10,6 +11,8 @@ import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -312,7 +315,14 @@ final class OperatorRun {
 
     RunningOperator(
         String url, Workload workload, Backend backend, Optional<Shard> shard, ShardTally tally) {
-      client = InProcessKubernetes.clientOf(url, OPERATOR_AGENT);
+      // The client the installed operator builds (OperatorMain), pointed at the test API server.
+      client =
+          KubernetesClientConfig.newClient(
+              KubernetesClientConfig.forApiServer(
+                  new ConfigBuilder(Config.empty())
+                      .withMasterUrl(url)
+                      .withUserAgent(OPERATOR_AGENT)
+                      .build()));
       invoker =
           new AwsLambdaInvoker(
               workload.clientSettings(backend.lambdaEndpoint()), new ObjectMapper());
