@@ -6,6 +6,7 @@ import dev.ephemeral.lambda.model.Shard;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.Preconditions;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
@@ -154,8 +155,9 @@ public final class SecretWriter {
     return new Written(stored, replaced);
   }
 
-  private Secret copy(Secret secret) {
-    return client.getKubernetesSerialization().clone(secret);
+  /** A deep copy, through fabric8's builders (each nested object and map is copied). */
+  private static Secret copy(Secret secret) {
+    return new SecretBuilder(secret).build();
   }
 
   /**
