@@ -118,7 +118,7 @@ public final class OperatorMain implements Callable<Integer> {
             config.withPolicy(
                 OperatorIdentity.complete(config.policy(), credentials, Optional.empty()));
       } catch (IllegalStateException e) {
-        System.err.println("lambda-invocation-operator: " + e.getMessage());
+        fatal(e.getMessage());
         endpoints.close();
         return 1;
       }
@@ -128,7 +128,7 @@ public final class OperatorMain implements Callable<Integer> {
       Config kubeConfig = KubernetesClientConfig.forApiServer(Config.autoConfigure(null));
       Optional<String> unreachable = probe(kubeConfig, config);
       if (unreachable.isPresent()) {
-        System.err.println("lambda-invocation-operator: " + unreachable.get());
+        fatal(unreachable.get());
         endpoints.close();
         return 1;
       }
@@ -229,7 +229,7 @@ public final class OperatorMain implements Callable<Integer> {
           endpoints.operatorStarted();
         } catch (RuntimeException e) {
           // Such as leader election without leave to use the Lease: say what, not a stack trace.
-          System.err.println("lambda-invocation-operator: cannot start: " + e.getMessage());
+          fatal("cannot start: " + e.getMessage());
           return 1;
         }
         LOG.atInfo()
@@ -299,6 +299,19 @@ public final class OperatorMain implements Callable<Integer> {
                 + (root.getMessage() == null ? "" : ": " + root.getMessage())
                 + ")");
       }
+    }
+  }
+
+  /**
+   * The one line that says why the operator gives up: plain text ({@code
+   * lambda-invocation-operator: ...}), or with {@code LOG_FORMAT=json} an ERROR log object like
+   * every other line, so that a log pipeline reading JSON keeps it.
+   */
+  private static void fatal(String message) {
+    if ("json".equalsIgnoreCase(System.getenv("LOG_FORMAT"))) {
+      LOG.atError().log(message);
+    } else {
+      System.err.println("lambda-invocation-operator: " + message);
     }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.ToLongFunction;
+import java.util.regex.Pattern;
 
 /**
  * Renders the sandbox's outcome: a table (key names only, never values), or YAML/JSON like kubectl
@@ -77,7 +79,26 @@ final class SandboxReport {
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
               .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .stringQuotingChecker(new TimestampsQuoted())
               .build());
+
+  /**
+   * Quotes a string that YAML 1.1 would read back as a timestamp, as kubectl (go-yaml) does:
+   * {@code creationTimestamp: "2026-12-07T10:00:00Z"}.
+   */
+  private static final class TimestampsQuoted extends StringQuotingChecker.Default {
+
+    private static final Pattern TIMESTAMP =
+        Pattern.compile(
+            "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+                + "(([Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?"
+                + "([ \\t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?");
+
+    @Override
+    public boolean needToQuoteValue(String value) {
+      return super.needToQuoteValue(value) || TIMESTAMP.matcher(value).matches();
+    }
+  }
 
   static String key(HasMetadata resource) {
     return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();

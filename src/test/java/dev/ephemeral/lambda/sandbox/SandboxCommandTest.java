@@ -188,6 +188,10 @@ class SandboxCommandTest {
     assertThat(run.out().lines())
         .contains("kind: List", "  kind: LambdaInvocation")
         .anySatisfy(l -> assertThat(l).matches(" +functionName: [a-z][a-z-]+"))
+        // Timestamps quoted, as go-yaml quotes a string YAML 1.1 would read as a timestamp.
+        .anySatisfy(
+            l -> assertThat(l).matches(" +creationTimestamp: \"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z\""))
+        .noneMatch(l -> l.matches(" +[a-zA-Z]+Time(stamp)?: [0-9].*"))
         .noneMatch(l -> l.equals("---"));
   }
 
