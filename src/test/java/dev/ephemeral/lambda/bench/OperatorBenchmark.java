@@ -106,15 +106,31 @@ public final class OperatorBenchmark implements Callable<Integer> {
   @Option(
       names = "--no-warmup",
       description =
-          "Measure cold: skip the unmeasured warm-up runs (2 x the limit calls, plain and through"
-              + " the operator) that load and compile the code paths first.")
+          "Measure cold: skip the unmeasured warm-up runs (plain and through the operator) that"
+              + " load and compile the code paths first.")
   boolean noWarmup;
+
+  @Option(
+      names = "--warmup-resources",
+      description =
+          "Resources in each warm-up run (default: as many as --resources, at most "
+              + DEFAULT_WARMUP
+              + "): enough for the JIT to compile the operator's paths, as in an operator that has"
+              + " been running for a while.")
+  Integer warmupResources;
 
   @Option(
       names = "--log-level",
       defaultValue = "WARN",
       description = "Level of the operator's own logs on stderr (default: ${DEFAULT-VALUE}).")
   String logLevel;
+
+  /**
+   * Resources in a warm-up run by default. With 100 (2 x 50 in flight, as before) the JIT was still
+   * compiling the operator's paths during the measured run: 1,000 resources at 50 in flight cost
+   * 16 ms of CPU per call, against 8 ms after a warm-up of 2,000.
+   */
+  static final int DEFAULT_WARMUP = 2_000;
 
   @CommandLine.Spec CommandSpec spec;
 
@@ -137,6 +153,10 @@ public final class OperatorBenchmark implements Callable<Integer> {
           "--shards must be between 0 and --in-flight (the instances share it), and"
               + " --function-concurrency not negative");
     }
+    if (warmupResources != null && warmupResources < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--warmup-resources must be positive");
+    }
     if (shards > 0 && restart) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--shards and --restart are not measured together");
@@ -153,7 +173,9 @@ public final class OperatorBenchmark implements Callable<Integer> {
       if (!noWarmup) {
         // Class loading and the JIT would otherwise weigh on whichever run comes first: an
         // operator that has just started is not what is measured, nor is a cold SDK client.
-        var warmup = workload.withResources(Math.min(resources, 2 * inFlight));
+        var warmup =
+            workload.withResources(
+                warmupResources != null ? warmupResources : Math.min(resources, DEFAULT_WARMUP));
         PlainRun.run(warmup, backend);
         OperatorRun.run(warmup, backend, Duration.ZERO, timeout, createWhileRunning, false, shards);
       }
