@@ -6,8 +6,10 @@
 --             Throttled, InvocationTimeout or InvocationFailed with status.nextRetryTime set.
 -- Degraded    Ready=False for a reason that needs someone to act (or a reason this script does not know);
 --             also those four reasons once the operator has stopped retrying (no status.nextRetryTime:
---             retries exhausted, or a failure not retried until the spec changes), so a sync wave fails
---             instead of waiting for ever.
+--             retries exhausted, or a failure not retried until the spec changes), or when the Stalled
+--             condition is True although it retries (Lambda has throttled more calls in a row than there
+--             are retries: a throttled call is retried until it runs), so a sync wave fails instead of
+--             waiting for ever.
 -- Suspended   Ready=False, reason Expired: the Secret's ttl ran out and the resource waits for a trigger.
 -- Progressing, "Pending deletion", while the resource is being deleted (with spec.onDelete its finalizer
 --             waits for the delete-time call, retries included): what Argo CD itself reports for any
@@ -70,6 +72,19 @@ local function result(status, message)
   return hs
 end
 
+-- Whether the Stalled condition is True: a person should act, whether or not a retry is pending.
+local function stalled(status)
+  if type(status.conditions) ~= "table" then
+    return false
+  end
+  for _, condition in ipairs(status.conditions) do
+    if type(condition) == "table" and condition.type == "Stalled" then
+      return condition.status == "True"
+    end
+  end
+  return false
+end
+
 local generation = nil
 if type(obj.metadata) == "table" then
   generation = obj.metadata.generation
@@ -125,10 +140,11 @@ end
 if ready.status == "False" then
   local reason = ready.reason
   if reason ~= nil and retriedReasons[reason] then
-    if present(status.nextRetryTime) then
+    if present(status.nextRetryTime) and not stalled(status) then
       return result("Progressing", messageOf(ready, "Retry pending"))
     end
-    -- No retry pending: retries exhausted, or a failure that is not retried until the spec changes.
+    -- No retry pending (retries exhausted, or a failure that is not retried until the spec changes),
+    -- or Lambda keeps throttling.
     return result("Degraded", messageOf(ready, "Not retried"))
   end
   if reason ~= nil and suspendedReasons[reason] then

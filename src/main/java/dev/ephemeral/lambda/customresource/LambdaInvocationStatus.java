@@ -57,6 +57,13 @@ public class LambdaInvocationStatus {
   private Integer failedAttempts;
 
   @JsonPropertyDescription(
+      "Calls Lambda throttled in a row (HTTP 429: the function did not run). They do not count as"
+          + " failed invocations and use up no retry: the call is retried with a backoff that"
+          + " grows with this count until it runs; past the retry count it is also reported as"
+          + " Stalled. Absent once a call ran.")
+  private Integer throttledAttempts;
+
+  @JsonPropertyDescription(
       "The metadata.generation whose request Lambda rejected as invalid (HTTP 400) or too large"
           + " (413): not invoked again until the spec changes or an invoke request.")
   private Long rejectedGeneration;
@@ -198,6 +205,14 @@ public class LambdaInvocationStatus {
     this.failedAttempts = failedAttempts;
   }
 
+  public Integer getThrottledAttempts() {
+    return throttledAttempts;
+  }
+
+  public void setThrottledAttempts(Integer throttledAttempts) {
+    this.throttledAttempts = throttledAttempts;
+  }
+
   public Long getRejectedGeneration() {
     return rejectedGeneration;
   }
@@ -276,6 +291,7 @@ public class LambdaInvocationStatus {
         && Objects.equals(expiryTime, other.expiryTime)
         && Objects.equals(nextRetryTime, other.nextRetryTime)
         && Objects.equals(failedAttempts, other.failedAttempts)
+        && Objects.equals(throttledAttempts, other.throttledAttempts)
         && Objects.equals(rejectedGeneration, other.rejectedGeneration)
         && Objects.equals(lastHandledSecretVersion, other.lastHandledSecretVersion)
         && Objects.equals(lastHandledInvokeRequest, other.lastHandledInvokeRequest)

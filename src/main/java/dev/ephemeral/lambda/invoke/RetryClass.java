@@ -5,9 +5,10 @@ public enum RetryClass {
   /** Bounded exponential backoff; each retry is a counted invocation. */
   BACKOFF,
   /**
-   * Lambda throttled the call and the function did not run: retried with backoff, honouring
-   * Retry-After, until it runs. Not a failed invocation, so it uses up no retry; the in-flight
-   * limits (ConcurrencyLimits) set the pace while Lambda keeps throttling.
+   * Lambda throttled the call and the function did not run: retried until it runs, honouring
+   * Retry-After, with a backoff that grows with the throttles in a row. Not a failed invocation,
+   * so it uses up no retry; past the retry count in a row it is reported as Stalled while it goes
+   * on. The in-flight limits (ConcurrencyLimits) set the pace while Lambda keeps throttling.
    */
   THROTTLED,
   /** Every few minutes, and at once on any trigger: the fix lies outside the resource. */

@@ -39,10 +39,22 @@ public record RetryPolicy(
       Integer failedAttempts,
       Instant nextRetryAt,
       boolean rejectsGeneration,
-      Duration refreshHoldOff) {
+      Duration refreshHoldOff,
+      Integer throttledAttempts,
+      boolean stalls) {
 
     /** Nothing follows: no retry, no count, no hold-off. */
     public static final Retry NONE = new Retry("", null, null, false, Duration.ZERO);
+
+    /** A retry after a failed invocation (not a throttle): no throttle count, not stalled. */
+    public Retry(
+        String note,
+        Integer failedAttempts,
+        Instant nextRetryAt,
+        boolean rejectsGeneration,
+        Duration refreshHoldOff) {
+      this(note, failedAttempts, nextRetryAt, rejectsGeneration, refreshHoldOff, null, false);
+    }
   }
 
   /** Delay before retry number {@code retry} (1-based): initial * 2^(retry-1), capped. */
@@ -89,16 +101,31 @@ public record RetryPolicy(
             wait);
       }
       case THROTTLED -> {
-        // The function did not run: the count of failed invocations stays, and no retry is used.
-        Duration backoff = backoff(attempts);
+        // The function did not run: the count of failed invocations stays, no retry is used up,
+        // and the call is retried until it runs. Its own count sets the backoff.
+        int throttles =
+            (automatic && previous != null
+                    ? Optional.ofNullable(previous.getThrottledAttempts()).orElse(0)
+                    : 0)
+                + 1;
+        Duration backoff = backoff(throttles);
         Duration wait = failed.retryAfter().filter(d -> d.compareTo(backoff) > 0).orElse(backoff);
         Instant at = wholeSecondNotBefore(now.plus(wait));
+        boolean persistent = throttles > maxRetries;
         yield new Retry(
-            "; retry at " + at + " (a throttled call is retried until it runs)",
+            persistent
+                ? "; throttled "
+                    + throttles
+                    + " times in a row: retry at "
+                    + at
+                    + " (a throttled call is retried until it runs)"
+                : "; retry at " + at + " (a throttled call is retried until it runs)",
             before == 0 ? null : before,
             at,
             false,
-            wait);
+            wait,
+            throttles,
+            persistent);
       }
       case SLOW ->
           new Retry(

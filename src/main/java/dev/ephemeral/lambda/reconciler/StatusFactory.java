@@ -127,12 +127,14 @@ public final class StatusFactory {
             .orElse(null));
     next.setNextRetryTime(retry.nextRetryAt() == null ? null : format(retry.nextRetryAt()));
     next.setFailedAttempts(retry.failedAttempts());
+    next.setThrottledAttempts(retry.throttledAttempts());
     next.setRejectedGeneration(
         retry.rejectsGeneration() ? resource.getMetadata().getGeneration() : null);
     next.setLastHandledSecretVersion(handledSecretVersion);
     // The inputs this attempt acted on: the same values do not trigger again.
     plan.ifPresent(p -> next.setInputsHash(p.inputsHash()));
-    return withReady(next, previous, resource, false, reason, message + retry.note(), now);
+    return withReady(
+        next, previous, resource, false, reason, message + retry.note(), now, retry.stalls());
   }
 
   /** The Secret's ttl passed and it was deleted. */
@@ -167,11 +169,26 @@ public final class StatusFactory {
       ReadyReason reason,
       String message,
       Instant now) {
+    return withReady(next, previous, resource, ready, reason, message, now, false);
+  }
+
+  /**
+   * @param stalls a person should act although a retry is pending (Lambda keeps throttling)
+   */
+  private static LambdaInvocationStatus withReady(
+      LambdaInvocationStatus next,
+      LambdaInvocationStatus previous,
+      LambdaInvocation resource,
+      boolean ready,
+      ReadyReason reason,
+      String message,
+      Instant now,
+      boolean stalls) {
     boolean retrying = !ready && next.getNextRetryTime() != null;
     boolean stalled =
         !ready
             && reason != ReadyReason.Expired
-            && (reason.needsUser() || next.getNextRetryTime() == null);
+            && (stalls || reason.needsUser() || next.getNextRetryTime() == null);
     boolean reconciling = retrying && !stalled;
     List<InvocationCondition> conditions = new ArrayList<>();
     conditions.add(
@@ -275,6 +292,7 @@ public final class StatusFactory {
     var next = copyOf(previous);
     next.setNextRetryTime(previous == null ? null : previous.getNextRetryTime());
     next.setFailedAttempts(previous == null ? null : previous.getFailedAttempts());
+    next.setThrottledAttempts(previous == null ? null : previous.getThrottledAttempts());
     next.setConditions(
         previous == null || previous.getConditions() == null
             ? new ArrayList<>()

@@ -126,9 +126,9 @@ public final class OperatorBenchmark implements Callable<Integer> {
   String logLevel;
 
   /**
-   * Resources in a warm-up run by default. With 100 (2 x 50 in flight, as before) the JIT was still
-   * compiling the operator's paths during the measured run: 1,000 resources at 50 in flight cost
-   * 16 ms of CPU per call, against 8 ms after a warm-up of 2,000.
+   * Resources in a warm-up run at most, by default. With 100 (2 x 50 in flight, as before) the JIT
+   * was still compiling the operator's paths during the measured run: 1,000 resources at 50 in
+   * flight cost 15 to 17 ms of CPU per call, against 8 to 12 ms after a warm-up of 1,000 or more.
    */
   static final int DEFAULT_WARMUP = 2_000;
 

@@ -108,8 +108,20 @@ class InvocationErrorsTest {
     assertThat(waiting.getStatus().readyCondition().orElseThrow().getMessage())
         .contains("a throttled call is retried until it runs");
     assertThat(waiting.getStatus().getFailedAttempts()).as("no failed invocation").isNull();
+    // More throttles in a row than there are retries: a person should look, and it still retries.
+    LambdaInvocation persistent =
+        harness.awaitResource(
+            "throttled",
+            r ->
+                r.getStatus() != null
+                    && r.getStatus().hasReason("Throttled")
+                    && "True".equals(conditionStatus(r, "Stalled")));
+    assertThat(persistent.getStatus().getNextRetryTime()).isNotNull();
+    assertThat(persistent.getStatus().getThrottledAttempts()).isGreaterThan(2);
+    assertThat(conditionStatus(persistent, "Reconciling")).isEqualTo("False");
 
-    harness.awaitReason("throttled", "Invoked");
+    LambdaInvocation invoked = harness.awaitReason("throttled", "Invoked");
+    assertThat(invoked.getStatus().getThrottledAttempts()).isNull();
     awaitSettledCount("throttled", 5);
   }
 

@@ -157,30 +157,61 @@ class RetryPolicyTest {
   }
 
   @Test
-  void aThrottledCallIsRetriedWithBackoffUntilItRunsAndUsesUpNoRetry() {
-    var throttled =
-        new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "throttled");
+  void aThrottledCallUsesUpNoRetryAndKeepsTheCountOfFailedInvocations() {
     var status = new LambdaInvocationStatus();
     // Past the bound of a function error: a throttled call did not run, so it is retried anyway.
     status.setFailedAttempts(POLICY.maxRetries() + 3);
 
-    var retry = POLICY.after(throttled, Trigger.RETRY, status, WRITTEN_AT);
+    var retry = POLICY.after(throttled(), Trigger.RETRY, status, WRITTEN_AT);
 
     assertThat(retry.failedAttempts()).isEqualTo(POLICY.maxRetries() + 3);
-    assertThat(retry.nextRetryAt())
-        .isEqualTo(WRITTEN_AT.plus(POLICY.backoff(POLICY.maxRetries() + 4)));
+    assertThat(retry.throttledAttempts()).isEqualTo(1);
+    assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(POLICY.backoff(1)));
     assertThat(retry.note()).contains("a throttled call is retried until it runs");
     assertThat(retry.note()).doesNotContain("exhausted");
+    assertThat(retry.stalls()).isFalse();
+  }
+
+  @Test
+  void throttlesInARowGrowTheBackoffAndPastTheRetriesAskForAPersonWhileRetrying() {
+    LambdaInvocationStatus status = null;
+    for (int throttles = 1; throttles <= POLICY.maxRetries() + 2; throttles++) {
+      var retry = POLICY.after(throttled(), Trigger.RETRY, status, WRITTEN_AT);
+
+      assertThat(retry.throttledAttempts()).isEqualTo(throttles);
+      assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(POLICY.backoff(throttles)));
+      assertThat(retry.stalls()).isEqualTo(throttles > POLICY.maxRetries());
+      if (throttles > POLICY.maxRetries()) {
+        assertThat(retry.note()).contains("throttled " + throttles + " times in a row");
+      }
+      status = new LambdaInvocationStatus();
+      status.setThrottledAttempts(retry.throttledAttempts());
+    }
+    // Another trigger (a spec change) starts the count over.
+    assertThat(POLICY.after(throttled(), Trigger.SPEC_CHANGED, status, WRITTEN_AT).throttledAttempts())
+        .isEqualTo(1);
   }
 
   @Test
   void aFirstThrottleCountsNoFailedInvocation() {
-    var throttled =
-        new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "throttled");
-
-    var retry = POLICY.after(throttled, Trigger.SPEC_CHANGED, null, WRITTEN_AT);
+    var retry = POLICY.after(throttled(), Trigger.SPEC_CHANGED, null, WRITTEN_AT);
 
     assertThat(retry.failedAttempts()).isNull();
     assertThat(retry.nextRetryAt()).isEqualTo(WRITTEN_AT.plus(POLICY.initialBackoff()));
+  }
+
+  @Test
+  void aFunctionErrorLeavesNoThrottleCount() {
+    var status = new LambdaInvocationStatus();
+    status.setThrottledAttempts(4);
+
+    var retry = POLICY.after(failed(RetryClass.BACKOFF), Trigger.RETRY, status, WRITTEN_AT);
+
+    assertThat(retry.throttledAttempts()).isNull();
+    assertThat(retry.stalls()).isFalse();
+  }
+
+  private static InvocationResult.Failed throttled() {
+    return new InvocationResult.Failed(ReadyReason.Throttled, RetryClass.THROTTLED, "throttled");
   }
 }
