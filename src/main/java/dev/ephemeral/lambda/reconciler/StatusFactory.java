@@ -45,7 +45,8 @@ public final class StatusFactory {
         true,
         ReadyReason.Invoked,
         "result written to Secret " + plan.secretName(),
-        invokedAt);
+        invokedAt,
+        false);
   }
 
   /**
@@ -69,7 +70,8 @@ public final class StatusFactory {
         false,
         ReadyReason.ConditionNotMet,
         message + "; not retried until the next trigger",
-        now);
+        now,
+        false);
   }
 
   /** {@code status} with the statusCode and executedVersion of a call that returned normally. */
@@ -149,7 +151,7 @@ public final class StatusFactory {
             + " and was deleted; change the spec or set the annotation "
             + LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION
             + " to invoke again";
-    return withReady(next, previous, resource, false, ReadyReason.Expired, message, now);
+    return withReady(next, previous, resource, false, ReadyReason.Expired, message, now, false);
   }
 
   static String format(Instant instant) {
@@ -160,19 +162,7 @@ public final class StatusFactory {
    * Sets the conditions: Ready, and for kstatus (Flux, kpt, cli-utils) Reconciling, True while an
    * automatic retry is pending, and Stalled, True when a person must act or the retries are spent.
    * Each keeps its lastTransitionTime while its status stays the same.
-   */
-  private static LambdaInvocationStatus withReady(
-      LambdaInvocationStatus next,
-      LambdaInvocationStatus previous,
-      LambdaInvocation resource,
-      boolean ready,
-      ReadyReason reason,
-      String message,
-      Instant now) {
-    return withReady(next, previous, resource, ready, reason, message, now, false);
-  }
-
-  /**
+   *
    * @param stalls a person should act although a retry is pending (Lambda keeps throttling)
    */
   private static LambdaInvocationStatus withReady(

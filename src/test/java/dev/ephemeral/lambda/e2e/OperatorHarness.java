@@ -19,6 +19,7 @@ import dev.ephemeral.lambda.invoke.LambdaClientSettings;
 import dev.ephemeral.lambda.invoke.RetryPolicy;
 import dev.ephemeral.lambda.metrics.OperatorMetrics;
 import dev.ephemeral.lambda.model.InvocationObserver;
+import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -246,6 +247,40 @@ final class OperatorHarness implements AutoCloseable {
    * A client of {@code kubernetes} whose requests carry {@code userAgent}, set up as the operator
    * sets up its own (HTTP/1.1 to this cleartext API); the caller closes it.
    */
+  /**
+   * The client one operator instance of several uses against {@code kubernetes}, as the installed
+   * operator builds it, its requests carrying the user agent {@code
+   * lambda-invocation-operator/<identity>} so that the API server's log tells the instances apart.
+   */
+  static KubernetesClient instanceClient(InProcessKubernetes kubernetes, String identity) {
+    return KubernetesClientConfig.newClient(
+        new ConfigBuilder(kubernetes.client().getConfiguration())
+            .withUserAgent("lambda-invocation-operator/" + identity)
+            .build());
+  }
+
+  /**
+   * The settings of one operator instance of several: 4 calls in flight against {@code lambda},
+   * the fast retries, no HTTP port, and {@code shard}.
+   */
+  static OperatorConfig instanceConfig(
+      LambdaEmulator lambda,
+      Shard shard,
+      boolean leaderElection,
+      Optional<String> leaseNamespace,
+      PolicySettings policy) {
+    return new OperatorConfig(
+            Set.of(),
+            Optional.of(lambda.endpoint()),
+            4,
+            0,
+            FAST_RETRIES,
+            leaderElection,
+            leaseNamespace,
+            policy)
+        .withShard(shard);
+  }
+
   /**
    * The real AWS SDK client, signing with static test credentials in eu-west-1, against {@code
    * lambda}, with up to {@code maxConnections} connections.

@@ -5,9 +5,7 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
-import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.FunctionPattern;
 import dev.ephemeral.lambda.customresource.LambdaInvocation;
 import dev.ephemeral.lambda.customresource.LambdaInvocationPolicy;
@@ -17,13 +15,11 @@ import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,23 +135,11 @@ class ShardedPolicyStatusTest {
 
   private LambdaInvocationOperator instance(Shard shard) {
     String identity = shard.name().orElse("unsharded");
-    var client =
-        KubernetesClientConfig.newClient(
-            new ConfigBuilder(kubernetes.client().getConfiguration())
-                .withUserAgent("lambda-invocation-operator/" + identity)
-                .build());
+    var client = OperatorHarness.instanceClient(kubernetes, identity);
     var invoker = OperatorHarness.invoker(lambda, 4);
     var config =
-        new OperatorConfig(
-                Set.of(),
-                Optional.of(lambda.endpoint()),
-                4,
-                0,
-                OperatorHarness.FAST_RETRIES,
-                false,
-                Optional.empty(),
-                PolicySettings.enforce(OWN_ACCOUNT, "eu-west-1"))
-            .withShard(shard);
+        OperatorHarness.instanceConfig(
+            lambda, shard, false, Optional.empty(), PolicySettings.enforce(OWN_ACCOUNT, "eu-west-1"));
     var operator = new LambdaInvocationOperator(client, config, invoker, Clock.systemUTC());
     closeables.add(0, client);
     closeables.add(0, invoker);

@@ -5,7 +5,6 @@ import static dev.ephemeral.lambda.e2e.OperatorHarness.invocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ephemeral.lambda.KubernetesClientConfig;
 import dev.ephemeral.lambda.LambdaInvocationOperator;
 import dev.ephemeral.lambda.config.OperatorConfig;
 import dev.ephemeral.lambda.customresource.InvokePolicy;
@@ -16,10 +15,10 @@ import dev.ephemeral.lambda.emulator.LambdaEmulator;
 import dev.ephemeral.lambda.model.InvocationObserver;
 import dev.ephemeral.lambda.model.Shard;
 import dev.ephemeral.lambda.model.Trigger;
+import dev.ephemeral.lambda.policy.PolicySettings;
 import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -248,22 +246,11 @@ class ShardsTest {
   /** The instance of {@code shard}, leading by its own Lease (its identity: the shard's name). */
   private Instance instance(Shard shard) {
     String identity = shard.name().orElse("unsharded");
-    KubernetesClient client =
-        KubernetesClientConfig.newClient(
-            new ConfigBuilder(kubernetes.client().getConfiguration())
-                .withUserAgent("lambda-invocation-operator/" + identity)
-                .build());
+    KubernetesClient client = OperatorHarness.instanceClient(kubernetes, identity);
     var invoker = OperatorHarness.invoker(lambda, 4);
     var config =
-        new OperatorConfig(
-                Set.of(),
-                Optional.of(lambda.endpoint()),
-                4,
-                0,
-                OperatorHarness.FAST_RETRIES,
-                true,
-                Optional.of(LEASE_NAMESPACE))
-            .withShard(shard);
+        OperatorHarness.instanceConfig(
+            lambda, shard, true, Optional.of(LEASE_NAMESPACE), PolicySettings.OFF);
     InvocationObserver observer =
         (resource, trigger, outcome, latency) -> {
           if (outcome == ReadyReason.Invoked) {
