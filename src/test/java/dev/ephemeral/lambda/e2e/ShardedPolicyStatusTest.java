@@ -41,8 +41,11 @@ class ShardedPolicyStatusTest {
 
   @BeforeEach
   void start() {
+    // Closed last to first: the instances, then the Lambda emulator, then the API server.
     kubernetes = InProcessKubernetes.start();
+    closeables.add(kubernetes);
     lambda = LambdaEmulator.start("127.0.0.1", 0);
+    closeables.add(0, lambda);
     lambda.function("secret-generator", call -> FunctionOutcome.json(Map.of("api_key", "k")));
     kubernetes
         .client()
@@ -58,8 +61,6 @@ class ShardedPolicyStatusTest {
     for (AutoCloseable closeable : closeables) {
       closeable.close();
     }
-    lambda.close();
-    kubernetes.close();
   }
 
   @Test
