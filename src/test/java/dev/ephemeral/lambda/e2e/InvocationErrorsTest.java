@@ -251,15 +251,7 @@ class InvocationErrorsTest {
         .until(() -> harness.lambda.invocationCount(function) == 2);
 
     long before = harness.lambda.invocationCount(function);
-    OperatorHarness.edit(
-        harness.client(),
-        function,
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "now");
-          return r;
-        });
+    OperatorHarness.requestInvocation(harness.client(), function, "now");
     await()
         .atMost(Duration.ofMillis(1500))
         .until(() -> harness.lambda.invocationCount(function) > before);

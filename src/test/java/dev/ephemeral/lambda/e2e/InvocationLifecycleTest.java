@@ -179,7 +179,7 @@ class InvocationLifecycleTest {
     harness.create(invocation("api-key", "secret-generator", "{}"));
     harness.awaitReason("api-key", "Invoked");
 
-    requestInvocation("api-key", "2026-11-26T10:00:00Z");
+    OperatorHarness.requestInvocation(harness.client(), "api-key", "2026-11-26T10:00:00Z");
 
     LambdaInvocation after =
         harness.awaitResource(
@@ -290,7 +290,7 @@ class InvocationLifecycleTest {
     assertThat(harness.get("short").getStatus().hasReason("Expired")).isTrue();
     assertThat(harness.secret("short")).isNull();
 
-    requestInvocation("short", "again");
+    OperatorHarness.requestInvocation(harness.client(), "short", "again");
     harness.awaitReason("short", "Invoked");
     assertThat(harness.secret("short")).isNotNull();
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(2);
@@ -405,17 +405,6 @@ class InvocationLifecycleTest {
     assertThat(harness.lambda.invocationCount("constant")).isEqualTo(1);
   }
 
-  private void requestInvocation(String name, String value) {
-    OperatorHarness.edit(
-        harness.client(),
-        name,
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
-          return r;
-        });
-  }
 
   /**
    * The caller saw the new call's result stored: once the operator is done deciding with no call

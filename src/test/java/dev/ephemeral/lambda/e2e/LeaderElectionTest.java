@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -135,15 +134,7 @@ class LeaderElectionTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
     assertThat(calls.get(1)).isEqualTo(new Call("b", "api-key", Trigger.OPERATOR_STARTED));
 
-    OperatorHarness.edit(
-        kubernetes.client(),
-        "api-key",
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
-          return r;
-        });
+    OperatorHarness.requestInvocation(kubernetes.client(), "api-key", "again");
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 3);
     standby.awaitDecidedAfter("api-key", lambda.invocations().get(2).receivedAt());
     assertThat(calls).hasSize(3);
@@ -353,21 +344,10 @@ class LeaderElectionTest {
             calls.add(new Call(identity, resource.getMetadata().getName(), trigger));
           }
         };
-    var leaderElection =
-ShortLease.of(OperatorConfig.LEASE_NAME, LEASE_NAMESPACE, identity, leaseDuration);
     var reconciles = new ReconcileCounter();
     var operator =
-        new LambdaInvocationOperator(
-            client,
-            config,
-            invoker,
-            Clock.systemUTC(),
-            observer,
-            Optional.of(reconciles),
-            Optional.of(leaderElection));
-    closeables.add(0, client);
-    closeables.add(0, invoker);
-    closeables.add(0, operator);
+        OperatorHarness.leasedInstance(
+            client, invoker, config, identity, leaseDuration, observer, reconciles, closeables);
     return new Replica(
         operator,
         new LeaderLease(client, LEASE_NAMESPACE, OperatorConfig.LEASE_NAME, identity),

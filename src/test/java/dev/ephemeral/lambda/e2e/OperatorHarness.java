@@ -282,6 +282,38 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   /**
+   * An operator instance of several, leading by its own Lease ({@code config}'s, in its lease
+   * namespace) as {@code identity} with a Lease of {@code lease}, telling {@code observer} of its
+   * invocations and {@code reconciles} of its reconciles. The instance, its invoker and its client
+   * go first into {@code closeables}, so that they are closed before what they use.
+   */
+  static LambdaInvocationOperator leasedInstance(
+      KubernetesClient client,
+      AwsLambdaInvoker invoker,
+      OperatorConfig config,
+      String identity,
+      Duration lease,
+      InvocationObserver observer,
+      ReconcileCounter reconciles,
+      List<AutoCloseable> closeables) {
+    var leaderElection =
+        ShortLease.of(config.leaseName(), config.leaseNamespace().orElseThrow(), identity, lease);
+    var operator =
+        new LambdaInvocationOperator(
+            client,
+            config,
+            invoker,
+            Clock.systemUTC(),
+            observer,
+            Optional.of(reconciles),
+            Optional.of(leaderElection));
+    closeables.add(0, client);
+    closeables.add(0, invoker);
+    closeables.add(0, operator);
+    return operator;
+  }
+
+  /**
    * The real AWS SDK client, signing with static test credentials in eu-west-1, against {@code
    * lambda}, with up to {@code maxConnections} connections.
    */
@@ -379,6 +411,22 @@ final class OperatorHarness implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Asks for an invocation now, as a user would: the invoke-requested-at annotation set to {@code
+   * value}.
+   */
+  static void requestInvocation(KubernetesClient client, String name, String value) {
+    edit(
+        client,
+        name,
+        r -> {
+          r.getMetadata()
+              .getAnnotations()
+              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
+          return r;
+        });
   }
 
   static SecretSpec secretSpec(LambdaInvocation resource) {

@@ -59,7 +59,7 @@ class PreviousValueRetentionTest {
     assertThat(first.getMetadata().getAnnotations()).doesNotContainKey(PREVIOUS_EXPIRES_AT);
     String firstRestart = awaitRestartAfter(null);
 
-    requestInvocation("signing-key", "rotate");
+    OperatorHarness.requestInvocation(harness.client(), "signing-key", "rotate");
     Secret rotated = awaitSecret("signing-key", s -> "key-2".equals(value(s, "api_key")));
     // Consumers accept both values during the overlap.
     assertThat(value(rotated, "api_key.previous")).isEqualTo("key-1");
@@ -96,9 +96,9 @@ class PreviousValueRetentionTest {
     harness.create(rotating("webhook-secret", "1h"));
     awaitSecret("webhook-secret", s -> "key-1".equals(value(s, "api_key")));
 
-    requestInvocation("webhook-secret", "1");
+    OperatorHarness.requestInvocation(harness.client(), "webhook-secret", "1");
     awaitSecret("webhook-secret", s -> "key-2".equals(value(s, "api_key")));
-    requestInvocation("webhook-secret", "2");
+    OperatorHarness.requestInvocation(harness.client(), "webhook-secret", "2");
     Secret third = awaitSecret("webhook-secret", s -> "key-3".equals(value(s, "api_key")));
 
     assertThat(value(third, "api_key.previous")).isEqualTo("key-2");
@@ -129,17 +129,6 @@ class PreviousValueRetentionTest {
             at -> at != null && !at.equals(before));
   }
 
-  private void requestInvocation(String name, String value) {
-    OperatorHarness.edit(
-        harness.client(),
-        name,
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
-          return r;
-        });
-  }
 
   private static String value(Secret secret, String key) {
     return secret.getData().containsKey(key) ? InvocationLifecycleTest.decode(secret, key) : null;

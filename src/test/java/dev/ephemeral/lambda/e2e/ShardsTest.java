@@ -20,7 +20,6 @@ import dev.ephemeral.lambda.sandbox.InProcessKubernetes;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -159,15 +158,7 @@ class ShardsTest {
 
     // The resource is the new shard's: an invoke request reaches it, and only it.
     Instant requested = Instant.now();
-    OperatorHarness.edit(
-        kubernetes.client(),
-        "moving",
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, "again");
-          return r;
-        });
+    OperatorHarness.requestInvocation(kubernetes.client(), "moving", "again");
     await().atMost(Duration.ofSeconds(15)).until(() -> calls.size() == 2);
     blue.awaitDecidedAfter("moving", requested);
     assertThat(calls.get(1)).isEqualTo(new Call(BLUE, "moving", Trigger.INVOKE_REQUESTED));
@@ -257,21 +248,10 @@ class ShardsTest {
             calls.add(new Call(shard, resource.getMetadata().getName(), trigger));
           }
         };
-    var leaderElection =
-ShortLease.of(config.leaseName(), LEASE_NAMESPACE, identity, LEASE);
     var reconciles = new ReconcileCounter();
     var operator =
-        new LambdaInvocationOperator(
-            client,
-            config,
-            invoker,
-            Clock.systemUTC(),
-            observer,
-            Optional.of(reconciles),
-            Optional.of(leaderElection));
-    closeables.add(0, client);
-    closeables.add(0, invoker);
-    closeables.add(0, operator);
+        OperatorHarness.leasedInstance(
+            client, invoker, config, identity, LEASE, observer, reconciles, closeables);
     return new Instance(operator, reconciles);
   }
 }

@@ -66,7 +66,7 @@ class SuccessConditionTest {
     String before = harness.secret("checked").getData().get("result");
 
     answer.set(Map.of("compliant", false, "token", "bad", "violations", List.of("public_access")));
-    requestInvocation("checked", "1");
+    OperatorHarness.requestInvocation(harness.client(), "checked", "1");
     LambdaInvocation rejected = harness.awaitReason("checked", "ConditionNotMet");
 
     // The Secret keeps the last accepted data: pods never see the rejected result.
@@ -105,7 +105,7 @@ class SuccessConditionTest {
 
     // The next trigger calls again, and an accepted result is written again.
     answer.set(Map.of("compliant", true, "token", "fixed"));
-    requestInvocation("checked", "2");
+    OperatorHarness.requestInvocation(harness.client(), "checked", "2");
     harness.awaitReason("checked", "Invoked");
     assertThat(harness.lambda.invocationCount("checks")).isEqualTo(3);
     assertThat(InvocationLifecycleTest.decode(harness.secret("checked"), "result"))
@@ -217,17 +217,6 @@ class SuccessConditionTest {
     return resource;
   }
 
-  private static void requestInvocation(String name, String value) {
-    OperatorHarness.edit(
-        harness.client(),
-        name,
-        r -> {
-          r.getMetadata()
-              .getAnnotations()
-              .put(LambdaInvocation.INVOKE_REQUESTED_AT_ANNOTATION, value);
-          return r;
-        });
-  }
 
   private static List<Event> events(String name) {
     return harness.client().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
